@@ -1,0 +1,1 @@
+"""Reading and writing pipeline data: path resolution, record readers, atomic outputs."""

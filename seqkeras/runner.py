@@ -1,0 +1,116 @@
+"""The runner: runs stages in order, skips the ones whose fingerprint is unchanged,
+writes every stage's output atomically and tracks the whole run in MLflow."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import seqkeras
+from seqkeras.io import paths
+from seqkeras.io.atomic import atomic_dir, read_json, write_json
+from seqkeras.spec import PipelineSpec, flatten, load_spec
+from seqkeras.stages import STAGE_NAMES, STAGES, StageContext
+from seqkeras.tracking import Tracker, git_commit
+
+log = logging.getLogger("seqkeras")
+
+STAGE_RECORD = "_stage.json"
+DATA_DIR = "data"
+
+
+def data_fingerprint(spec: PipelineSpec) -> str:
+    """Changes when any source file changes (path, size, modification time)."""
+    parts = []
+    for source in spec.data.sources:
+        p = paths.resolve(source.path)
+        st = p.stat()
+        parts.append(f"{p}|{st.st_size}|{st.st_mtime_ns}|{source.member}")
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
+
+
+def stage_fingerprint(stage, spec: PipelineSpec, upstream: dict[str, str], data_fp: str) -> str:
+    payload = {
+        "stage": stage.name, "version": seqkeras.__version__,
+        "sections": spec.section_hash(*stage.sections),
+        "topology": spec.topology, "seed": spec.seed, "name": spec.name,
+        "upstream": {u: upstream[u] for u in stage.upstream},
+        "data": data_fp if stage.name == "ingest" else None,
+    }
+    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def is_fresh(out: Path, fingerprint: str) -> bool:
+    record = out / STAGE_RECORD
+    if not record.exists():
+        return False
+    saved = read_json(record)
+    if saved.get("fingerprint") != fingerprint:
+        return False
+    # An export is only fresh while the version it wrote is still there.
+    exported = saved.get("summary", {}).get("path") if out.name == "export" else None
+    return exported is None or Path(exported).exists()
+
+
+@dataclass
+class RunReport:
+    pipeline: str
+    ran: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    summaries: dict = field(default_factory=dict)
+    seconds: float = 0.0
+    run_id: str | None = None
+
+
+def run_pipeline(spec_path: str | Path, stage: str | None = None, force: bool = False,
+                 track: bool = True, data_dir: str | Path = DATA_DIR) -> RunReport:
+    """Run every stage up to ``stage`` (all when None); ``force`` reruns the selected
+    stage (or every stage when none is selected) even if its fingerprint is unchanged."""
+    spec_path = Path(spec_path)
+    spec = load_spec(spec_path)
+    if stage is not None and stage not in STAGE_NAMES:
+        raise ValueError(f"unknown stage {stage!r}; stages: {', '.join(STAGE_NAMES)}")
+    selected = STAGES[:STAGE_NAMES.index(stage) + 1] if stage else STAGES
+    workdir = Path(data_dir) / spec.name
+    data_fp = data_fingerprint(spec)
+    report = RunReport(spec.name)
+    started = time.monotonic()
+    tracker = Tracker(enabled=track)
+    tags = {"seqkeras.version": seqkeras.__version__, "git.commit": git_commit(),
+            "spec.hash": spec.section_hash(*(s for s in type(spec).model_fields if s != "name")),
+            "data.fingerprint": data_fp, "topology": spec.topology,
+            "stages.requested": stage or "all"}
+    with tracker.pipeline_run(spec, spec_path, flatten(spec), tags):
+        report.run_id = tracker.run_id
+        fingerprints: dict[str, str] = {}
+        for st in selected:
+            fp = stage_fingerprint(st, spec, fingerprints, data_fp)
+            fingerprints[st.name] = fp
+            out = workdir / st.name
+            forced = force and (stage is None or st.name == stage)
+            if not forced and is_fresh(out, fp):
+                log.info("stage %-8s skipped (unchanged, fingerprint %s)", st.name, fp)
+                report.skipped.append(st.name)
+                tracker.set_tags({f"stage.{st.name}": "skipped"})
+                continue
+            log.info("stage %-8s running: %s", st.name, st.help)
+            t0 = time.monotonic()
+            with atomic_dir(out) as tmp:
+                ctx = StageContext(spec=spec, spec_path=spec_path, workdir=workdir, out=tmp,
+                                   tracker=tracker)
+                summary = st.run(ctx)
+                seconds = time.monotonic() - t0
+                write_json(tmp / STAGE_RECORD, {
+                    "fingerprint": fp, "stage": st.name, "seconds": seconds,
+                    "finished": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "summary": summary})
+            log.info("stage %-8s done in %.1f s", st.name, seconds)
+            tracker.set_tags({f"stage.{st.name}": "ran"})
+            tracker.log_metrics({f"stage_seconds_{st.name}": seconds})
+            report.ran.append(st.name)
+            report.summaries[st.name] = summary
+    report.seconds = time.monotonic() - started
+    return report

@@ -1,0 +1,1 @@
+"""Serving: versioned exports, TF Serving warmup requests and the C++ loader check."""

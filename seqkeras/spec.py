@@ -1,0 +1,385 @@
+"""The pipeline schema: one YAML file per pipeline, validated before any stage runs.
+
+Defaults live here and nowhere else. Every section is a frozen pydantic model that
+forbids unknown keys, so a misspelt key is an error that names the key path, the
+line in the YAML file and the closest valid key.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import json
+from pathlib import Path
+from typing import Any, Literal, Optional, Union
+
+import pydantic
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from seqkeras.errors import SpecError
+
+
+class Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+# --------------------------------------------------------------------------- data
+class Source(Section):
+    """One input file. ``path`` is relative to the data root unless absolute or ``pkg://``."""
+
+    path: str
+    format: Literal["auto", "csv", "tsv", "jsonl", "text", "columns"] = "auto"
+    #: Member to read when ``path`` is a zip archive (default: its only/first data file).
+    member: Optional[str] = None
+    #: Field names for csv/tsv/jsonl, column indexes (0-based) for ``columns``.
+    text_field: Union[str, int] = "text"
+    label_field: Union[str, int, None] = "label"
+    split_field: Union[str, int, None] = None
+    #: Constant label for every record of this file (folder-per-class style data).
+    label: Optional[str] = None
+    #: Constant split for every record of this file (train/val/test given as files).
+    split: Optional[Literal["train", "val", "test"]] = None
+    #: csv/tsv files without a header row: fields are then addressed by index.
+    header: bool = True
+    #: ``columns`` format: the column separator (None = any whitespace).
+    delimiter: Optional[str] = None
+    encoding: str = "utf-8"
+
+
+class SplitFractions(Section):
+    """Seeded deterministic split, used for records whose source gives no split."""
+
+    val: float = Field(0.1, ge=0, lt=1)
+    test: float = Field(0.1, ge=0, lt=1)
+
+    @model_validator(mode="after")
+    def _leaves_training_data(self):
+        if self.val + self.test >= 1:
+            raise ValueError("val + test must be below 1 so that training data remains")
+        return self
+
+
+class DataSpec(Section):
+    sources: list[Source] = Field(min_length=1)
+    split: SplitFractions = SplitFractions()
+    #: How values of a split column map onto train/val/test (e.g. ``dev: val``).
+    split_values: dict[str, Literal["train", "val", "test", "drop"]] = {
+        "train": "train", "val": "val", "valid": "val", "validation": "val",
+        "dev": "val", "test": "test",
+    }
+    #: Keep at most this many records per split (after splitting); for quick runs.
+    max_records_per_split: Optional[int] = Field(None, gt=0)
+    #: Records whose text is longer than this many characters are rejected.
+    max_chars: int = Field(100_000, gt=0)
+
+
+# ----------------------------------------------------------------------- tokenize
+class Replacement(Section):
+    pattern: str
+    rewrite: str = " "
+
+
+class TokenizeSpec(Section):
+    #: word: words and punctuation marks; whitespace: split on spaces only; char: characters.
+    level: Literal["word", "whitespace", "char"] = "word"
+    lowercase: bool = True
+    unicode_normalization: Literal["NFC", "NFD", "NFKC", "NFKD", "none"] = "NFKC"
+    #: Regex replacements applied in-graph before splitting (RE2 syntax).
+    replace: list[Replacement] = []
+    #: Vocabulary size including the reserved tokens.
+    max_tokens: int = Field(20_000, gt=len(("pad", "unk", "start", "end")))
+    min_frequency: int = Field(1, ge=1)
+    #: Sequences are cut to this many tokens (None: keep all).
+    max_length: Optional[int] = Field(200, gt=0)
+    #: Which end to keep when a sequence is cut.
+    truncate: Literal["keep_start", "keep_end"] = "keep_start"
+
+
+# -------------------------------------------------------------------------- model
+class ModelSpec(Section):
+    embedding_dim: int = Field(64, gt=0)
+    cell: Literal["simple_rnn", "lstm", "gru"] = "lstm"
+    units: int = Field(64, gt=0)
+    layers: int = Field(1, ge=1)
+    bidirectional: bool = False
+    dropout: float = Field(0.0, ge=0, lt=1)
+    recurrent_dropout: float = Field(0.0, ge=0, lt=1)
+    #: Dropout before the output layer.
+    head_dropout: float = Field(0.0, ge=0, lt=1)
+    #: Hidden dense layer before the output (0: none).
+    head_units: int = Field(0, ge=0)
+    #: auto: sigmoid for two classes, softmax otherwise.
+    head: Literal["auto", "sigmoid", "softmax"] = "auto"
+
+
+# --------------------------------------------------------------------------- tune
+class Choice(Section):
+    choice: list[Any] = Field(min_length=1)
+
+
+class Range(Section):
+    min: float
+    max: float
+    step: Optional[float] = None
+    sampling: Literal["linear", "log"] = "linear"
+    #: int ranges give int values (units, layers); float ranges give floats.
+    type: Literal["int", "float"] = "float"
+
+    @model_validator(mode="after")
+    def _ordered(self):
+        if self.max <= self.min:
+            raise ValueError("max must be greater than min")
+        if self.sampling == "log" and self.min <= 0:
+            raise ValueError("log sampling needs min > 0")
+        return self
+
+
+class TuneSpec(Section):
+    enabled: bool = False
+    algorithm: Literal["random", "bayesian", "hyperband"] = "random"
+    max_trials: int = Field(4, ge=1)
+    #: Epochs per trial (hyperband: the maximum epochs of a bracket).
+    epochs: int = Field(2, ge=1)
+    objective: str = "val_loss"
+    #: Dotted keys into ``model`` or ``train`` mapped to a choice or a range.
+    space: dict[str, Union[Choice, Range]] = {}
+    #: Limit training batches per trial epoch (None: the whole training split).
+    steps_per_epoch: Optional[int] = Field(None, gt=0)
+
+    @field_validator("space")
+    @classmethod
+    def _known_keys(cls, space):
+        for key in space:
+            section, _, name = key.partition(".")
+            owner = {"model": ModelSpec, "train": TrainSpec}.get(section)
+            if owner is None or name not in owner.model_fields:
+                valid = [f"model.{k}" for k in ModelSpec.model_fields] + [
+                    f"train.{k}" for k in TrainSpec.model_fields]
+                raise ValueError(f"unknown search-space key {key!r}{_suggest(key, valid)}")
+        return space
+
+
+# -------------------------------------------------------------------------- train
+class EarlyStopping(Section):
+    monitor: str = "val_loss"
+    patience: int = Field(2, ge=0)
+    restore_best_weights: bool = True
+
+
+class TrainSpec(Section):
+    epochs: int = Field(5, ge=1)
+    batch_size: int = Field(64, ge=1)
+    learning_rate: float = Field(1e-3, gt=0)
+    optimizer: Literal["adam", "adamw", "rmsprop", "sgd"] = "adam"
+    #: Gradient clipping by global norm (None: off).
+    clipnorm: Optional[float] = Field(1.0, gt=0)
+    early_stopping: Optional[EarlyStopping] = EarlyStopping()
+    #: Batch sequences of similar length together (less padding, faster epochs).
+    bucket_by_length: bool = True
+    shuffle_buffer: int = Field(10_000, ge=1)
+    #: Limit batches per epoch (None: the whole training split); for quick runs.
+    steps_per_epoch: Optional[int] = Field(None, gt=0)
+
+
+# ------------------------------------------------------------------------- export
+class ExportSpec(Section):
+    #: Exports go to ``<base_dir>/<pipeline>/<version>/``.
+    base_dir: str = "models"
+    warmup_examples: int = Field(4, ge=1)
+    parity_examples: int = Field(32, ge=1)
+
+
+class PipelineSpec(Section):
+    name: str = Field(pattern=r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$")
+    topology: str = "many_to_one"
+    seed: int = 1337
+    data: DataSpec
+    tokenize: TokenizeSpec = TokenizeSpec()
+    model: ModelSpec = ModelSpec()
+    tune: TuneSpec = TuneSpec()
+    train: TrainSpec = TrainSpec()
+    export: ExportSpec = ExportSpec()
+
+    @field_validator("topology")
+    @classmethod
+    def _registered_topology(cls, name):
+        from seqkeras.topologies import TOPOLOGIES
+
+        if name not in TOPOLOGIES:
+            raise ValueError(f"unknown topology {name!r}{_suggest(name, list(TOPOLOGIES))}; "
+                             f"registered: {', '.join(sorted(TOPOLOGIES))}")
+        return name
+
+    def section_hash(self, *sections: str) -> str:
+        """Stable hash of the named sections (what a stage's fingerprint depends on)."""
+        payload = {s: _jsonable(getattr(self, s)) for s in sections}
+        return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:16]
+
+    def with_overrides(self, overrides: dict[str, Any]) -> "PipelineSpec":
+        """A copy with dotted ``section.key`` values replaced (used by the tuner)."""
+        data = self.model_dump()
+        for key, value in overrides.items():
+            section, _, name = key.partition(".")
+            data[section][name] = value
+        return PipelineSpec.model_validate(data)
+
+
+def _jsonable(value):
+    return value.model_dump(mode="json") if isinstance(value, BaseModel) else value
+
+
+def flatten(spec: PipelineSpec) -> dict[str, str]:
+    """``section.key`` -> value strings, for MLflow params."""
+    out: dict[str, str] = {}
+
+    def walk(prefix, value):
+        if isinstance(value, dict):
+            for k, v in value.items():
+                walk(f"{prefix}.{k}" if prefix else str(k), v)
+        elif isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+            for i, v in enumerate(value):
+                walk(f"{prefix}.{i}", v)
+        else:
+            out[prefix] = json.dumps(value) if isinstance(value, (list, dict)) else str(value)
+
+    walk("", spec.model_dump(mode="json"))
+    return out
+
+
+# ---------------------------------------------------------------------- loading
+def load_spec(path: str | Path, check_files: bool = True) -> PipelineSpec:
+    """Read and validate a pipeline YAML file; raise SpecError with a readable message.
+
+    With ``check_files``, every data source must exist (resolved through the data root).
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise SpecError(f"{path}: pipeline file not found")
+    text = path.read_text(encoding="utf-8")
+    try:
+        raw = yaml.safe_load(text)
+        lines = _key_lines(yaml.compose(text))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f":{mark.line + 1}" if mark else ""
+        raise SpecError(f"{path}{where}: not valid YAML: {getattr(exc, 'problem', exc)}") from None
+    if not isinstance(raw, dict):
+        raise SpecError(f"{path}: expected a mapping of sections at the top level")
+    raw.setdefault("name", path.stem)
+    try:
+        spec = PipelineSpec.model_validate(raw)
+    except pydantic.ValidationError as exc:
+        raise SpecError(_format_errors(path, exc, lines)) from None
+    if check_files:
+        _check_sources(path, spec, lines)
+    return spec
+
+
+def _check_sources(path: Path, spec: PipelineSpec, lines: dict) -> None:
+    from seqkeras.errors import DataError
+    from seqkeras.io import paths
+
+    problems = []
+    for i, source in enumerate(spec.data.sources):
+        loc = ("data", "sources", i, "path")
+        try:
+            missing = not paths.resolve(source.path).exists()
+            reason = paths.describe_missing(source.path) if missing else None
+        except DataError as exc:
+            reason = str(exc)
+        if reason:
+            line = _closest_line(lines, loc)
+            problems.append(f"{path}{f':{line}' if line else ''}: {_dotted(loc)}: {reason}")
+    if problems:
+        raise SpecError("\n".join(problems))
+
+
+def _format_errors(path: Path, exc: pydantic.ValidationError, lines: dict) -> str:
+    messages = []
+    for err in exc.errors():
+        loc = _clean_loc(err["loc"])
+        key = _dotted(loc)
+        line = _closest_line(lines, loc)
+        where = f"{path}:{line}" if line else f"{path}"
+        if err["type"] == "extra_forbidden":
+            valid = _valid_keys(loc[:-1])
+            msg = f"unknown key '{loc[-1]}'{_suggest(str(loc[-1]), valid)}"
+        elif err["type"] == "missing":
+            msg = "required key is missing"
+        else:
+            msg = err["msg"].removeprefix("Value error, ")
+            if "input" in err and not isinstance(err["input"], (dict, list)):
+                msg += f" (got {err['input']!r})"
+        messages.append(f"{where}: {key}: {msg}")
+    return "\n".join(messages)
+
+
+_UNION_BRANCHES = {"str", "int", "float", "bool", "none", "Choice", "Range", "EarlyStopping"}
+
+
+def _clean_loc(loc) -> tuple:
+    """Drop pydantic's union-branch names (e.g. 'Choice', 'int') from an error location."""
+    return tuple(p for p in loc if not (isinstance(p, str) and (
+        p in _UNION_BRANCHES or p.startswith(("literal[", "function-")))))
+
+
+def _dotted(loc) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "(top level)"
+
+
+def _valid_keys(parent_loc) -> list[str]:
+    model: Any = PipelineSpec
+    for part in parent_loc:
+        if isinstance(part, int):
+            continue
+        field = getattr(model, "model_fields", {}).get(part)
+        if field is None:
+            return []
+        model = _section_type(field.annotation)
+        if model is None:
+            return []
+    return list(getattr(model, "model_fields", {}))
+
+
+def _section_type(annotation):
+    """The Section class inside an annotation such as Optional[X] or list[X]."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in getattr(annotation, "__args__", ()):
+        found = _section_type(arg)
+        if found is not None:
+            return found
+    return None
+
+
+def _suggest(word: str, valid: list[str]) -> str:
+    close = difflib.get_close_matches(word, valid, n=1, cutoff=0.6)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def _key_lines(node, prefix=()) -> dict:
+    """Map key paths to 1-based line numbers using the composed YAML node tree."""
+    out = {}
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            loc = prefix + (key_node.value,)
+            out[loc] = key_node.start_mark.line + 1
+            out.update(_key_lines(value_node, loc))
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            out[prefix + (i,)] = item.start_mark.line + 1
+            out.update(_key_lines(item, prefix + (i,)))
+    return out
+
+
+def _closest_line(lines: dict, loc: tuple) -> Optional[int]:
+    loc = tuple(loc)
+    while loc:
+        if loc in lines:
+            return lines[loc]
+        loc = loc[:-1]
+    return None

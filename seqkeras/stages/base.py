@@ -1,0 +1,69 @@
+"""Stage declarations: what each stage depends on, for fingerprints and wiring."""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from seqkeras.spec import PipelineSpec
+from seqkeras.tracking import Tracker
+
+# Our tf.data pipelines shuffle themselves and have unknown length by design.
+warnings.filterwarnings("ignore", message=r".*`shuffle=True` was passed.*")
+warnings.filterwarnings("ignore", message=r".*Your input ran out of data.*")
+
+
+@dataclass
+class StageContext:
+    spec: PipelineSpec
+    spec_path: Path
+    workdir: Path                      #: data/<pipeline>
+    out: Path                          #: this stage's (temporary) output folder
+    tracker: Tracker
+    log: logging.Logger = field(default_factory=lambda: logging.getLogger("seqkeras"))
+
+    def input(self, stage: str) -> Path:
+        """The finished output folder of an upstream stage."""
+        return self.workdir / stage
+
+    @property
+    def topology(self):
+        from seqkeras.topologies import get_topology
+        return get_topology(self.spec.topology)
+
+
+@dataclass(frozen=True)
+class Stage:
+    name: str
+    #: Spec sections whose content is part of this stage's fingerprint.
+    sections: tuple[str, ...]
+    #: Stages whose outputs this one reads (their fingerprints chain into this one's).
+    upstream: tuple[str, ...]
+    run: Callable[[StageContext], dict]
+    help: str
+
+
+def _stages() -> list[Stage]:
+    from seqkeras.stages import build, export, ingest, tokenize, train, tune
+
+    return [
+        Stage("ingest", ("data",), (), ingest.run,
+              "read the sources, split train/val/test, reject malformed rows, write statistics"),
+        Stage("tokenize", ("tokenize",), ("ingest",), tokenize.run,
+              "learn the vocabulary and labels from the training split"),
+        Stage("build", ("model", "train"), ("tokenize",), build.run,
+              "assemble the Keras functional model for the topology; write its summary"),
+        Stage("tune", ("tune", "model", "train"), ("build",), tune.run,
+              "keras-tuner search over the YAML search space (skipped when disabled)"),
+        Stage("train", ("train", "model"), ("build", "tune"), train.run,
+              "fit with early stopping and checkpoints; evaluate on the test split"),
+        Stage("export", ("export",), ("train",), export.run,
+              "write a versioned SavedModel that answers raw inputs, with warmup requests"),
+    ]
+
+
+STAGES = _stages()
+STAGE_NAMES = [s.name for s in STAGES]

@@ -1,0 +1,103 @@
+"""export: a versioned SavedModel that answers raw inputs, ready for TF Serving.
+
+The graph holds the preprocessing (tokenization, lookups) so clients send raw text.
+It is written to a temporary non-integer folder beside the versions and renamed into
+place, so TF Serving (which polls for integer folders) never sees a partial export.
+Beside it go warmup requests and parity examples: inputs with the outputs the trained
+Keras model gave for them, which ``seqkeras check-serving`` compares against.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import time
+import uuid
+from pathlib import Path
+
+import keras
+import tensorflow as tf
+
+import seqkeras
+from seqkeras.constants import EXPORT_METADATA_FILE, PARITY_FILE, SERVING_SIGNATURE, WARMUP_FILE
+from seqkeras.io.atomic import read_json, read_jsonl, write_json
+from seqkeras.serving.versions import versions
+from seqkeras.serving.warmup import to_jsonable, write_warmup
+from seqkeras.stages.train import METRICS_FILE, MODEL_FILE
+from seqkeras.stages.tune import BEST_FILE
+from seqkeras.tracking import git_commit
+
+
+def build_archive(spec, topology, prep, model):
+    """An ExportArchive with every endpoint of the topology; returns (archive, endpoints)."""
+    archive = keras.export.ExportArchive()
+    archive.track(model)
+    for resource in topology.trackables(prep):
+        archive.track(resource)
+    endpoints = topology.serving_endpoints(spec, prep, model)
+    for name, (fn, signature) in endpoints.items():
+        archive.add_endpoint(name, fn, input_signature=signature)
+    return archive, endpoints
+
+
+def eager_outputs(fn, inputs: dict) -> dict:
+    """Run an endpoint eagerly (the Keras model itself, not the SavedModel)."""
+    result = fn(*[tf.constant(v) for v in inputs.values()])
+    return {k: v.numpy() for k, v in result.items()}
+
+
+def run(ctx) -> dict:
+    topology = ctx.topology
+    tuned = read_json(ctx.input("tune") / BEST_FILE)
+    spec = ctx.spec.with_overrides(tuned) if tuned else ctx.spec
+    prep = topology.load_preprocessor(spec, ctx.input("tokenize"))
+    model = keras.models.load_model(ctx.input("train") / MODEL_FILE)
+    ingest = ctx.input("ingest")
+    examples = read_jsonl(ingest / "test.jsonl") or read_jsonl(ingest / "val.jsonl")
+
+    base = Path(spec.export.base_dir) / spec.name
+    base.mkdir(parents=True, exist_ok=True)
+    tmp = base / f".tmp-{uuid.uuid4().hex[:8]}"
+    try:
+        archive, endpoints = build_archive(spec, topology, prep, model)
+        archive.write_out(str(tmp), verbose=False)
+        extra = tmp / "assets.extra"
+        extra.mkdir(exist_ok=True)
+        warm_inputs = topology.example_inputs(examples, spec.export.warmup_examples)
+        write_warmup(extra / WARMUP_FILE, spec.name, warm_inputs)
+
+        parity_inputs = topology.example_inputs(examples, spec.export.parity_examples)
+        parity_outputs = eager_outputs(endpoints[SERVING_SIGNATURE][0], parity_inputs)
+        (extra / PARITY_FILE).write_text(json.dumps({
+            "signature": SERVING_SIGNATURE,
+            "inputs": {k: to_jsonable(v) for k, v in parity_inputs.items()},
+            "outputs": {k: to_jsonable(v) for k, v in parity_outputs.items()},
+        }))
+        metrics_path = ctx.input("train") / METRICS_FILE
+        version = (versions(base) or [0])[-1] + 1
+        metadata = {
+            "pipeline": spec.name, "topology": spec.topology, "version": version,
+            "signatures": list(endpoints), "spec_hash": spec.section_hash(
+                "data", "tokenize", "model", "train", "export"),
+            "seqkeras_version": seqkeras.__version__, "git_commit": git_commit(),
+            "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+            "test_metrics": read_json(metrics_path) if metrics_path.exists() else {},
+        }
+        write_json(extra / EXPORT_METADATA_FILE, metadata)
+        final = base / str(version)
+        os.rename(tmp, final)  # atomic: TF Serving sees the version complete or not at all
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+    size = sum(p.stat().st_size for p in final.rglob("*") if p.is_file())
+    summary = {"version": version, "path": str(final.resolve()), "bytes": size,
+               "signatures": list(endpoints)}
+    write_json(ctx.out / "export.json", summary)
+    ctx.tracker.set_tags({"export.path": summary["path"], "export.version": version})
+    ctx.tracker.log_metrics({"export_megabytes": size / 1e6})
+    ctx.log.info("export: %s (version %d, %.1f MB, signatures: %s)", final, version, size / 1e6,
+                 ", ".join(endpoints))
+    return summary
+

@@ -1,0 +1,1 @@
+"""Text preprocessing shared by training input pipelines and exported graphs."""

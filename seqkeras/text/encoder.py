@@ -1,0 +1,129 @@
+"""TextEncoder: normalize -> split -> look up ids, as one tf.Module.
+
+The same object feeds the tf.data training pipeline and runs inside the exported
+SavedModel, so what the model saw in training is exactly what it sees when served.
+"""
+
+from __future__ import annotations
+
+import collections
+from pathlib import Path
+from typing import Iterable
+
+import numpy as np
+import tensorflow as tf
+import tensorflow_text as tf_text
+
+from seqkeras.constants import RESERVED_TOKENS, UNK_ID
+from seqkeras.spec import TokenizeSpec
+from seqkeras.text.tokenizers import get_tokenizer
+
+VOCAB_FILE = "vocab.txt"
+
+
+class TextNormalizer:
+    """Unicode normalization, case folding and regex replacements, in-graph."""
+
+    def __init__(self, config: TokenizeSpec):
+        self.config = config
+
+    def __call__(self, strings: tf.Tensor) -> tf.Tensor:
+        c = self.config
+        if c.unicode_normalization != "none":
+            strings = tf_text.normalize_utf8(strings, c.unicode_normalization)
+        if c.lowercase:
+            strings = tf_text.case_fold_utf8(strings)
+        for r in c.replace:
+            strings = tf.strings.regex_replace(strings, r.pattern, r.rewrite)
+        return strings
+
+
+class TextEncoder(tf.Module):
+    """Strings -> ragged token ids, truncated to ``max_length``."""
+
+    def __init__(self, config: TokenizeSpec, vocab_path: str | Path):
+        super().__init__(name="text_encoder")
+        self.config = config
+        self.normalize = TextNormalizer(config)
+        self.tokenizer = get_tokenizer(config.level)
+        self.vocab_path = str(vocab_path)
+        self.vocab = load_vocab(vocab_path)
+        initializer = tf.lookup.TextFileInitializer(
+            self.vocab_path, tf.string, tf.lookup.TextFileIndex.WHOLE_LINE,
+            tf.int64, tf.lookup.TextFileIndex.LINE_NUMBER)
+        self.table = tf.lookup.StaticHashTable(initializer, default_value=UNK_ID)
+
+    @property
+    def vocab_size(self) -> int:
+        return len(self.vocab)
+
+    def tokenize(self, strings: tf.Tensor) -> tf.RaggedTensor:
+        tokens = self.tokenizer.split(self.normalize(strings))
+        return truncate(tokens, self.config.max_length, self.config.truncate)
+
+    def __call__(self, strings: tf.Tensor) -> tf.RaggedTensor:
+        return tf.ragged.map_flat_values(self.table.lookup, self.tokenize(strings))
+
+
+def truncate(ragged: tf.RaggedTensor, max_length, mode: str) -> tf.RaggedTensor:
+    if max_length is None:
+        return ragged
+    if mode == "keep_end":
+        return ragged[:, -max_length:]
+    return ragged[:, :max_length]
+
+
+def count_tokens(config: TokenizeSpec, texts: Iterable[str], batch_size: int = 512):
+    """Token frequencies over ``texts`` using the in-graph normalizer and tokenizer."""
+    normalize, tokenizer = TextNormalizer(config), get_tokenizer(config.level)
+
+    @tf.function(reduce_retracing=True)
+    def split(batch):
+        return tokenizer.split(normalize(batch)).flat_values
+
+    counts: collections.Counter = collections.Counter()
+    texts = list(texts)
+    for start in range(0, len(texts), batch_size):
+        flat = split(tf.constant(texts[start:start + batch_size])).numpy()
+        counts.update(flat.tolist())
+    return counts
+
+
+def build_vocab(counts: collections.Counter, max_tokens: int, min_frequency: int) -> list[str]:
+    """Reserved tokens first, then tokens by falling frequency (ties alphabetical)."""
+    reserved = set(RESERVED_TOKENS)
+    ranked = sorted(
+        ((tok.decode("utf-8", "replace"), n) for tok, n in counts.items()),
+        key=lambda item: (-item[1], item[0]))
+    vocab = list(RESERVED_TOKENS)
+    for token, n in ranked:
+        if len(vocab) >= max_tokens or n < min_frequency:
+            break
+        # A vocabulary file has one token a line: tokens holding line breaks cannot be stored.
+        if token in reserved or not token or any(ch in token for ch in "\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"):
+            continue
+        vocab.append(token)
+    return vocab
+
+
+def save_vocab(vocab: list[str], path: str | Path) -> None:
+    Path(path).write_text("".join(f"{t}\n" for t in vocab), encoding="utf-8")
+
+
+def load_vocab(path: str | Path) -> list[str]:
+    return Path(path).read_text(encoding="utf-8").split("\n")[:-1]
+
+
+def coverage(counts: collections.Counter, vocab: list[str]) -> float:
+    """Share of training tokens the vocabulary covers (the rest become UNK)."""
+    total = sum(counts.values())
+    known = set(t.encode("utf-8") for t in vocab)
+    return float(sum(n for t, n in counts.items() if t in known) / total) if total else 0.0
+
+
+def pad_batch(ids: list[list[int]]) -> np.ndarray:
+    width = max([len(x) for x in ids] + [1])
+    out = np.zeros((len(ids), width), dtype=np.int64)
+    for i, row in enumerate(ids):
+        out[i, :len(row)] = row
+    return out

@@ -1,0 +1,67 @@
+"""The Topology interface the stages talk to, and the registry."""
+
+from __future__ import annotations
+
+import abc
+from pathlib import Path
+from typing import Any
+
+TOPOLOGIES: dict[str, type["Topology"]] = {}
+
+
+def register_topology(name: str):
+    def wrap(cls):
+        cls.name = name
+        TOPOLOGIES[name] = cls
+        return cls
+    return wrap
+
+
+def get_topology(name: str) -> "Topology":
+    return TOPOLOGIES[name]()
+
+
+class Topology(abc.ABC):
+    """One recurrent architecture family, end to end.
+
+    Stages call these hooks in order; each hook gets the validated spec and the
+    artifacts of the stages before it, and writes only into the folder it is given.
+    """
+
+    name: str
+
+    @abc.abstractmethod
+    def fit_preprocessor(self, spec, train_records: list[dict], out_dir: Path) -> dict:
+        """Learn vocabularies/statistics from the training split only; return a summary."""
+
+    @abc.abstractmethod
+    def load_preprocessor(self, spec, prep_dir: Path) -> Any:
+        """Load what ``fit_preprocessor`` wrote (an object the other hooks understand)."""
+
+    @abc.abstractmethod
+    def build_model(self, spec, prep) -> Any:
+        """A compiled Keras functional model for training."""
+
+    @abc.abstractmethod
+    def make_dataset(self, spec, prep, records: list[dict], training: bool):
+        """A tf.data pipeline of (inputs, targets) batches."""
+
+    @abc.abstractmethod
+    def evaluate(self, spec, prep, model, records: list[dict], out_dir: Path) -> dict:
+        """Test metrics (names without the ``test_`` prefix); may write plots into out_dir."""
+
+    @abc.abstractmethod
+    def serving_endpoints(self, spec, prep, model) -> dict:
+        """name -> (tf function, input_signature) for the SavedModel; the first is served by default."""
+
+    @abc.abstractmethod
+    def trackables(self, prep) -> list:
+        """Lookup tables and modules the export must track besides the model."""
+
+    @abc.abstractmethod
+    def example_inputs(self, records: list[dict], n: int) -> dict:
+        """Raw serving inputs (name -> numpy array) for warmup and parity checks."""
+
+    def format_prediction(self, inputs: dict, outputs: dict) -> list[str]:
+        """Human-readable lines for ``seqkeras predict``."""
+        return [str(outputs)]

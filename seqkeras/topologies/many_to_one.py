@@ -1,0 +1,201 @@
+"""Many-to-one: a sequence of tokens in, one label out (sentiment, spam, topic).
+
+The recurrent stack reads the whole sequence and only its final state feeds the
+classification head: the seeds' "disregard all outputs except the last one".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from seqkeras import plots
+from seqkeras.constants import PAD_ID
+from seqkeras.io.atomic import write_json
+from seqkeras.metrics import classification_report
+from seqkeras.text.encoder import (VOCAB_FILE, TextEncoder, build_vocab, count_tokens,
+                                   coverage, save_vocab)
+from seqkeras.topologies.base import Topology, register_topology
+from seqkeras.topologies.cells import make_optimizer, recurrent_stack
+
+LABELS_FILE = "labels.txt"
+
+
+@dataclass
+class ClassifierPrep:
+    encoder: TextEncoder
+    labels: list[str]
+
+    @property
+    def label_index(self) -> dict[str, int]:
+        return {label: i for i, label in enumerate(self.labels)}
+
+
+def uses_sigmoid(spec, num_classes: int) -> bool:
+    head = spec.model.head
+    if head == "sigmoid" and num_classes != 2:
+        raise ValueError(f"model.head 'sigmoid' needs two classes, the data has {num_classes}")
+    return head == "sigmoid" or (head == "auto" and num_classes == 2)
+
+
+def length_buckets(max_length: int | None) -> list[int]:
+    """Bucket boundaries 16, 32, 64, ... below the longest allowed sequence."""
+    top = max_length or 1024
+    bounds, b = [], 16
+    while b < top:
+        bounds.append(b)
+        b *= 2
+    return bounds
+
+
+def encode_records(encoder, texts: list[str]) -> tf.data.Dataset:
+    """Dataset of 1-D id vectors (at least one id: an all-padding row is fully masked)."""
+    ds = tf.data.Dataset.from_tensor_slices(tf.constant(texts, dtype=tf.string))
+    ds = ds.batch(1024).map(encoder, num_parallel_calls=tf.data.AUTOTUNE).unbatch()
+    return ds.map(lambda ids: tf.cond(tf.size(ids) > 0, lambda: ids,
+                                      lambda: tf.constant([PAD_ID], tf.int64)))
+
+
+def batch_dataset(ds, spec, training: bool, max_length):
+    """Shuffle and bucket by length for training; keep order for evaluation."""
+    t = spec.train
+    if training:
+        ds = ds.shuffle(t.shuffle_buffer, seed=spec.seed, reshuffle_each_iteration=True)
+        if t.bucket_by_length:
+            bounds = length_buckets(max_length)
+            ds = ds.bucket_by_sequence_length(
+                lambda x, y: tf.shape(x)[0], bounds, [t.batch_size] * (len(bounds) + 1))
+        else:
+            ds = ds.padded_batch(t.batch_size)
+    else:
+        ds = ds.padded_batch(t.batch_size)
+    return ds.prefetch(tf.data.AUTOTUNE)
+
+
+@register_topology("many_to_one")
+class ManyToOne(Topology):
+    """Text classification: embedding (masked) -> recurrent stack -> dense head."""
+
+    def fit_preprocessor(self, spec, train_records, out_dir: Path) -> dict:
+        c = spec.tokenize
+        counts = count_tokens(c, (r["text"] for r in train_records))
+        vocab = build_vocab(counts, c.max_tokens, c.min_frequency)
+        save_vocab(vocab, out_dir / VOCAB_FILE)
+        labels = sorted({r["label"] for r in train_records})
+        if len(labels) < 2:
+            raise ValueError(f"the training split has {len(labels)} label(s); "
+                             "classification needs at least two")
+        (out_dir / LABELS_FILE).write_text("".join(f"{x}\n" for x in labels), encoding="utf-8")
+        summary = {"vocab_size": len(vocab), "distinct_tokens": len(counts),
+                   "train_tokens": int(sum(counts.values())),
+                   "vocab_coverage": coverage(counts, vocab), "num_labels": len(labels)}
+        write_json(out_dir / "tokenize_summary.json", summary)
+        return summary
+
+    def load_preprocessor(self, spec, prep_dir: Path) -> ClassifierPrep:
+        labels = (prep_dir / LABELS_FILE).read_text(encoding="utf-8").split("\n")[:-1]
+        return ClassifierPrep(TextEncoder(spec.tokenize, prep_dir / VOCAB_FILE), labels)
+
+    def build_model(self, spec, prep: ClassifierPrep):
+        m = spec.model
+        sigmoid = uses_sigmoid(spec, len(prep.labels))
+        keras.utils.set_random_seed(spec.seed)
+        tokens = keras.Input(shape=(None,), dtype="int64", name="token_ids")
+        x = keras.layers.Embedding(prep.encoder.vocab_size, m.embedding_dim, mask_zero=True,
+                                   name="embedding")(tokens)
+        x = recurrent_stack(x, m, return_sequences=False)
+        if m.head_units:
+            x = keras.layers.Dense(m.head_units, activation="relu", name="head_hidden")(x)
+        if m.head_dropout:
+            x = keras.layers.Dropout(m.head_dropout, name="head_dropout")(x)
+        if sigmoid:
+            out = keras.layers.Dense(1, activation="sigmoid", name="probability")(x)
+            loss, acc = "binary_crossentropy", keras.metrics.BinaryAccuracy(name="accuracy")
+        else:
+            out = keras.layers.Dense(len(prep.labels), activation="softmax",
+                                     name="probabilities")(x)
+            loss = "sparse_categorical_crossentropy"
+            acc = keras.metrics.SparseCategoricalAccuracy(name="accuracy")
+        model = keras.Model(tokens, out, name=f"{spec.name}_many_to_one")
+        model.compile(optimizer=make_optimizer(spec.train), loss=loss, metrics=[acc])
+        return model
+
+    def targets(self, spec, prep: ClassifierPrep, records) -> np.ndarray:
+        index = prep.label_index
+        y = np.array([index[r["label"]] for r in records], dtype=np.int64)
+        if uses_sigmoid(spec, len(prep.labels)):
+            return y.astype(np.float32)[:, None]
+        return y
+
+    def make_dataset(self, spec, prep: ClassifierPrep, records, training: bool):
+        ids = encode_records(prep.encoder, [r["text"] for r in records])
+        ds = tf.data.Dataset.zip(ids, tf.data.Dataset.from_tensor_slices(
+            self.targets(spec, prep, records))).cache()
+        return batch_dataset(ds, spec, training, spec.tokenize.max_length)
+
+    def probabilities(self, spec, prep, model, ids):
+        p = model(ids, training=False)
+        if uses_sigmoid(spec, len(prep.labels)):
+            p = tf.concat([1.0 - p, p], axis=-1)
+        return p
+
+    def evaluate(self, spec, prep: ClassifierPrep, model, records, out_dir: Path) -> dict:
+        ds = self.make_dataset(spec, prep, records, training=False)
+        loss = model.evaluate(ds, return_dict=True, verbose=0)["loss"]
+        probs = np.concatenate([self.probabilities(spec, prep, model, x).numpy()
+                                for x, _ in ds])
+        y_true = np.array([prep.label_index[r["label"]] for r in records])
+        report = classification_report(y_true, probs.argmax(-1), prep.labels)
+        write_json(out_dir / "classification_report.json", report)
+        plots.confusion_matrix(report["confusion_matrix"], prep.labels,
+                               out_dir / "confusion_matrix.png",
+                               title=f"{spec.name}: confusion matrix (test)")
+        return {"loss": float(loss), "accuracy": report["accuracy"],
+                "macro_f1": report["macro_f1"], "macro_precision": report["macro_precision"],
+                "macro_recall": report["macro_recall"]}
+
+    def serving_endpoints(self, spec, prep: ClassifierPrep, model) -> dict:
+        labels = tf.constant(prep.labels)
+
+        def answer(ids):
+            # One padding column keeps empty inputs valid; masking makes it a no-op.
+            ids = tf.pad(ids, [[0, 0], [0, 1]])
+            p = self.probabilities(spec, prep, model, ids)
+            best = tf.argmax(p, axis=-1)
+            n = tf.shape(p)[0]
+            return {"label": tf.gather(labels, best),
+                    "score": tf.reduce_max(p, axis=-1),
+                    "probabilities": p,
+                    "classes": tf.tile(labels[None, :], [n, 1])}
+
+        def serve_text(text):
+            return answer(prep.encoder(text).to_tensor())
+
+        def serve_ids(token_ids):
+            return answer(token_ids)
+
+        return {
+            "serving_default": (serve_text, [tf.TensorSpec([None], tf.string, name="text")]),
+            "from_token_ids": (serve_ids,
+                               [tf.TensorSpec([None, None], tf.int64, name="token_ids")]),
+        }
+
+    def trackables(self, prep: ClassifierPrep) -> list:
+        return [prep.encoder.table]
+
+    def example_inputs(self, records, n: int) -> dict:
+        return {"text": np.array([r["text"] for r in records[:n]], dtype=object)}
+
+    def format_prediction(self, inputs: dict, outputs: dict) -> list[str]:
+        lines = []
+        for text, label, score in zip(inputs["text"], outputs["label"], outputs["score"]):
+            text = text.decode() if isinstance(text, bytes) else str(text)
+            label = label.decode() if isinstance(label, bytes) else str(label)
+            short = text if len(text) <= 70 else text[:67] + "..."
+            lines.append(f"{label:>12}  {float(score):.3f}  {short}")
+        return lines
+
