@@ -180,6 +180,9 @@ class TrainSpec(Section):
     shuffle_buffer: int = Field(10_000, ge=1)
     #: Limit batches per epoch (None: the whole training split); for quick runs.
     steps_per_epoch: Optional[int] = Field(None, gt=0)
+    #: XLA compilation. Off by default: every new padded batch shape would recompile,
+    #: which made a bucketed BiLSTM epoch many times slower on CPU.
+    jit_compile: bool = False
 
 
 # ------------------------------------------------------------------------- export

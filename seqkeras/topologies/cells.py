@@ -39,3 +39,10 @@ OPTIMIZERS = {
 def make_optimizer(train_spec):
     return OPTIMIZERS[train_spec.optimizer](learning_rate=train_spec.learning_rate,
                                             clipnorm=train_spec.clipnorm)
+
+
+def compile_model(model, train_spec, loss, metrics):
+    """Compile with the spec's optimizer, clipping and XLA setting."""
+    model.compile(optimizer=make_optimizer(train_spec), loss=loss, metrics=metrics,
+                  jit_compile=train_spec.jit_compile)
+    return model

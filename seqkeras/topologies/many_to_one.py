@@ -6,6 +6,7 @@ classification head: the seeds' "disregard all outputs except the last one".
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,9 +21,10 @@ from seqkeras.metrics import classification_report
 from seqkeras.text.encoder import (VOCAB_FILE, TextEncoder, build_vocab, count_tokens,
                                    coverage, save_vocab)
 from seqkeras.topologies.base import Topology, register_topology
-from seqkeras.topologies.cells import make_optimizer, recurrent_stack
+from seqkeras.topologies.cells import compile_model, recurrent_stack
 
 LABELS_FILE = "labels.txt"
+log = logging.getLogger("seqkeras")
 
 
 @dataclass
@@ -121,8 +123,7 @@ class ManyToOne(Topology):
             loss = "sparse_categorical_crossentropy"
             acc = keras.metrics.SparseCategoricalAccuracy(name="accuracy")
         model = keras.Model(tokens, out, name=f"{spec.name}_many_to_one")
-        model.compile(optimizer=make_optimizer(spec.train), loss=loss, metrics=[acc])
-        return model
+        return compile_model(model, spec.train, loss, [acc])
 
     def targets(self, spec, prep: ClassifierPrep, records) -> np.ndarray:
         index = prep.label_index
@@ -131,7 +132,17 @@ class ManyToOne(Topology):
             return y.astype(np.float32)[:, None]
         return y
 
+    def labelled(self, prep: ClassifierPrep, records) -> list[dict]:
+        """Records whose label the training split knows (others cannot be scored)."""
+        index = prep.label_index
+        kept = [r for r in records if r.get("label") in index]
+        if len(kept) < len(records):
+            log.warning("%d record(s) with labels unseen in training were left out",
+                        len(records) - len(kept))
+        return kept
+
     def make_dataset(self, spec, prep: ClassifierPrep, records, training: bool):
+        records = self.labelled(prep, records)
         ids = encode_records(prep.encoder, [r["text"] for r in records])
         ds = tf.data.Dataset.zip(ids, tf.data.Dataset.from_tensor_slices(
             self.targets(spec, prep, records))).cache()
@@ -144,11 +155,14 @@ class ManyToOne(Topology):
         return p
 
     def evaluate(self, spec, prep: ClassifierPrep, model, records, out_dir: Path) -> dict:
+        records = self.labelled(prep, records)
         ds = self.make_dataset(spec, prep, records, training=False)
-        loss = model.evaluate(ds, return_dict=True, verbose=0)["loss"]
-        probs = np.concatenate([self.probabilities(spec, prep, model, x).numpy()
-                                for x, _ in ds])
+        predict = tf.function(lambda x: self.probabilities(spec, prep, model, x),
+                              reduce_retracing=True)
+        probs = np.concatenate([predict(x).numpy() for x, _ in ds])
         y_true = np.array([prep.label_index[r["label"]] for r in records])
+        # cross-entropy from the same single pass (no second evaluate() pass over the data)
+        loss = -np.mean(np.log(np.clip(probs[np.arange(len(y_true)), y_true], 1e-7, 1.0)))
         report = classification_report(y_true, probs.argmax(-1), prep.labels)
         write_json(out_dir / "classification_report.json", report)
         plots.confusion_matrix(report["confusion_matrix"], prep.labels,

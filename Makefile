@@ -1,0 +1,76 @@
+# seqkeras: run pipeline stages, tests, benchmarks, the MLflow UI and TF Serving.
+#   make quickstart                      install into .venv and run the quickstart end to end
+#   make test                            the test suite (installs .venv if missing)
+#   make run PIPELINE=imdb_sentiment     every stage of pipelines/imdb_sentiment.yaml
+#   make train PIPELINE=imdb_sentiment   stages up to train (unchanged ones are skipped)
+# Variables: PIPELINE (default quickstart), FORCE=1 (rerun even if unchanged),
+#            SEQKERAS_DATA_ROOT (default ../shared/data), PYTHON (default python3).
+
+PYTHON   ?= python3
+PIPELINE ?= quickstart
+VENV     := .venv
+BIN      := $(VENV)/bin
+SPEC     := pipelines/$(PIPELINE).yaml
+FORCE_FLAG := $(if $(FORCE),--force,)
+STAGES   := ingest tokenize build tune train export
+PORT     ?= 8501
+UI_PORT  ?= 5000
+export SEQKERAS_DATA_ROOT ?= ../shared/data
+
+.DEFAULT_GOAL := help
+.PHONY: help install quickstart test test-fast run validate check-serving predict serve ui bench clean $(STAGES)
+
+help:  ## list the targets
+	@echo "seqkeras make targets (PIPELINE=$(PIPELINE)):"
+	@grep -E '^[a-z-]+( [a-z-]+)*:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | awk -F'\t' '{printf "  %-28s %s\n", $$1, $$2}'
+	@echo "  $(STAGES)   one stage (and the stale ones before it)"
+	@echo "pipelines: $$(ls pipelines | sed 's/\.yaml//' | tr '\n' ' ')"
+
+$(BIN)/.installed: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[dev]'
+	touch $@
+
+install: $(BIN)/.installed  ## create .venv and install seqkeras with its dev extras
+
+quickstart: install  ## install, run the quickstart pipeline's six stages, check its export
+	$(BIN)/seqkeras run pipelines/quickstart.yaml $(FORCE_FLAG)
+	$(BIN)/seqkeras check-serving models/quickstart
+	$(BIN)/seqkeras predict models/quickstart Mary Robert Andrea Kim
+
+test: install  ## run the test suite
+	$(BIN)/python -m pytest -q tests
+
+test-fast: install  ## tests without the end-to-end ones
+	$(BIN)/python -m pytest -q -m "not slow" tests
+
+validate: install  ## check pipelines/$(PIPELINE).yaml
+	$(BIN)/seqkeras validate $(SPEC)
+
+run: install  ## every stage of pipelines/$(PIPELINE).yaml
+	$(BIN)/seqkeras run $(SPEC) $(FORCE_FLAG)
+
+$(STAGES): install
+	$(BIN)/seqkeras run $(SPEC) --stage $@ $(FORCE_FLAG)
+
+check-serving: install  ## load models/$(PIPELINE) through TF's C++ loader, replay warmup, check parity
+	$(BIN)/seqkeras check-serving models/$(PIPELINE)
+
+predict: install  ## predict with models/$(PIPELINE): make predict INPUT="some text"
+	$(BIN)/seqkeras predict models/$(PIPELINE) "$(INPUT)"
+
+serve: install  ## serve models/$(PIPELINE) with TF Serving in docker (REST on $(PORT))
+	@cmd="$$($(BIN)/seqkeras serve-command models/$(PIPELINE) --port $(PORT))"; \
+	echo "$$cmd"; \
+	if command -v docker >/dev/null 2>&1; then $$cmd; \
+	else echo "(docker is not installed here: run the command above on a machine with docker)"; fi
+
+ui:  ## MLflow UI on http://127.0.0.1:$(UI_PORT)
+	$(BIN)/mlflow ui --backend-store-uri sqlite:///mlruns/mlflow.db --host 127.0.0.1 --port $(UI_PORT)
+
+bench: install  ## benchmarks -> benchmarks/RESULTS.md
+	$(BIN)/python -m benchmarks.run
+
+clean:  ## remove stage outputs and exports (keeps the MLflow store)
+	rm -rf data/*/ models/
