@@ -14,6 +14,8 @@ from seqkeras import __version__  # noqa: E402
 from seqkeras.errors import SeqkerasError  # noqa: E402
 from seqkeras.io.paths import DATA_ROOT_ENV, DEFAULT_DATA_ROOT  # noqa: E402
 
+STAGE_NAMES = ["ingest", "tokenize", "build", "tune", "train", "export"]
+
 STAGE_HELP = """stages, in order:
   ingest    read the sources, split train/val/test, reject malformed rows, write statistics
   tokenize  learn the vocabulary and labels from the training split
@@ -54,8 +56,9 @@ def _parser() -> argparse.ArgumentParser:
                        formatter_class=argparse.RawDescriptionHelpFormatter,
                        epilog=STAGE_HELP)
     r.add_argument("spec", help="pipeline YAML")
-    r.add_argument("--stage", help="run up to and including this stage "
-                                   "(ingest, tokenize, build, tune, train, export)")
+    r.add_argument("--stage", choices=STAGE_NAMES, metavar="STAGE",
+                   help="run up to and including this stage "
+                        "(ingest, tokenize, build, tune, train, export)")
     r.add_argument("--force", action="store_true",
                    help="rerun the selected stage (all stages without --stage) even if unchanged")
     r.add_argument("--no-track", action="store_true", help="do not log to MLflow")

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import seqkeras
+from seqkeras.errors import SeqkerasError
 from seqkeras.io import paths
 from seqkeras.io.atomic import atomic_dir, read_json, write_json
 from seqkeras.spec import PipelineSpec, flatten, load_spec
@@ -73,7 +74,7 @@ def run_pipeline(spec_path: str | Path, stage: str | None = None, force: bool = 
     spec_path = Path(spec_path)
     spec = load_spec(spec_path)
     if stage is not None and stage not in STAGE_NAMES:
-        raise ValueError(f"unknown stage {stage!r}; stages: {', '.join(STAGE_NAMES)}")
+        raise SeqkerasError(f"unknown stage {stage!r}; stages: {', '.join(STAGE_NAMES)}")
     selected = STAGES[:STAGE_NAMES.index(stage) + 1] if stage else STAGES
     workdir = Path(data_dir) / spec.name
     data_fp = data_fingerprint(spec)

@@ -15,7 +15,9 @@ from typing import Any, Literal, Optional, Union
 
 import pydantic
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (BaseModel, ConfigDict, Discriminator, Field, Tag, field_validator,
+                      model_validator)
+from typing_extensions import Annotated
 
 from seqkeras.errors import SpecError
 
@@ -63,15 +65,20 @@ class SplitFractions(Section):
 class DataSpec(Section):
     sources: list[Source] = Field(min_length=1)
     split: SplitFractions = SplitFractions()
-    #: How values of a split column map onto train/val/test (e.g. ``dev: val``).
-    split_values: dict[str, Literal["train", "val", "test", "drop"]] = {
-        "train": "train", "val": "val", "valid": "val", "validation": "val",
-        "dev": "val", "test": "test",
-    }
+    #: How values of a split column map onto train/val/test, added to the defaults
+    #: (train, val, valid, validation, dev, test); ``drop`` discards those records.
+    split_values: dict[str, Literal["train", "val", "test", "drop"]] = {}
     #: Keep at most this many records per split (after splitting); for quick runs.
     max_records_per_split: Optional[int] = Field(None, gt=0)
     #: Records whose text is longer than this many characters are rejected.
     max_chars: int = Field(100_000, gt=0)
+
+    def split_mapping(self) -> dict[str, str]:
+        return {**DEFAULT_SPLIT_VALUES, **self.split_values}
+
+
+DEFAULT_SPLIT_VALUES = {"train": "train", "val": "val", "valid": "val", "validation": "val",
+                        "dev": "val", "test": "test"}
 
 
 # ----------------------------------------------------------------------- tokenize
@@ -135,6 +142,16 @@ class Range(Section):
         return self
 
 
+def _dimension_kind(value) -> str:
+    return "choice" if isinstance(value, (dict, Choice)) and (
+        isinstance(value, Choice) or "choice" in value) else "range"
+
+
+#: A search dimension: ``{choice: [...]}`` or ``{min:, max:, ...}``.
+Dimension = Annotated[Union[Annotated[Choice, Tag("choice")], Annotated[Range, Tag("range")]],
+                      Discriminator(_dimension_kind)]
+
+
 class TuneSpec(Section):
     enabled: bool = False
     algorithm: Literal["random", "bayesian", "hyperband"] = "random"
@@ -143,7 +160,7 @@ class TuneSpec(Section):
     epochs: int = Field(2, ge=1)
     objective: str = "val_loss"
     #: Dotted keys into ``model`` or ``train`` mapped to a choice or a range.
-    space: dict[str, Union[Choice, Range]] = {}
+    space: dict[str, Dimension] = {}
     #: Limit training batches per trial epoch (None: the whole training split).
     steps_per_epoch: Optional[int] = Field(None, gt=0)
 
@@ -158,6 +175,13 @@ class TuneSpec(Section):
                     f"train.{k}" for k in TrainSpec.model_fields]
                 raise ValueError(f"unknown search-space key {key!r}{_suggest(key, valid)}")
         return space
+
+    @model_validator(mode="after")
+    def _space_when_enabled(self):
+        if self.enabled and not self.space:
+            raise ValueError("tune.enabled is true but tune.space declares no dimension "
+                             "(e.g. model.units: {choice: [32, 64]})")
+        return self
 
 
 # -------------------------------------------------------------------------- train
@@ -213,6 +237,24 @@ class PipelineSpec(Section):
             raise ValueError(f"unknown topology {name!r}{_suggest(name, list(TOPOLOGIES))}; "
                              f"registered: {', '.join(sorted(TOPOLOGIES))}")
         return name
+
+    @model_validator(mode="after")
+    def _search_values_fit_their_fields(self):
+        """Every value a search may try must be valid for its field (checked up front)."""
+        for key, dim in self.tune.space.items():
+            values = dim.choice if isinstance(dim, Choice) else [dim.min, dim.max]
+            if isinstance(dim, Range) and dim.type == "int":
+                values = [int(v) for v in values]
+            section, _, name = key.partition(".")
+            current = getattr(self, section)
+            for value in values:
+                try:
+                    type(current).model_validate({**current.model_dump(), name: value})
+                except pydantic.ValidationError as exc:
+                    reason = exc.errors()[0]["msg"].removeprefix("Value error, ")
+                    raise ValueError(f"tune.space.{key}: value {value!r} is not valid for "
+                                     f"{key}: {reason}") from None
+        return self
 
     def section_hash(self, *sections: str) -> str:
         """Stable hash of the named sections (what a stage's fingerprint depends on)."""

@@ -46,7 +46,7 @@ _SUFFIX_FORMATS = {".csv": "csv", ".tsv": "tsv", ".tab": "tsv", ".jsonl": "jsonl
 
 
 def detect_format(name: str) -> str:
-    suffixes = [s for s in Path(name).suffixes if s not in (".gz", ".zip")]
+    suffixes = [s for s in Path(name).suffixes if s.lower() not in (".gz", ".zip")]
     fmt = _SUFFIX_FORMATS.get(suffixes[-1].lower()) if suffixes else None
     if fmt is None:
         raise DataError(f"{name}: cannot tell the format from the file name; "
@@ -57,12 +57,13 @@ def detect_format(name: str) -> str:
 @contextmanager
 def open_text(path: Path, member: str | None = None, encoding: str = "utf-8"):
     """Open a plain, gzip or zip file as text. Yields (stream, display name)."""
-    if path.suffix == ".zip":
+    suffix = path.suffix.lower()
+    if suffix == ".zip":
         with zipfile.ZipFile(path) as archive:
             names = [n for n in archive.namelist()
                      if not n.endswith("/") and "__MACOSX" not in n]
             if member is None:
-                candidates = [n for n in names if Path(n).suffix in _SUFFIX_FORMATS]
+                candidates = [n for n in names if Path(n).suffix.lower() in _SUFFIX_FORMATS]
                 if len(candidates) != 1:
                     raise DataError(f"{path}: set 'member' to the file to read inside the "
                                     f"archive (it holds: {', '.join(names[:10])})")
@@ -73,7 +74,7 @@ def open_text(path: Path, member: str | None = None, encoding: str = "utf-8"):
             with archive.open(member) as raw:
                 yield io.TextIOWrapper(raw, encoding=encoding, errors="replace",
                                        newline=""), f"{path}!{member}"
-    elif path.suffix == ".gz":
+    elif suffix == ".gz":
         with gzip.open(path, "rt", encoding=encoding, errors="replace", newline="") as f:
             yield f, str(path)
     else:

@@ -11,7 +11,7 @@ def versions(base: Path) -> list[int]:
     base = Path(base)
     if not base.is_dir():
         return []
-    return sorted(int(p.name) for p in base.iterdir() if p.is_dir() and p.name.isdigit())
+    return sorted(int(p.name) for p in base.iterdir() if p.is_dir() and p.name.isascii() and p.name.isdigit())
 
 
 def latest(base: Path) -> Path:

@@ -44,11 +44,12 @@ def read_source(source, index: int, spec, log):
     path = paths.resolve(source.path)
     if not path.exists():
         raise DataError(f"data.sources[{index}].path: {paths.describe_missing(source.path)}")
-    fmt = source.format if source.format != "auto" else detect_format(
-        source.member or path.name)
-    reader = READERS[fmt]
     data = spec.data
+    split_values = data.split_mapping()
     with open_text(path, source.member, source.encoding) as (stream, name):
+        # for an archive, the member's name (known only once opened) tells the format
+        fmt = source.format if source.format != "auto" else detect_format(name.split("!")[-1])
+        reader = READERS[fmt]
         log.info("ingest: reading %s (%s)", name, fmt)
         for line, row in reader(stream, header=source.header, delimiter=source.delimiter):
             if isinstance(row, RowError):
@@ -59,9 +60,9 @@ def read_source(source, index: int, spec, log):
                 label = source.label if source.label is not None else (
                     get_field(row, source.label_field) if source.label_field is not None
                     else None)
-                split_value = source.split or (
-                    get_field(row, source.split_field) if source.split_field is not None
-                    else None)
+                split_value = (get_field(row, source.split_field)
+                               if source.split is None and source.split_field is not None
+                               else None)
             except KeyError as exc:
                 yield "reject", name, line, exc.args[0], _raw(row)
                 continue
@@ -77,8 +78,10 @@ def read_source(source, index: int, spec, log):
                 if not label:
                     yield "reject", name, line, "empty label", _raw(row)
                     continue
-            if split_value is not None:
-                split = data.split_values.get(split_value.strip())
+            if source.split is not None:
+                split = source.split
+            elif split_value is not None:
+                split = split_values.get(split_value.strip())
                 if split is None:
                     yield "reject", name, line, (
                         f"unknown split value {split_value!r} (map it in data.split_values)"), _raw(row)
@@ -127,8 +130,11 @@ def run(ctx) -> dict:
                               key=lambda j: hash_fraction(spec.seed + 1, rows[j]["text"]))[:limit]
                 records[split] = [rows[j] for j in sorted(keep)]
     if not records["train"]:
-        raise DataError("ingest: no training records were read "
-                        f"({len(rejects)} rejected; see {ctx.out / REJECTS_FILE})")
+        reasons = "; ".join(f"{n} x {r}" for r, n in reject_reasons.most_common(3))
+        first = f" first: {rejects[0]['file']}:{rejects[0]['line']}: {rejects[0]['reason']}" \
+            if rejects else ""
+        raise DataError(f"ingest: no training records were read from {seen} row(s); "
+                        f"{len(rejects)} rejected ({reasons or 'none'}).{first}")
     for split in SPLITS:
         write_jsonl(ctx.out / f"{split}.jsonl", records[split])
     write_jsonl(ctx.out / REJECTS_FILE, rejects)

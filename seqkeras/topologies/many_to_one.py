@@ -16,6 +16,7 @@ import tensorflow as tf
 
 from seqkeras import plots
 from seqkeras.constants import PAD_ID
+from seqkeras.errors import DataError, SeqkerasError
 from seqkeras.io.atomic import write_json
 from seqkeras.metrics import classification_report
 from seqkeras.text.encoder import (VOCAB_FILE, TextEncoder, build_vocab, count_tokens,
@@ -40,7 +41,7 @@ class ClassifierPrep:
 def uses_sigmoid(spec, num_classes: int) -> bool:
     head = spec.model.head
     if head == "sigmoid" and num_classes != 2:
-        raise ValueError(f"model.head 'sigmoid' needs two classes, the data has {num_classes}")
+        raise SeqkerasError(f"model.head 'sigmoid' needs two classes, the data has {num_classes}")
     return head == "sigmoid" or (head == "auto" and num_classes == 2)
 
 
@@ -89,7 +90,7 @@ class ManyToOne(Topology):
         save_vocab(vocab, out_dir / VOCAB_FILE)
         labels = sorted({r["label"] for r in train_records})
         if len(labels) < 2:
-            raise ValueError(f"the training split has {len(labels)} label(s); "
+            raise DataError(f"the training split has {len(labels)} label(s); "
                              "classification needs at least two")
         (out_dir / LABELS_FILE).write_text("".join(f"{x}\n" for x in labels), encoding="utf-8")
         summary = {"vocab_size": len(vocab), "distinct_tokens": len(counts),

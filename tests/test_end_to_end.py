@@ -1,0 +1,79 @@
+"""All six stages on a tiny slice of real IMDB data, then the export as TF Serving sees it."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from seqkeras.constants import PARITY_FILE, WARMUP_FILE
+from seqkeras.runner import run_pipeline
+from seqkeras.serving.check import check_serving
+from seqkeras.stages import STAGE_NAMES
+from tests.pipeline_helpers import imdb_spec, workdir  # noqa: F401
+
+pytestmark = pytest.mark.slow
+
+
+def test_six_stages_export_serving_and_tracking(workdir):  # noqa: F811
+    spec_path = imdb_spec(workdir, tune=True)
+    first = run_pipeline(spec_path)
+    assert first.ran == STAGE_NAMES
+
+    # the split column was honoured and the sample kept both labels
+    stats = json.loads((workdir / "data/imdb_tiny/ingest/stats.json").read_text())
+    assert {s: stats["splits"][s]["records"] for s in ("train", "val", "test")} == \
+        {"train": 48, "val": 48, "test": 48}
+    assert set(stats["splits"]["train"]["labels"]) == {"neg", "pos"}
+
+    # vocabulary from the training split, reserved ids first
+    vocab = (workdir / "data/imdb_tiny/tokenize/vocab.txt").read_text().split("\n")
+    assert vocab[:4] == ["[PAD]", "[UNK]", "[START]", "[END]"]
+
+    metrics = json.loads((workdir / "data/imdb_tiny/train/metrics.json").read_text())
+    for name in ("test_accuracy", "test_loss", "test_macro_f1"):
+        assert np.isfinite(metrics[name])
+    assert 0.0 <= metrics["test_accuracy"] <= 1.0
+
+    version_dir = workdir / "models/imdb_tiny/1"
+    assert (version_dir / "saved_model.pb").exists()
+    assert (version_dir / "assets/vocab.txt").exists()
+    assert (version_dir / "assets.extra" / WARMUP_FILE).stat().st_size > 0
+    assert not list((workdir / "models/imdb_tiny").glob(".tmp-*"))
+
+    # TF's C++ loader (as TF Serving) loads it, replays warmup and answers raw strings
+    # exactly as the trained Keras model did
+    report = check_serving(workdir / "models/imdb_tiny")
+    assert report["ok"] and report["disallowed_ops"] == []
+    assert report["warmup_requests"] >= 1
+    assert report["signatures"]["serving_default"]["inputs"] == {"text": "serving_default_text:0"}
+    assert {"label", "probabilities", "score"} <= set(report["signatures"]["serving_default"]["outputs"])
+    parity = json.loads((version_dir / "assets.extra" / PARITY_FILE).read_text())
+    assert report["parity"]["examples"] == len(parity["inputs"]["text"]) == 8
+    assert set(parity["outputs"]["label"]) <= {"neg", "pos"}
+    assert report["parity"]["max_abs_diff"] < 1e-4
+
+    # MLflow: one parent run with params, tags and test metrics; one nested run per trial
+    import mlflow
+
+    mlflow.set_tracking_uri(f"sqlite:///{workdir / 'mlruns/mlflow.db'}")
+    runs = mlflow.search_runs(experiment_names=["imdb_tiny"], output_format="list")
+    parent = [r for r in runs if "mlflow.parentRunId" not in r.data.tags]
+    trials = [r for r in runs if r.data.tags.get("mlflow.parentRunId") == first.run_id]
+    assert len(parent) == 1 and parent[0].info.run_id == first.run_id
+    assert len(trials) == 2
+    data = parent[0].data
+    assert data.params["model.cell"] == "lstm" and data.params["tokenize.max_length"] == "24"
+    assert "test_accuracy" in data.metrics and "test_macro_f1" in data.metrics
+    assert data.tags["spec.hash"] and data.tags["data.fingerprint"] and data.tags["git.commit"]
+    artifacts = workdir / "mlruns" / "imdb_tiny" / first.run_id / "artifacts"
+    assert (artifacts / "spec" / "imdb_tiny.yaml").exists()
+    assert (artifacts / "train" / "learning_curves.png").exists()
+    assert (artifacts / "train" / "confusion_matrix.png").exists()
+    assert (artifacts / "tokenize" / "vocab.txt").exists()
+
+    # an unchanged second run skips every stage and writes no new version
+    second = run_pipeline(spec_path)
+    assert second.ran == [] and second.skipped == STAGE_NAMES
+    assert sorted(p.name for p in (workdir / "models/imdb_tiny").iterdir()) == ["1"]

@@ -1,0 +1,71 @@
+"""seqkeras.topologies: registry and the many-to-one helpers that need no training."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from seqkeras.errors import DataError, SeqkerasError
+
+from seqkeras.spec import PipelineSpec
+from seqkeras.topologies import TOPOLOGIES, get_topology
+from seqkeras.topologies.many_to_one import ManyToOne, length_buckets, uses_sigmoid
+
+
+def make_spec(**sections) -> PipelineSpec:
+    return PipelineSpec.model_validate({"name": "t", "data": {"sources": [{"path": "x.csv"}]},
+                                        **sections})
+
+
+def test_registry():
+    assert "many_to_one" in TOPOLOGIES
+    assert isinstance(get_topology("many_to_one"), ManyToOne)
+    with pytest.raises(KeyError):
+        get_topology("seq2seq_nope")
+
+
+@pytest.mark.parametrize("max_length, bounds", [
+    (200, [16, 32, 64, 128]), (16, []), (17, [16]), (None, [16, 32, 64, 128, 256, 512]),
+])
+def test_length_buckets(max_length, bounds):
+    assert length_buckets(max_length) == bounds
+
+
+def test_uses_sigmoid():
+    assert uses_sigmoid(make_spec(), 2) is True
+    assert uses_sigmoid(make_spec(), 3) is False
+    assert uses_sigmoid(make_spec(model={"head": "softmax"}), 2) is False
+    with pytest.raises(SeqkerasError, match="two classes"):
+        uses_sigmoid(make_spec(model={"head": "sigmoid"}), 3)
+
+
+def test_fit_preprocessor_writes_vocab_and_sorted_labels(tmp_path):
+    spec = make_spec(tokenize={"max_tokens": 6})
+    records = [{"text": "Good good film", "label": "pos"}, {"text": "bad film", "label": "neg"},
+               {"text": "film", "label": "pos"}]
+    summary = ManyToOne().fit_preprocessor(spec, records, tmp_path)
+    # tokens: film x3, good x2, bad x1; max_tokens 6 keeps 4 reserved + film, good
+    vocab = (tmp_path / "vocab.txt").read_text().split("\n")[:-1]
+    assert vocab == ["[PAD]", "[UNK]", "[START]", "[END]", "film", "good"]
+    assert (tmp_path / "labels.txt").read_text() == "neg\npos\n"
+    assert summary["vocab_size"] == 6 and summary["num_labels"] == 2
+    assert summary["distinct_tokens"] == 3 and summary["train_tokens"] == 6
+    assert summary["vocab_coverage"] == pytest.approx(5 / 6)
+    prep = ManyToOne().load_preprocessor(spec, tmp_path)
+    assert prep.labels == ["neg", "pos"] and prep.label_index == {"neg": 0, "pos": 1}
+
+
+def test_fit_preprocessor_needs_two_labels(tmp_path):
+    with pytest.raises(DataError, match="1 label"):
+        ManyToOne().fit_preprocessor(make_spec(), [{"text": "a", "label": "x"}], tmp_path)
+
+
+def test_example_inputs_and_format_prediction():
+    topology = ManyToOne()
+    inputs = topology.example_inputs([{"text": "a"}, {"text": "b"}, {"text": "c"}], 2)
+    assert inputs["text"].tolist() == ["a", "b"]
+    lines = topology.format_prediction(
+        {"text": np.array([b"short", "x" * 80], dtype=object)},
+        {"label": np.array([b"spam", b"ham"]), "score": np.array([0.9, 0.51])})
+    assert lines[0] == f"{'spam':>12}  0.900  short"
+    assert lines[1].endswith("x" * 67 + "...") and "0.510" in lines[1]
