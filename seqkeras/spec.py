@@ -231,11 +231,12 @@ class PipelineSpec(Section):
     @field_validator("topology")
     @classmethod
     def _registered_topology(cls, name):
-        from seqkeras.topologies import TOPOLOGIES
+        from seqkeras.topologies import TOPOLOGY_MODULES
 
-        if name not in TOPOLOGIES:
-            raise ValueError(f"unknown topology {name!r}{_suggest(name, list(TOPOLOGIES))}; "
-                             f"registered: {', '.join(sorted(TOPOLOGIES))}")
+        if name not in TOPOLOGY_MODULES:
+            known = list(TOPOLOGY_MODULES)
+            raise ValueError(f"unknown topology {name!r}{_suggest(name, known)}; "
+                             f"registered: {', '.join(sorted(known))}")
         return name
 
     @model_validator(mode="after")

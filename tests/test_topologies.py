@@ -8,7 +8,7 @@ import pytest
 from seqkeras.errors import DataError, SeqkerasError
 
 from seqkeras.spec import PipelineSpec
-from seqkeras.topologies import TOPOLOGIES, get_topology
+from seqkeras.topologies import TOPOLOGIES, TOPOLOGY_MODULES, get_topology
 from seqkeras.topologies.many_to_one import ManyToOne, length_buckets, uses_sigmoid
 
 
@@ -18,8 +18,10 @@ def make_spec(**sections) -> PipelineSpec:
 
 
 def test_registry():
-    assert "many_to_one" in TOPOLOGIES
     assert isinstance(get_topology("many_to_one"), ManyToOne)
+    # every name the spec accepts resolves to a class registered under that name
+    for name in TOPOLOGY_MODULES:
+        assert get_topology(name).name == name and name in TOPOLOGIES
     with pytest.raises(KeyError):
         get_topology("seq2seq_nope")
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 import sys
 import time
 
+import logging
+
 import keras
 
 from seqkeras import plots
@@ -17,10 +19,34 @@ from seqkeras.stages.tune import BEST_FILE
 
 MODEL_FILE = "model.keras"
 METRICS_FILE = "metrics.json"
+log = logging.getLogger("seqkeras")
+
+
+class ProgressLog(keras.callbacks.Callback):
+    """A log line every ``every`` seconds inside an epoch, for runs without a terminal
+    (make, CI, nohup) where Keras would otherwise stay silent until the epoch ends."""
+
+    def __init__(self, epochs: int, every: float = 30.0):
+        super().__init__()
+        self.epochs, self.every = epochs, every
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.epoch, self.started = epoch, time.monotonic()
+        self.last = self.started
+
+    def on_train_batch_end(self, batch, logs=None):
+        now = time.monotonic()
+        if now - self.last >= self.every:
+            self.last = now
+            values = ", ".join(f"{k} {float(v):.4f}" for k, v in (logs or {}).items())
+            log.info("train: epoch %d/%d, step %d, %.0f s: %s", self.epoch + 1, self.epochs,
+                     batch + 1, now - self.started, values)
 
 
 def callbacks(spec, out, tracker) -> list:
     cbs = [tracker.keras_callback()]
+    if not sys.stderr.isatty():
+        cbs.append(ProgressLog(spec.train.epochs))
     es = spec.train.early_stopping
     if es is not None:
         cbs.append(keras.callbacks.EarlyStopping(monitor=es.monitor, patience=es.patience,

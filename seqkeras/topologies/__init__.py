@@ -1,10 +1,15 @@
 """Topologies, registered by name. A topology knows how to fit its preprocessing,
 build the Keras functional model, feed it, evaluate it and serve it.
 
-Adding one touches a new module here, its import below, one YAML and its tests.
+The registry maps each name to the module that defines it, so checking a spec's
+topology name (``seqkeras validate``) does not import TensorFlow. Adding a topology
+touches a new module here, its line below, one YAML and its tests.
 """
 
 from seqkeras.topologies.base import TOPOLOGIES, Topology, get_topology, register_topology
-from seqkeras.topologies import many_to_one  # noqa: F401  (registers itself)
 
-__all__ = ["TOPOLOGIES", "Topology", "get_topology", "register_topology"]
+TOPOLOGY_MODULES = {
+    "many_to_one": "seqkeras.topologies.many_to_one",
+}
+
+__all__ = ["TOPOLOGIES", "TOPOLOGY_MODULES", "Topology", "get_topology", "register_topology"]

@@ -18,6 +18,13 @@ def register_topology(name: str):
 
 
 def get_topology(name: str) -> "Topology":
+    """An instance of the topology ``name``, importing its module on first use."""
+    if name not in TOPOLOGIES:
+        import importlib
+
+        from seqkeras.topologies import TOPOLOGY_MODULES
+
+        importlib.import_module(TOPOLOGY_MODULES[name])
     return TOPOLOGIES[name]()
 
 
