@@ -112,6 +112,11 @@ class ModelSpec(Section):
     bidirectional: bool = False
     dropout: float = Field(0.0, ge=0, lt=1)
     recurrent_dropout: float = Field(0.0, ge=0, lt=1)
+    #: Dropout on the embedded tokens.
+    embedding_dropout: float = Field(0.0, ge=0, lt=1)
+    #: How the sequence becomes one vector: the last state (the classic many-to-one), or
+    #: the mean / max over every unmasked step's output.
+    pooling: Literal["last", "mean", "max"] = "last"
     #: Dropout before the output layer.
     head_dropout: float = Field(0.0, ge=0, lt=1)
     #: Hidden dense layer before the output (0: none).

@@ -71,3 +71,30 @@ def test_example_inputs_and_format_prediction():
         {"label": np.array([b"spam", b"ham"]), "score": np.array([0.9, 0.51])})
     assert lines[0] == f"{'spam':>12}  0.900  short"
     assert lines[1].endswith("x" * 67 + "...") and "0.510" in lines[1]
+
+
+@pytest.mark.parametrize("cell, bidirectional, pooling, labels", [
+    ("simple_rnn", False, "last", ["a", "b"]),
+    ("lstm", True, "last", ["a", "b", "c"]),
+    ("gru", True, "max", ["a", "b"]),
+    ("lstm", False, "mean", ["a", "b", "c"]),
+])
+def test_padding_changes_nothing(tmp_path, cell, bidirectional, pooling, labels):
+    """Masking: extra padding columns must not change a many-to-one prediction."""
+    topology = ManyToOne()
+    spec = make_spec(model={"cell": cell, "bidirectional": bidirectional, "pooling": pooling,
+                            "units": 4, "embedding_dim": 3, "layers": 2},
+                     tokenize={"level": "char"})
+    records = [{"text": t, "label": labels[i % len(labels)]}
+               for i, t in enumerate(["abc", "bca", "cab", "aab"])]
+    topology.fit_preprocessor(spec, records, tmp_path)
+    prep = topology.load_preprocessor(spec, tmp_path)
+    model = topology.build_model(spec, prep)
+    ids = prep.encoder(np.array(["abc", "a"])).to_tensor().numpy()
+    padded = np.pad(ids, [[0, 0], [0, 5]])
+    out = topology.probabilities(spec, prep, model, ids).numpy()
+    np.testing.assert_allclose(topology.probabilities(spec, prep, model, padded), out, atol=1e-6)
+    assert out.shape == (2, len(labels))
+    np.testing.assert_allclose(out.sum(-1), 1.0, atol=1e-6)
+    # and the two sequences really are told apart (the test would pass on a constant model)
+    assert not np.allclose(out[0], out[1])

@@ -18,6 +18,7 @@ from seqkeras import plots
 from seqkeras.constants import PAD_ID
 from seqkeras.errors import DataError, SeqkerasError
 from seqkeras.io.atomic import write_json
+from seqkeras.layers import POOLINGS
 from seqkeras.metrics import classification_report
 from seqkeras.text.encoder import (VOCAB_FILE, TextEncoder, build_vocab, count_tokens,
                                    coverage, save_vocab)
@@ -110,7 +111,11 @@ class ManyToOne(Topology):
         tokens = keras.Input(shape=(None,), dtype="int64", name="token_ids")
         x = keras.layers.Embedding(prep.encoder.vocab_size, m.embedding_dim, mask_zero=True,
                                    name="embedding")(tokens)
-        x = recurrent_stack(x, m, return_sequences=False)
+        if m.embedding_dropout:
+            x = keras.layers.Dropout(m.embedding_dropout, name="embedding_dropout")(x)
+        x = recurrent_stack(x, m, return_sequences=m.pooling != "last")
+        if m.pooling != "last":
+            x = POOLINGS[m.pooling](f"{m.pooling}_pooling")(x)
         if m.head_units:
             x = keras.layers.Dense(m.head_units, activation="relu", name="head_hidden")(x)
         if m.head_dropout:
