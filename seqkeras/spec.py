@@ -31,10 +31,11 @@ class Source(Section):
     """One input file. ``path`` is relative to the data root unless absolute or ``pkg://``."""
 
     path: str
-    format: Literal["auto", "csv", "tsv", "jsonl", "text", "columns"] = "auto"
+    format: Literal["auto", "csv", "tsv", "jsonl", "text", "columns", "conll"] = "auto"
     #: Member to read when ``path`` is a zip archive (default: its only/first data file).
     member: Optional[str] = None
-    #: Field names for csv/tsv/jsonl, column indexes (0-based) for ``columns``.
+    #: Field names for csv/tsv/jsonl, column indexes (0-based, negative from the end) for
+    #: ``columns`` and ``conll`` (there: the token column and the tag column).
     text_field: Union[str, int] = "text"
     label_field: Union[str, int, None] = "label"
     split_field: Union[str, int, None] = None
@@ -62,8 +63,36 @@ class SplitFractions(Section):
         return self
 
 
+class SeriesSpec(Section):
+    """Time-indexed data for ``sequence_prediction``: which columns are time, inputs, targets."""
+
+    #: The timestamp column, or several columns combined (e.g. [year, month, day, hour]).
+    time: Union[str, list[str]]
+    #: strptime format of a single time column (None: let pandas parse it).
+    time_format: Optional[str] = None
+    #: Expected spacing of the rows as a pandas offset ("1h", "1D"); None infers it.
+    frequency: Optional[str] = None
+    #: Columns the model reads besides the targets (numbers or categoricals).
+    features: list[str] = []
+    #: Columns to forecast (also fed as inputs).
+    targets: list[str] = Field(min_length=1)
+    #: Feature columns holding categories (strings), one-hot encoded.
+    categorical: list[str] = []
+    #: How missing values and missing time steps are filled; the count is reported.
+    missing: Literal["interpolate", "ffill", "drop", "zero"] = "interpolate"
+    #: Steps of history the model sees, and steps ahead it forecasts.
+    lookback: int = Field(24, ge=1)
+    horizon: int = Field(1, ge=1)
+    #: Distance between consecutive training windows (1: every possible window).
+    stride: int = Field(1, ge=1)
+    #: Steps in one season for the seasonal-naive baseline (24 hourly, 365 daily).
+    seasonal_period: Optional[int] = Field(None, ge=1)
+
+
 class DataSpec(Section):
     sources: list[Source] = Field(min_length=1)
+    #: Time-series layout (required by ``sequence_prediction``, ignored otherwise).
+    series: Optional[SeriesSpec] = None
     split: SplitFractions = SplitFractions()
     #: How values of a split column map onto train/val/test, added to the defaults
     #: (train, val, valid, validation, dev, test); ``drop`` discards those records.
@@ -72,6 +101,9 @@ class DataSpec(Section):
     max_records_per_split: Optional[int] = Field(None, gt=0)
     #: Records whose text is longer than this many characters are rejected.
     max_chars: int = Field(100_000, gt=0)
+    #: Tagged sequences (conll): ``iob2`` rewrites IOB1 tags so every entity starts
+    #: with B- (IOB2/BIO); ``keep`` leaves the tags as they are.
+    tag_scheme: Literal["keep", "iob2"] = "keep"
 
     def split_mapping(self) -> dict[str, str]:
         return {**DEFAULT_SPLIT_VALUES, **self.split_values}
@@ -121,6 +153,11 @@ class ModelSpec(Section):
     head_dropout: float = Field(0.0, ge=0, lt=1)
     #: Hidden dense layer before the output (0: none).
     head_units: int = Field(0, ge=0)
+    #: Tagging: a per-word character encoder (0: off), its recurrent units, and a CRF
+    #: output layer decoded with Viterbi.
+    char_embedding_dim: int = Field(0, ge=0)
+    char_units: int = Field(25, ge=1)
+    crf: bool = False
     #: auto: sigmoid for two classes, softmax otherwise.
     head: Literal["auto", "sigmoid", "softmax"] = "auto"
 

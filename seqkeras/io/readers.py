@@ -160,12 +160,43 @@ def read_columns(stream, header: bool = False, delimiter: str | None = None):
             yield line_number, line.split(delimiter) if delimiter else line.split()
 
 
+@register_reader("conll")
+def read_conll(stream, header: bool = False, delimiter: str | None = None):
+    """CoNLL column files: one token a line, a blank line between sentences,
+    ``-DOCSTART-`` lines skipped. Yields one row per sentence: a list of columns,
+    each a list of strings (column 0 = the tokens), at the sentence's first line."""
+    columns: list[list[str]] = []
+    start, broken = 0, False
+    for line_number, line in enumerate(stream, 1):
+        line = line.rstrip("\r\n")
+        fields = line.split(delimiter) if delimiter else line.split()
+        if not fields or fields[0] == "-DOCSTART-":
+            if columns and not broken:
+                yield start, columns
+            columns, broken = [], False
+            continue
+        if broken:
+            continue  # the rest of a sentence already rejected
+        if not columns:
+            start, columns = line_number, [[] for _ in fields]
+        if len(fields) != len(columns):
+            yield line_number, RowError(
+                f"expected {len(columns)} columns, found {len(fields)} (sentence from line "
+                f"{start} rejected)", line)
+            broken = True
+            continue
+        for column, value in zip(columns, fields):
+            column.append(value)
+    if columns and not broken:
+        yield start, columns
+
+
 def get_field(row: Row, field) -> str:
     """Read one field from a row; raise KeyError with a short reason when absent."""
     if isinstance(row, list):
         if not isinstance(field, int):
             raise KeyError(f"this format has no named fields; use a column index, not {field!r}")
-        if field >= len(row):
+        if not -len(row) <= field < len(row):
             raise KeyError(f"no column {field} (row has {len(row)})")
         return row[field]
     if field not in row:

@@ -66,6 +66,13 @@ def read_source(source, index: int, spec, log):
             except KeyError as exc:
                 yield "reject", name, line, exc.args[0], _raw(row)
                 continue
+            if isinstance(text, list):  # a tagged sequence (conll): tokens and one tag each
+                record = {"tokens": text}
+                if label is not None:
+                    record["tags"] = to_iob2(label) if data.tag_scheme == "iob2" else label
+                text, label = " ".join(text), None
+            else:
+                record = {}
             text = text.strip()
             if not text:
                 yield "reject", name, line, "empty text", _raw(row)
@@ -91,10 +98,26 @@ def read_source(source, index: int, spec, log):
             else:
                 split = assign_split(hash_fraction(spec.seed, text), data.split.val,
                                      data.split.test)
-            record = {"text": text}
+            if "tokens" not in record:
+                record["text"] = text
             if label is not None:
                 record["label"] = label
             yield "ok", split, record, f"{name}:{line}"
+
+
+def record_text(record: dict) -> str:
+    return record["text"] if "text" in record else " ".join(record["tokens"])
+
+
+def to_iob2(tags: list[str]) -> list[str]:
+    """IOB1 -> IOB2: an I-X that does not continue an X entity starts one (B-X)."""
+    out, previous = [], "O"
+    for tag in tags:
+        if tag.startswith("I-") and previous[2:] != tag[2:]:
+            tag = "B-" + tag[2:]
+        out.append(tag)
+        previous = tag
+    return out
 
 
 def _raw(row) -> str:
@@ -102,6 +125,12 @@ def _raw(row) -> str:
 
 
 def run(ctx) -> dict:
+    """The topology decides how its data is read (records by default, see ``Topology.ingest``)."""
+    return ctx.topology.ingest(ctx)
+
+
+def ingest_records(ctx) -> dict:
+    """Text records ({text, label}) or tagged sequences ({tokens, tags}) from the sources."""
     spec, log = ctx.spec, ctx.log
     records = {s: [] for s in SPLITS}
     rejects, reject_reasons = [], collections.Counter()
@@ -127,7 +156,7 @@ def run(ctx) -> dict:
             if len(rows) > limit:
                 # keep a seeded sample (not the first rows: files are often sorted by label)
                 keep = sorted(range(len(rows)),
-                              key=lambda j: hash_fraction(spec.seed + 1, rows[j]["text"]))[:limit]
+                              key=lambda j: hash_fraction(spec.seed + 1, record_text(rows[j])))[:limit]
                 records[split] = [rows[j] for j in sorted(keep)]
     if not records["train"]:
         reasons = "; ".join(f"{n} x {r}" for r, n in reject_reasons.most_common(3))
@@ -144,12 +173,14 @@ def run(ctx) -> dict:
     lengths = {}
     for split in SPLITS:
         rows = records[split]
-        chars = np.array([len(r["text"]) for r in rows]) if rows else np.zeros(0)
-        words = np.array([len(r["text"].split()) for r in rows]) if rows else np.zeros(0)
+        texts = [record_text(r) for r in rows]
+        chars = np.array([len(t) for t in texts]) if rows else np.zeros(0)
+        words = np.array([len(t.split()) for t in texts]) if rows else np.zeros(0)
         lengths[split] = words
         stats["splits"][split] = {
             "records": len(rows),
             "labels": dict(collections.Counter(r.get("label") for r in rows if "label" in r)),
+            "tags": dict(collections.Counter(t for r in rows for t in r.get("tags", []))),
             "chars": _distribution(chars),
             "words": _distribution(words),
         }

@@ -37,6 +37,13 @@ class Topology(abc.ABC):
 
     name: str
 
+    def ingest(self, ctx) -> dict:
+        """Read the sources into ``ctx.out``; records ({text, label} or {tokens, tags}) by
+        default. A topology with another kind of data (time series) overrides this."""
+        from seqkeras.stages.ingest import ingest_records
+
+        return ingest_records(ctx)
+
     @abc.abstractmethod
     def fit_preprocessor(self, spec, train_records: list[dict], out_dir: Path) -> dict:
         """Learn vocabularies/statistics from the training split only; return a summary."""
