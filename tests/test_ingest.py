@@ -219,7 +219,7 @@ def test_stats_match_written_splits(data_root, write_spec, run_ingest):
     stats = stats_of(out)["splits"]
     assert stats["train"]["records"] == 2 and stats["train"]["labels"] == {"a": 1, "b": 1}
     assert stats["train"]["words"]["max"] == 3 and stats["train"]["words"]["min"] == 1
-    assert stats["val"] == {"records": 0, "labels": {}, "chars": {}, "words": {}}
+    assert stats["val"] == {"records": 0, "labels": {}, "tags": {}, "chars": {}, "words": {}}
     assert stats["test"]["chars"]["max"] == len("five six")
     assert (out / "lengths.png").stat().st_size > 0
 
@@ -298,3 +298,22 @@ def test_real_sms_spam_tsv(shared_data, monkeypatch, write_spec, run_ingest):
         assert set(labels) == {"ham", "spam"}
         assert 0.05 < labels["spam"] / sum(labels.values()) < 0.25  # ~13% spam overall
     assert 0.15 < summary["records"]["test"] / total < 0.25
+
+
+def test_iob1_to_iob2():
+    from seqkeras.stages.ingest import to_iob2
+
+    # IOB1: I- opens an entity unless it follows the same type; B- only splits neighbours
+    assert to_iob2(["I-PER", "I-PER", "O", "I-LOC", "B-LOC", "I-ORG"]) == \
+        ["B-PER", "I-PER", "O", "B-LOC", "B-LOC", "B-ORG"]
+    assert to_iob2(["B-PER", "I-PER"]) == ["B-PER", "I-PER"]  # IOB2 stays as it is
+
+
+def test_conll_source_gives_token_and_tag_records(data_root, write_spec, run_ingest):
+    (data_root / "ner.txt").write_text("-DOCSTART- O\n\nRand I-PER\nis O\n\nPerrin I-PER\n")
+    summary, out = run_ingest(write_spec(
+        "data:\n  sources: [{path: ner.txt, format: conll, text_field: 0, label_field: -1,"
+        " split: train}]\n  tag_scheme: iob2\n"))
+    assert splits_of(out)["train"] == [{"tokens": ["Rand", "is"], "tags": ["B-PER", "O"]},
+                                       {"tokens": ["Perrin"], "tags": ["B-PER"]}]
+    assert stats_of(out)["splits"]["train"]["tags"] == {"B-PER": 2, "O": 1}

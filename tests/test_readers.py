@@ -19,7 +19,7 @@ def rows_of(reader, text: str, **kwargs) -> list:
 
 
 def test_every_format_is_registered():
-    assert set(READERS) == {"csv", "tsv", "jsonl", "text", "columns"}
+    assert set(READERS) == {"csv", "tsv", "jsonl", "text", "columns", "conll"}
 
 
 # ------------------------------------------------------------------------- csv
@@ -209,3 +209,19 @@ def test_real_imdb_csv_gz_header(shared_data):
         first = [row for _, row in itertools.islice(read_csv(stream), 3)]
     assert all(set(r) == {"split", "label", "rating", "file", "text"} for r in first)
     assert all(r["label"] in ("pos", "neg") and r["text"] for r in first)
+
+
+def test_conll_sentences_docstart_and_broken_sentence():
+    from seqkeras.io.readers import read_conll
+
+    text = ("-DOCSTART- -X- -X- O\n\n"
+            "EU NNP B-NP B-ORG\nrejects VBZ B-VP O\n\n"
+            "Peter NNP B-NP B-PER\nbroken\nlater NN I-NP O\n\n"
+            "Bonn NNP B-NP I-LOC\n")
+    rows = list(read_conll(io.StringIO(text)))
+    assert rows[0] == (3, [["EU", "rejects"], ["NNP", "VBZ"], ["B-NP", "B-VP"], ["B-ORG", "O"]])
+    # a line with the wrong column count rejects its whole sentence, and only that one
+    assert isinstance(rows[1][1], RowError) and rows[1][0] == 7 and "line 6" in rows[1][1].reason
+    assert rows[2] == (10, [["Bonn"], ["NNP"], ["B-NP"], ["I-LOC"]])
+    assert len(rows) == 3
+    assert get_field(rows[0][1], -1) == ["B-ORG", "O"]
