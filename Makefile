@@ -22,7 +22,9 @@ export SEQKERAS_DATA_ROOT ?= ../shared/data
 
 help:  ## list the targets
 	@echo "seqkeras make targets (PIPELINE=$(PIPELINE)):"
-	@grep -E '^[a-z-]+( [a-z-]+)*:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | awk -F'\t' '{printf "  %-28s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+( [a-z-]+)*:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' \
+		| sed 's/$$(PIPELINE)/$(PIPELINE)/g; s/$$(PORT)/$(PORT)/g; s/$$(UI_PORT)/$(UI_PORT)/g' \
+		| awk -F'\t' '{printf "  %-28s %s\n", $$1, $$2}'
 	@echo "  $(STAGES)   one stage (and the stale ones before it)"
 	@echo "pipelines: $$(ls pipelines | sed 's/\.yaml//' | tr '\n' ' ')"
 
