@@ -98,3 +98,19 @@ def test_padding_changes_nothing(tmp_path, cell, bidirectional, pooling, labels)
     np.testing.assert_allclose(out.sum(-1), 1.0, atol=1e-6)
     # and the two sequences really are told apart (the test would pass on a constant model)
     assert not np.allclose(out[0], out[1])
+
+
+def test_training_batches_mix_labels_even_when_the_file_is_sorted(tmp_path):
+    """A label-sorted split must not reach training one class at a time."""
+    from seqkeras.topologies.many_to_one import seeded_permutation
+
+    topology = ManyToOne()
+    spec = make_spec(tokenize={"level": "char"},
+                     train={"shuffle_buffer": 4, "batch_size": 8, "bucket_by_length": False})
+    records = [{"text": "ab" * (i % 5 + 1), "label": "a" if i < 50 else "b"} for i in range(100)]
+    topology.fit_preprocessor(spec, records, tmp_path)
+    prep = topology.load_preprocessor(spec, tmp_path)
+    first = next(iter(topology.make_dataset(spec, prep, records, training=True)))[1].numpy()
+    assert 0 < first.mean() < 1  # both labels in the first batch, despite a buffer of 4
+    assert seeded_permutation(records, 1) == seeded_permutation(records, 1)
+    assert seeded_permutation(records, 1) != records

@@ -56,6 +56,13 @@ def length_buckets(max_length: int | None) -> list[int]:
     return bounds
 
 
+def seeded_permutation(records: list, seed: int) -> list:
+    """Records in a seeded random order. Data files are often sorted by label (IMDB's
+    are), and a shuffle buffer smaller than the data would then feed one class at a time."""
+    order = np.random.default_rng(seed).permutation(len(records))
+    return [records[i] for i in order]
+
+
 def encode_records(encoder, texts: list[str]) -> tf.data.Dataset:
     """Dataset of 1-D id vectors (at least one id: an all-padding row is fully masked)."""
     ds = tf.data.Dataset.from_tensor_slices(tf.constant(texts, dtype=tf.string))
@@ -149,6 +156,8 @@ class ManyToOne(Topology):
 
     def make_dataset(self, spec, prep: ClassifierPrep, records, training: bool):
         records = self.labelled(prep, records)
+        if training:
+            records = seeded_permutation(records, spec.seed)
         ids = encode_records(prep.encoder, [r["text"] for r in records])
         ds = tf.data.Dataset.zip(ids, tf.data.Dataset.from_tensor_slices(
             self.targets(spec, prep, records))).cache()
@@ -163,8 +172,9 @@ class ManyToOne(Topology):
     def evaluate(self, spec, prep: ClassifierPrep, model, records, out_dir: Path) -> dict:
         records = self.labelled(prep, records)
         ds = self.make_dataset(spec, prep, records, training=False)
+        # autograph off: plain Python branching only, and no dependence on source files
         predict = tf.function(lambda x: self.probabilities(spec, prep, model, x),
-                              reduce_retracing=True)
+                              reduce_retracing=True, autograph=False)
         probs = np.concatenate([predict(x).numpy() for x, _ in ds])
         y_true = np.array([prep.label_index[r["label"]] for r in records])
         # cross-entropy from the same single pass (no second evaluate() pass over the data)
