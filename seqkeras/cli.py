@@ -70,12 +70,20 @@ def _parser() -> argparse.ArgumentParser:
 
     pr = sub.add_parser("predict", help="answer raw inputs with the newest export")
     pr.add_argument("model", help="model base path, e.g. models/imdb_sentiment")
-    pr.add_argument("inputs", nargs="+", help="raw inputs, e.g. sentences")
+    pr.add_argument("inputs", nargs="+",
+                    help="raw inputs: sentences for text topologies; for sequence_prediction "
+                         "a CSV file with a header and at least `lookback` rows")
 
     s = sub.add_parser("serve-command", help="print the TF Serving docker command for a model")
     s.add_argument("model", help="model base path, e.g. models/imdb_sentiment")
     s.add_argument("--port", type=int, default=8501, help="REST port (default 8501)")
     return p
+
+
+def headline(metrics: dict, limit: int = 12) -> dict:
+    """The test metrics worth a line: per-step and per-class detail stays in MLflow."""
+    main = {k: v for k, v in metrics.items() if k.startswith("test_") and "_step_" not in k}
+    return dict(list(main.items())[:limit])
 
 
 def serve_command(model: str, port: int = 8501) -> str:
@@ -127,8 +135,7 @@ def _dispatch(args) -> int:
               f"({report.seconds:.1f} s{', MLflow run ' + report.run_id if report.run_id else ''})")
         train = report.summaries.get("train")
         if train:
-            print("test metrics: " + ", ".join(f"{k}={v:.4f}" for k, v in train.items()
-                                              if k.startswith("test_")))
+            print("test metrics: " + ", ".join(f"{k}={v:.4f}" for k, v in headline(train).items()))
         export = report.summaries.get("export")
         if export:
             print(f"exported: {export['path']}")

@@ -87,6 +87,8 @@ class SeriesSpec(Section):
     stride: int = Field(1, ge=1)
     #: Steps in one season for the seasonal-naive baseline (24 hourly, 365 daily).
     seasonal_period: Optional[int] = Field(None, ge=1)
+    #: Training loss on the normalized targets: mse (squared error) or mae (absolute error).
+    loss: Literal["mse", "mae"] = "mse"
 
 
 class DataSpec(Section):
@@ -158,6 +160,16 @@ class ModelSpec(Section):
     char_embedding_dim: int = Field(0, ge=0)
     char_units: int = Field(25, ge=1)
     crf: bool = False
+    #: Tagging: how the character encoder reads a word (bidirectional lstm / gru of
+    #: char_units per direction, or a width-3 cnn of char_units filters, max-pooled), and
+    #: how many of a word's characters it reads (longer words are cut).
+    char_encoder: Literal["lstm", "gru", "cnn"] = "lstm"
+    char_max_length: int = Field(20, ge=1)
+    #: Tagging: embedding size of a per-word casing feature (lower, Title, UPPER, digits,
+    #: punctuation, ...; 0: off).
+    casing_dim: int = Field(0, ge=0)
+    #: Tagging: probability of replacing a training word by [UNK] (word dropout).
+    word_dropout: float = Field(0.0, ge=0, lt=1)
     #: auto: sigmoid for two classes, softmax otherwise.
     head: Literal["auto", "sigmoid", "softmax"] = "auto"
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import numpy as np
 import tensorflow as tf
 import tensorflow_text  # noqa: F401  (registers the tf-text ops the graph uses)
 
@@ -19,7 +18,8 @@ def predict(model_path: str | Path, texts: list[str]) -> list[str]:
     meta = json.loads((version_dir / "assets.extra" / EXPORT_METADATA_FILE).read_text())
     loaded = tf.saved_model.load(str(version_dir))
     fn = loaded.signatures[SERVING_SIGNATURE]
-    name = next(iter(fn.structured_input_signature[1]))
-    inputs = {name: np.array(texts, dtype=object)}
-    outputs = {k: v.numpy() for k, v in fn(**{name: tf.constant(texts)}).items()}
-    return get_topology(meta["topology"]).format_prediction(inputs, outputs)
+    topology = get_topology(meta["topology"])
+    inputs = topology.parse_predict_inputs(fn.structured_input_signature[1], texts)
+    result = fn(**{k: tf.constant(v) for k, v in inputs.items()})
+    outputs = {k: v.numpy() for k, v in result.items()}
+    return topology.format_prediction(inputs, outputs)

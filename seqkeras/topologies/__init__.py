@@ -10,6 +10,7 @@ from seqkeras.topologies.base import TOPOLOGIES, Topology, get_topology, registe
 
 TOPOLOGY_MODULES = {
     "many_to_one": "seqkeras.topologies.many_to_one",
+    "sequence_prediction": "seqkeras.topologies.sequence_prediction",
 }
 
 __all__ = ["TOPOLOGIES", "TOPOLOGY_MODULES", "Topology", "get_topology", "register_topology"]

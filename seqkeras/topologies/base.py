@@ -76,6 +76,14 @@ class Topology(abc.ABC):
     def example_inputs(self, records: list[dict], n: int) -> dict:
         """Raw serving inputs (name -> numpy array) for warmup and parity checks."""
 
+    def parse_predict_inputs(self, signature_inputs: dict, args: list[str]) -> dict:
+        """Serving inputs (name -> numpy array) from ``seqkeras predict`` arguments, given
+        the signature's inputs (name -> TensorSpec); by default the arguments are the raw
+        strings of its first input."""
+        import numpy as np
+
+        return {next(iter(signature_inputs)): np.array(args, dtype=object)}
+
     def format_prediction(self, inputs: dict, outputs: dict) -> list[str]:
         """Human-readable lines for ``seqkeras predict``."""
         return [str(outputs)]

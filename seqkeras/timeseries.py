@@ -1,0 +1,470 @@
+"""Time-series helpers for the ``sequence_prediction`` topology (no TensorFlow here).
+
+- ``load_series``: time-indexed csv/tsv sources -> one regular series (pandas): timestamps
+  parsed (one column, or several such as year/month/day/hour combined), sorted, reindexed
+  to the expected frequency so gaps become explicit missing steps, missing values handled
+  by the declared policy and counted; rows that cannot be used are returned as rejects
+  (file, line, reason, raw), never dropped silently.
+- ``split_by_time``: train, then val, then test, each a contiguous span; val and test
+  records are preceded by ``context`` rows (the history their first windows read and the
+  seasonal-naive baseline looks up), flagged so that they are never scored as targets.
+- ``window_ends`` / ``gather_windows``: sliding windows over one split's records.
+- ``naive_forecast`` / ``seasonal_naive_forecast`` / ``horizon_metrics``: the baselines and
+  per-horizon-step errors, in the series' original units.
+- ``plot_forecast`` / ``plot_error_by_horizon``: PNGs for MLflow.
+
+A record (one line of ``train/val/test.jsonl``) is one time step::
+
+    {"time": "2010-01-02T00:00:00", "step": 24, "values": {"pm2.5": 129.0, "cbwd": "SE"},
+     "imputed": ["pm2.5"],          # only when some value of the step was filled
+     "context": true}               # only for history rows before a val/test span
+
+``step`` is the row's position on the regular time grid, so two records are consecutive
+exactly when their steps differ by one (the ``drop`` policy leaves holes).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from seqkeras.errors import DataError
+from seqkeras.io import paths
+from seqkeras.io.readers import READERS, RowError, detect_format, open_text
+
+#: Cell values read as "missing" (case-insensitive, after stripping spaces).
+NA_STRINGS = frozenset({"", "na", "n/a", "nan", "null", "none", "?"})
+
+#: pandas.to_datetime accepts a frame of these columns (lowercased) directly.
+_DATETIME_PARTS = {"year", "month", "day", "hour", "minute", "second", "ms", "us", "ns",
+                   "years", "months", "days", "hours", "minutes", "seconds"}
+
+
+# ------------------------------------------------------------------- columns
+def columns(series) -> tuple[list[str], list[str]]:
+    """(numeric input columns, categorical input columns) of a ``SeriesSpec``.
+
+    Numeric inputs are the targets first, then the other numeric features, in the
+    order the spec lists them; categoricals keep the spec's order. A categorical
+    column is an input even when ``features`` does not repeat it.
+    """
+    categorical = list(dict.fromkeys(series.categorical))
+    numeric = list(dict.fromkeys(series.targets))
+    numeric += [c for c in dict.fromkeys(series.features)
+                if c not in categorical and c not in numeric]
+    return numeric, categorical
+
+
+def time_columns(series) -> list[str]:
+    return [series.time] if isinstance(series.time, str) else list(series.time)
+
+
+def check_columns(series) -> None:
+    numeric, categorical = columns(series)
+    both = sorted(set(series.targets) & set(categorical))
+    if both:
+        raise DataError(f"data.series: target(s) {both} are also categorical; "
+                        "targets must be numeric")
+    clash = sorted(set(time_columns(series)) & set(numeric + categorical))
+    if clash:
+        raise DataError(f"data.series: time column(s) {clash} cannot also be features or targets")
+
+
+# -------------------------------------------------------------------- reading
+@dataclass
+class Series:
+    """A regular, filled series ready to split (``frame`` index: the timestamps)."""
+
+    frame: pd.DataFrame            #: numeric (float) and categorical (str) columns
+    steps: np.ndarray              #: position of each row on the regular time grid
+    imputed: np.ndarray            #: [rows, columns] bool: the value was filled in
+    frequency: str
+    rejects: list[dict] = field(default_factory=list)
+    stats: dict = field(default_factory=dict)
+
+
+def read_rows(sources, needed: list[str], log=None) -> tuple[pd.DataFrame, list[dict], int]:
+    """Every data row of the sources as strings (plus ``_file``, ``_line``, ``_raw``);
+    rows the reader cannot parse become rejects. Returns (frame, rejects, rows_read)."""
+    rows, rejects, seen = [], [], 0
+    for i, source in enumerate(sources):
+        path = paths.resolve(source.path)
+        if not path.exists():
+            raise DataError(f"data.sources[{i}].path: {paths.describe_missing(source.path)}")
+        with open_text(path, source.member, source.encoding) as (stream, name):
+            fmt = source.format if source.format != "auto" else detect_format(name.split("!")[-1])
+            if fmt not in ("csv", "tsv"):
+                raise DataError(f"data.sources[{i}]: sequence_prediction reads csv or tsv "
+                                f"files, not {fmt!r}")
+            if log:
+                log.info("ingest: reading %s (%s)", name, fmt)
+            delimiter = source.delimiter or ("," if fmt == "csv" else "\t")
+            checked = False
+            for line, row in READERS[fmt](stream, header=source.header,
+                                          delimiter=source.delimiter):
+                seen += 1
+                if isinstance(row, RowError):
+                    rejects.append({"file": name, "line": line, "reason": row.reason,
+                                    "raw": row.raw[:500]})
+                    continue
+                if isinstance(row, list):  # no header: columns are named "0", "1", ...
+                    row = {str(j): v for j, v in enumerate(row)}
+                if not checked:
+                    absent = [c for c in needed if c not in row]
+                    if absent:
+                        raise DataError(f"{name}: no column(s) {absent}; the file has "
+                                        f"{list(row)[:20]}")
+                    checked = True
+                rows.append({**{c: row[c] for c in needed}, "_file": name, "_line": line,
+                             "_raw": delimiter.join(str(v) for v in row.values())[:500]})
+    frame = pd.DataFrame(rows, columns=[*needed, "_file", "_line", "_raw"], dtype=object)
+    return frame, rejects, seen
+
+
+def _is_missing(values: pd.Series) -> np.ndarray:
+    return values.map(lambda v: v is None or str(v).strip().lower() in NA_STRINGS).to_numpy(bool)
+
+
+def parse_times(frame: pd.DataFrame, series) -> pd.Series:
+    """Timestamps of the rows (NaT where they cannot be parsed)."""
+    cols = time_columns(series)
+    if len(cols) == 1:
+        text = frame[cols[0]].map(lambda v: str(v).strip())
+        return pd.to_datetime(text, format=series.time_format, errors="coerce")
+    if series.time_format is None and all(c.lower() in _DATETIME_PARTS for c in cols):
+        parts = pd.DataFrame({c.lower(): pd.to_numeric(frame[c].map(str).str.strip(),
+                                                       errors="coerce") for c in cols})
+        return pd.to_datetime(parts, errors="coerce")
+    text = frame[cols].astype(str).agg(" ".join, axis=1)
+    return pd.to_datetime(text, format=series.time_format, errors="coerce")
+
+
+def infer_frequency(index: pd.DatetimeIndex) -> pd.DateOffset:
+    """pandas' inferred frequency, else the most common spacing of the timestamps."""
+    if len(index) < 2:
+        raise DataError("ingest: fewer than two valid timestamps; cannot infer a frequency "
+                        "(set data.series.frequency)")
+    freq = pd.infer_freq(index) if len(index) >= 3 else None
+    if freq is not None:
+        return pd.tseries.frequencies.to_offset(freq)
+    diffs = pd.Series(index[1:] - index[:-1])
+    return pd.tseries.frequencies.to_offset(diffs.mode().iloc[0])
+
+
+def frequency_name(offset) -> str:
+    return offset.freqstr
+
+
+def load_series(spec, log=None) -> Series:
+    """Read, parse, sort, reindex and fill the sources of ``spec.data`` (see module doc)."""
+    series = spec.data.series
+    if series is None:
+        raise DataError("the sequence_prediction topology needs data.series "
+                        "(time, targets, features, ...)")
+    check_columns(series)
+    numeric, categorical = columns(series)
+    used = numeric + categorical
+    frame, rejects, rows_read = read_rows(spec.data.sources, time_columns(series) + used, log)
+    if frame.empty:
+        raise DataError(f"ingest: no data rows were read ({len(rejects)} rejected)")
+
+    def reject(mask, reason):
+        nonlocal frame
+        mask = np.asarray(mask, bool)
+        bad = frame[mask]
+        reasons = reason if callable(reason) else (lambda _row: reason)
+        for _, row in bad.iterrows():
+            rejects.append({"file": row["_file"], "line": int(row["_line"]),
+                            "reason": reasons(row), "raw": row["_raw"]})
+        frame = frame[~mask]
+
+    # timestamps
+    times = parse_times(frame, series)
+    frame = frame.assign(_time=times)
+    reject(frame["_time"].isna().to_numpy(), "unparseable time")
+
+    # values: NA markers are missing values; anything else that is not a number is a reject
+    bad_any = np.zeros(len(frame), bool)
+    first_bad = np.full(len(frame), "", dtype=object)
+    for c in numeric:
+        na = _is_missing(frame[c])
+        text = frame[c].map(lambda v: v.strip() if isinstance(v, str) else v).where(~na, None)
+        parsed = pd.to_numeric(text, errors="coerce").astype(float)
+        bad = parsed.isna().to_numpy() & ~na
+        first_bad[bad & ~bad_any] = c
+        bad_any |= bad
+        frame = frame.assign(**{f"_num_{c}": parsed.to_numpy(float)})
+    frame = frame.assign(_bad=first_bad)
+    reject(bad_any, lambda row: f"not a number in column {row['_bad']!r}: "
+                                f"{str(row[row['_bad']])[:40]!r}")
+
+    # duplicates (the first occurrence in reading order is kept), then time order
+    frame = frame.iloc[np.argsort(frame["_time"].to_numpy(), kind="stable")]
+    reject(frame["_time"].duplicated(keep="first").to_numpy(),
+           "duplicate timestamp (the first row with it was kept)")
+    index = pd.DatetimeIndex(frame["_time"].to_numpy())
+    if len(index) < 2:
+        raise DataError(f"ingest: {len(index)} row(s) with a valid timestamp "
+                        f"({len(rejects)} rejected); a series needs more")
+
+    offset = (pd.tseries.frequencies.to_offset(series.frequency) if series.frequency
+              else infer_frequency(index))
+    grid = pd.date_range(index[0], index[-1], freq=offset)
+    off_grid = ~index.isin(grid)
+    if off_grid.any():
+        reject(off_grid, f"timestamp off the {offset.freqstr} grid that starts at {index[0]}")
+        index = pd.DatetimeIndex(frame["_time"].to_numpy())
+
+    data = pd.DataFrame(index=index)
+    for c in numeric:
+        data[c] = frame[f"_num_{c}"].to_numpy(float)
+    for c in categorical:
+        na = _is_missing(frame[c])
+        text = frame[c].map(lambda v: str(v).strip()).to_numpy(object)
+        data[c] = pd.Series(np.where(na, None, text), index=index, dtype=object)
+    missing_in_rows: dict[str, int] = {}
+    for c in used:
+        missing_in_rows[c] = int(data[c].isna().sum())
+    data = data.reindex(grid)
+    steps = np.arange(len(grid))
+    missing_steps = int(len(grid) - len(index))
+    isna = data.isna().to_numpy()
+
+    policy = series.missing
+    leading = dropped = 0
+    if policy == "interpolate":
+        if numeric:
+            data[numeric] = data[numeric].interpolate(method="linear", limit_direction="forward")
+        if categorical:
+            data[categorical] = data[categorical].ffill()
+    elif policy == "ffill":
+        data = data.ffill()
+    elif policy == "zero":
+        if numeric:
+            data[numeric] = data[numeric].fillna(0.0)
+        for c in categorical:  # an empty category is unknown: its one-hot is all zeros
+            data[c] = data[c].where(data[c].notna(), "")
+    keep = ~data.isna().any(axis=1).to_numpy()
+    if policy == "drop":
+        dropped = int((~keep).sum())
+    else:  # only leading steps can remain unfilled (nothing earlier to fill from)
+        leading = int((~keep).sum())
+    data, steps, isna = data[keep], steps[keep], isna[keep]
+    if data.empty:
+        raise DataError("ingest: no time step is left after handling missing values "
+                        f"(policy {policy!r})")
+    filled = {c: int(isna[:, j].sum()) for j, c in enumerate(used)} if policy != "drop" else \
+        {c: 0 for c in used}
+    for c in numeric:
+        data[c] = data[c].astype(np.float64)
+    for c in categorical:
+        data[c] = data[c].astype(object)
+
+    stats = {
+        "rows_read": rows_read, "rejected": len(rejects),
+        "frequency": offset.freqstr,
+        "frequency_source": "declared" if series.frequency else "inferred",
+        "start": str(data.index[0]), "end": str(data.index[-1]),
+        "grid_steps": int(len(grid)), "time_steps": int(len(data)),
+        "missing": {
+            "policy": policy,
+            "values_per_column": missing_in_rows,
+            "time_steps": missing_steps,
+            "filled_per_column": filled,
+            "rows_dropped": dropped,
+            "leading_steps_trimmed": leading,
+        },
+    }
+    return Series(data, steps, isna, offset.freqstr, rejects, stats)
+
+
+# -------------------------------------------------------------------- splits
+def split_sizes(n: int, val: float, test: float) -> tuple[int, int, int]:
+    n_test, n_val = int(round(n * test)), int(round(n * val))
+    return n - n_val - n_test, n_val, n_test
+
+
+def to_records(s: Series, lo: int, hi: int, context: bool = False) -> list[dict]:
+    names = list(s.frame.columns)
+    numeric_cols = {c for c in names if pd.api.types.is_float_dtype(s.frame[c].dtype)}
+    out = []
+    values = {c: s.frame[c].to_numpy() for c in names}
+    times = s.frame.index
+    for i in range(lo, hi):
+        rec = {"time": times[i].isoformat(), "step": int(s.steps[i]),
+               "values": {c: (float(values[c][i]) if c in numeric_cols else str(values[c][i]))
+                          for c in names}}
+        imputed = [c for j, c in enumerate(names) if s.imputed[i, j]]
+        if imputed:
+            rec["imputed"] = imputed
+        if context:
+            rec["context"] = True
+        out.append(rec)
+    return out
+
+
+def split_by_time(s: Series, val: float, test: float, context: int) -> dict[str, list[dict]]:
+    """train = the first rows, then val, then test; val/test start with ``context`` rows
+    from before their span (flagged, never scored)."""
+    n_train, n_val, n_test = split_sizes(len(s.frame), val, test)
+    bounds = {"train": (0, n_train), "val": (n_train, n_train + n_val),
+              "test": (n_train + n_val, n_train + n_val + n_test)}
+    out = {}
+    for name, (lo, hi) in bounds.items():
+        ctx = min(context, lo) if name != "train" and hi > lo else 0
+        out[name] = to_records(s, lo - ctx, lo, context=True) + to_records(s, lo, hi)
+    return out
+
+
+def scored(records: list[dict]) -> list[dict]:
+    """The records of a split's own span (without its context rows)."""
+    return [r for r in records if not r.get("context")]
+
+
+def normalization(records: list[dict], numeric: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Mean and standard deviation (population; 1 where constant) of each numeric column
+    over the records' own span (context rows excluded)."""
+    own = scored(records)
+    if not own:
+        raise DataError("normalization needs at least one training time step")
+    x = np.array([[r["values"][c] for c in numeric] for r in own], dtype=np.float64)
+    mean, std = x.mean(0), x.std(0)
+    std = np.where(std > 1e-12, std, 1.0)
+    return mean, std
+
+
+# ------------------------------------------------------------------- windows
+def window_ends(steps: np.ndarray, context: np.ndarray, lookback: int, horizon: int,
+                stride: int = 1) -> np.ndarray:
+    """Row index of the last input step of every window: ``lookback`` consecutive input
+    steps followed by ``horizon`` consecutive target steps, none of them context rows.
+    ``stride`` keeps every stride-th window."""
+    n = len(steps)
+    ends = np.arange(lookback - 1, n - horizon)
+    if not len(ends):
+        return ends.astype(np.int64)
+    steps = np.asarray(steps)
+    consecutive = steps[ends + horizon] - steps[ends - lookback + 1] == lookback + horizon - 1
+    context = np.asarray(context, bool)
+    first_target_ok = ~context[ends + 1]  # context rows form a prefix
+    ends = ends[consecutive & first_target_ok]
+    return ends[::stride].astype(np.int64)
+
+
+def gather_windows(values: np.ndarray, ends: np.ndarray, lookback: int) -> np.ndarray:
+    """[windows, lookback, ...] input windows ending at ``ends``."""
+    return values[ends[:, None] + np.arange(-lookback + 1, 1)]
+
+
+def gather_targets(values: np.ndarray, ends: np.ndarray, horizon: int) -> np.ndarray:
+    """[windows, horizon, ...] the steps after each window."""
+    return values[ends[:, None] + np.arange(1, horizon + 1)]
+
+
+# ----------------------------------------------------------------- baselines
+def naive_forecast(y: np.ndarray, ends: np.ndarray, horizon: int) -> np.ndarray:
+    """Persistence: the last observed value, repeated for every step ahead."""
+    return np.repeat(y[ends][:, None, :], horizon, axis=1)
+
+
+def seasonal_naive_forecast(y: np.ndarray, steps: np.ndarray, ends: np.ndarray, horizon: int,
+                            period: int) -> tuple[np.ndarray, np.ndarray]:
+    """The value one season earlier than each target step (``period * ceil(h / period)``
+    steps back, so always an observed step). Returns (forecast, valid windows): a window
+    is invalid when a needed step is not in the records (too early, or dropped)."""
+    h = np.arange(1, horizon + 1)
+    back = period * np.ceil(h / period).astype(np.int64)
+    src_steps = steps[ends][:, None] + h[None, :] - back[None, :]
+    rows = np.searchsorted(steps, src_steps)
+    rows_clipped = np.clip(rows, 0, len(steps) - 1)
+    ok = (rows < len(steps)) & (steps[rows_clipped] == src_steps)
+    return y[rows_clipped], ok.all(axis=1)
+
+
+def horizon_metrics(y_true: np.ndarray, y_pred: np.ndarray, mask: np.ndarray | None = None) -> dict:
+    """MAE and RMSE overall and per step ahead over [windows, horizon, targets] arrays;
+    ``mask`` (same shape) marks the cells that are scored."""
+    err = np.asarray(y_pred, np.float64) - np.asarray(y_true, np.float64)
+    m = np.ones(err.shape, bool) if mask is None else np.asarray(mask, bool)
+    n_step = m.sum(axis=(0, 2))
+    abs_step = np.where(m, np.abs(err), 0).sum(axis=(0, 2))
+    sq_step = np.where(m, err ** 2, 0).sum(axis=(0, 2))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return {
+            "mae": float(abs_step.sum() / max(n_step.sum(), 1)),
+            "rmse": float(math.sqrt(sq_step.sum() / max(n_step.sum(), 1))),
+            "mae_step": (abs_step / np.maximum(n_step, 1)).tolist(),
+            "rmse_step": np.sqrt(sq_step / np.maximum(n_step, 1)).tolist(),
+            "count": int(n_step.sum()),
+        }
+
+
+# --------------------------------------------------------------------- plots
+def _plt():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    return plt
+
+
+def plot_series_splits(times_by_split: dict, values_by_split: dict, column: str, path: Path,
+                       title: str = "") -> Path:
+    plt = _plt()
+    fig, ax = plt.subplots(figsize=(10, 3.5))
+    for split, times in times_by_split.items():
+        if len(times):
+            ax.plot(times, values_by_split[split], lw=0.5, label=f"{split} ({len(times)} steps)")
+    ax.set_ylabel(column)
+    ax.legend(loc="upper right")
+    ax.set_title(title or f"{column} by split")
+    fig.autofmt_xdate()
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+    return path
+
+
+def plot_forecast(actual_times, actual, forecasts: dict, column: str, path: Path,
+                  title: str = "", max_points: int = 24 * 14) -> Path:
+    """Actual values and forecasts, each forecast drawn at the time it forecasts
+    (``forecasts``: name -> (times, values)); the first ``max_points`` actual steps."""
+    plt = _plt()
+    k = min(len(actual_times), max_points)
+    fig, ax = plt.subplots(figsize=(11, 4))
+    if k:
+        last = actual_times[k - 1]
+        ax.plot(actual_times[:k], actual[:k], color="black", lw=1.4, label="actual")
+        for name, (times, values) in forecasts.items():
+            keep = np.asarray(times <= last)
+            ax.plot(np.asarray(times)[keep], np.asarray(values)[keep], lw=0.9, alpha=0.85,
+                    label=name)
+    ax.set_ylabel(column)
+    ax.grid(alpha=0.3)
+    ax.legend(loc="upper right", fontsize=8)
+    ax.set_title(title or f"{column}: forecast vs actual (test)")
+    fig.autofmt_xdate()
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+    return path
+
+
+def plot_error_by_horizon(curves: dict, path: Path, metric: str = "MAE", title: str = "") -> Path:
+    plt = _plt()
+    fig, ax = plt.subplots(figsize=(6.5, 4))
+    for name, values in curves.items():
+        ax.plot(np.arange(1, len(values) + 1), values, "o-", ms=3, label=name)
+    ax.set_xlabel("steps ahead")
+    ax.set_ylabel(f"{metric} (original units)")
+    ax.grid(alpha=0.3)
+    ax.legend()
+    ax.set_title(title or f"{metric} by horizon (test)")
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+    return path
