@@ -73,6 +73,7 @@ ui:  ## MLflow UI on http://127.0.0.1:$(UI_PORT)
 
 bench: install  ## benchmarks -> benchmarks/RESULTS.md
 	$(BIN)/python -m benchmarks.run
+	$(BIN)/python -m benchmarks.quality
 
 clean:  ## remove stage outputs and exports (keeps the MLflow store)
 	rm -rf data/*/ models/
