@@ -9,7 +9,7 @@ def test_quality_table_shows_measured_values_and_untrained_pipelines(tmp_path):
         (tmp_path / "pipelines" / f"{name}.yaml").write_text("topology: many_to_one\n")
     train = tmp_path / "data" / "imdb_sentiment" / "train"
     train.mkdir(parents=True)
-    (train / "metrics.json").write_text(json.dumps({"test_accuracy": 0.8765, "test_macro_f1": 0.8}))
+    (train / "metrics.json").write_text(json.dumps({"test_accuracy": 0.8771, "test_macro_f1": 0.8}))
     text = render(collect(tmp_path / "data", tmp_path / "pipelines"))
     imdb_row = next(line for line in text.splitlines() if line.startswith("| `imdb_sentiment`"))
     assert "0.877" in imdb_row and "macro_f1 0.8" in imdb_row
