@@ -11,6 +11,14 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 
+def save(fig, path: Path) -> Path:
+    """Lay out, write as PNG and free the figure (pyplot keeps every open figure)."""
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+    return path
+
+
 def learning_curves(history: dict, path: Path, title: str = "") -> Path:
     """One panel per metric, training and validation side by side, per epoch."""
     names = [k for k in history if not k.startswith("val_") and k != "learning_rate"]
@@ -25,10 +33,7 @@ def learning_curves(history: dict, path: Path, title: str = "") -> Path:
         ax.grid(alpha=0.3)
         ax.legend()
     fig.suptitle(title)
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
-    return path
+    return save(fig, path)
 
 
 def confusion_matrix(cm, labels: list[str], path: Path, title: str = "") -> Path:
@@ -46,10 +51,7 @@ def confusion_matrix(cm, labels: list[str], path: Path, title: str = "") -> Path
             ax.text(j, i, f"{cm[i, j]}\n{share[i, j]:.0%}", ha="center", va="center",
                     color="white" if share[i, j] > 0.5 else "black", fontsize=8)
     ax.set_title(title or "confusion matrix (test)")
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
-    return path
+    return save(fig, path)
 
 
 def length_histogram(lengths_by_split: dict, path: Path, unit: str = "characters") -> Path:
@@ -61,7 +63,4 @@ def length_histogram(lengths_by_split: dict, path: Path, unit: str = "characters
     ax.set_ylabel("records")
     ax.legend()
     ax.set_title("record lengths")
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
-    return path
+    return save(fig, path)

@@ -32,6 +32,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from seqkeras import plots
 from seqkeras.errors import DataError
 from seqkeras.io import paths
 from seqkeras.io.readers import READERS, RowError, detect_format, open_text
@@ -404,17 +405,9 @@ def horizon_metrics(y_true: np.ndarray, y_pred: np.ndarray, mask: np.ndarray | N
 
 
 # --------------------------------------------------------------------- plots
-def _plt():
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    return plt
-
-
 def plot_series_splits(times_by_split: dict, values_by_split: dict, column: str, path: Path,
                        title: str = "") -> Path:
-    plt = _plt()
+    plt = plots.plt
     fig, ax = plt.subplots(figsize=(10, 3.5))
     for split, times in times_by_split.items():
         if len(times):
@@ -423,17 +416,14 @@ def plot_series_splits(times_by_split: dict, values_by_split: dict, column: str,
     ax.legend(loc="upper right")
     ax.set_title(title or f"{column} by split")
     fig.autofmt_xdate()
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
-    return path
+    return plots.save(fig, path)
 
 
 def plot_forecast(actual_times, actual, forecasts: dict, column: str, path: Path,
                   title: str = "", max_points: int = 24 * 14) -> Path:
     """Actual values and forecasts, each forecast drawn at the time it forecasts
     (``forecasts``: name -> (times, values)); the first ``max_points`` actual steps."""
-    plt = _plt()
+    plt = plots.plt
     k = min(len(actual_times), max_points)
     fig, ax = plt.subplots(figsize=(11, 4))
     if k:
@@ -448,14 +438,11 @@ def plot_forecast(actual_times, actual, forecasts: dict, column: str, path: Path
     ax.legend(loc="upper right", fontsize=8)
     ax.set_title(title or f"{column}: forecast vs actual (test)")
     fig.autofmt_xdate()
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
-    return path
+    return plots.save(fig, path)
 
 
 def plot_error_by_horizon(curves: dict, path: Path, metric: str = "MAE", title: str = "") -> Path:
-    plt = _plt()
+    plt = plots.plt
     fig, ax = plt.subplots(figsize=(6.5, 4))
     for name, values in curves.items():
         ax.plot(np.arange(1, len(values) + 1), values, "o-", ms=3, label=name)
@@ -464,7 +451,4 @@ def plot_error_by_horizon(curves: dict, path: Path, metric: str = "MAE", title: 
     ax.grid(alpha=0.3)
     ax.legend()
     ax.set_title(title or f"{metric} by horizon (test)")
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
-    return path
+    return plots.save(fig, path)
