@@ -74,6 +74,7 @@ ui:  ## MLflow UI on http://127.0.0.1:$(UI_PORT)
 bench: install  ## benchmarks -> benchmarks/RESULTS.md
 	$(BIN)/python -m benchmarks.run
 	$(BIN)/python -m benchmarks.quality
+	$(BIN)/python -m benchmarks.decoding
 
 clean:  ## remove stage outputs and exports (keeps the MLflow store)
 	rm -rf data/*/ models/

@@ -16,6 +16,7 @@ from seqkeras.io import paths
 from seqkeras.io.atomic import atomic_dir, read_json, write_json
 from seqkeras.spec import PipelineSpec, flatten, load_spec
 from seqkeras.stages import STAGE_NAMES, STAGES, StageContext
+from seqkeras.stages.base import fingerprint_sections
 from seqkeras.tracking import Tracker, git_commit
 
 log = logging.getLogger("seqkeras")
@@ -37,7 +38,7 @@ def data_fingerprint(spec: PipelineSpec) -> str:
 def stage_fingerprint(stage, spec: PipelineSpec, upstream: dict[str, str], data_fp: str) -> str:
     payload = {
         "stage": stage.name, "version": seqkeras.__version__,
-        "sections": spec.section_hash(*stage.sections),
+        "sections": spec.section_hash(*fingerprint_sections(stage, spec.topology)),
         "topology": spec.topology, "seed": spec.seed, "name": spec.name,
         "upstream": {u: upstream[u] for u in stage.upstream},
         "data": data_fp if stage.name == "ingest" else None,

@@ -170,8 +170,14 @@ class ModelSpec(Section):
     casing_dim: int = Field(0, ge=0)
     #: Tagging: probability of replacing a training word by [UNK] (word dropout).
     word_dropout: float = Field(0.0, ge=0, lt=1)
+    #: Tagging: inverse-time learning-rate decay, learning_rate / (1 + lr_decay * epoch)
+    #: (0: constant; Ma & Hovy 2016 decay by 0.05 an epoch).
+    lr_decay: float = Field(0.0, ge=0)
     #: auto: sigmoid for two classes, softmax otherwise.
     head: Literal["auto", "sigmoid", "softmax"] = "auto"
+    #: Generation: embedding size of the record's label (data.sources[].label_field) that
+    #: the model is conditioned on, concatenated to the input at every step (0: off).
+    condition_dim: int = Field(0, ge=0)
 
 
 # --------------------------------------------------------------------------- tune
@@ -271,6 +277,21 @@ class ExportSpec(Section):
     parity_examples: int = Field(32, ge=1)
 
 
+# ----------------------------------------------------------------------- generate
+class GenerationSpec(Section):
+    """Sampling settings of the ``generation`` topology: the samples logged after training
+    and the export's warmup/parity requests; ``top_k`` is baked into the export."""
+
+    #: Softmax temperature; 0 decodes greedily (the most likely token every step).
+    temperature: float = Field(1.0, ge=0)
+    #: Sample only among the k most likely tokens (0: all); baked into the export.
+    top_k: int = Field(0, ge=0)
+    #: Most tokens generated after the prefix ([END] stops earlier).
+    max_length: int = Field(32, ge=1, le=256)
+    #: Sequences generated from an empty prefix after training (logged, novelty measured).
+    samples: int = Field(50, ge=1)
+
+
 class PipelineSpec(Section):
     name: str = Field(pattern=r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$")
     topology: str = "many_to_one"
@@ -281,6 +302,8 @@ class PipelineSpec(Section):
     tune: TuneSpec = TuneSpec()
     train: TrainSpec = TrainSpec()
     export: ExportSpec = ExportSpec()
+    #: Sampling defaults for the ``generation`` topology (ignored by the others).
+    generate: GenerationSpec = GenerationSpec()
 
     @field_validator("topology")
     @classmethod

@@ -25,3 +25,21 @@ def test_stage_context_input_is_the_upstream_output(tmp_path):
     ctx = StageContext(spec=None, spec_path=Path("p.yaml"), workdir=tmp_path / "data" / "p",
                        out=tmp_path / "tmp", tracker=Tracker(enabled=False))
     assert ctx.input("ingest") == tmp_path / "data" / "p" / "ingest"
+
+
+def test_generate_section_is_fingerprinted_only_for_generation():
+    from seqkeras.runner import stage_fingerprint
+    from seqkeras.spec import PipelineSpec
+    from seqkeras.stages import STAGES
+
+    train = next(s for s in STAGES if s.name == "train")
+    upstream = {"build": "b", "tune": "t"}
+
+    def fp(topology, temperature):
+        spec = PipelineSpec.model_validate({
+            "name": "x", "topology": topology, "data": {"sources": [{"path": "a.txt"}]},
+            "generate": {"temperature": temperature}})
+        return stage_fingerprint(train, spec, upstream, "d")
+
+    assert fp("generation", 1.0) != fp("generation", 0.5)
+    assert fp("many_to_one", 1.0) == fp("many_to_one", 0.5)

@@ -67,3 +67,13 @@ def _stages() -> list[Stage]:
 
 STAGES = _stages()
 STAGE_NAMES = [s.name for s in STAGES]
+
+#: Spec sections only some topologies read, by stage: they join that stage's fingerprint
+#: for those topologies alone (so other pipelines' stages are not invalidated).
+TOPOLOGY_SECTIONS: dict[str, dict[str, tuple[str, ...]]] = {
+    "generation": {"train": ("generate",), "export": ("generate",)},
+}
+
+
+def fingerprint_sections(stage: Stage, topology: str) -> tuple[str, ...]:
+    return stage.sections + TOPOLOGY_SECTIONS.get(topology, {}).get(stage.name, ())

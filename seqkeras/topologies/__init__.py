@@ -11,6 +11,7 @@ from seqkeras.topologies.base import TOPOLOGIES, Topology, get_topology, registe
 TOPOLOGY_MODULES = {
     "many_to_one": "seqkeras.topologies.many_to_one",
     "sequence_prediction": "seqkeras.topologies.sequence_prediction",
+    "generation": "seqkeras.topologies.generation",
 }
 
 __all__ = ["TOPOLOGIES", "TOPOLOGY_MODULES", "Topology", "get_topology", "register_topology"]

@@ -1,0 +1,346 @@
+"""One-to-many: a character (or word) language model that generates sequences.
+
+Training is next-step prediction with teacher forcing: the input is [START] + tokens,
+the target the same tokens shifted by one + [END]. Padding is masked (``mask_zero`` on
+the embedding, propagated through the recurrent stack to the logits), so the loss is
+the mean over real steps only.
+
+Optional conditioning (``model.condition_dim > 0``): the record's label (the source's
+``label_field``) is embedded and concatenated to the token embedding at every step;
+the served signature then takes a ``condition`` string (unknown values map to a
+reserved "no condition" id 0).
+
+The export runs the whole sampling loop in-graph (``seqkeras.decoding.StepDecoder``):
+``serving_default`` takes prefix / temperature / max_length / seed (+ condition) and
+returns the generated strings. Sampling is stateless, seeded per row and position, so a
+fixed seed always gives the same string (parity-checkable through TF's C++ loader).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from seqkeras.constants import END_ID, START_ID
+from seqkeras.decoding import StepDecoder, python_decode
+from seqkeras.errors import DataError, SeqkerasError
+from seqkeras.io.atomic import write_json
+from seqkeras.text.encoder import (VOCAB_FILE, TextEncoder, build_vocab, count_tokens,
+                                   coverage, save_vocab)
+from seqkeras.topologies.base import Topology, register_topology
+from seqkeras.topologies.cells import compile_model, recurrent_stack
+from seqkeras.topologies.many_to_one import length_buckets, seeded_permutation
+
+LABELS_FILE = "labels.txt"
+SAMPLES_FILE = "samples.txt"
+log = logging.getLogger("seqkeras")
+
+#: ``seqkeras predict`` defaults (``temperature=``, ``max_length=``, ``seed=`` and
+#: ``condition=`` arguments override them; seeds default to 0, 1, 2, ... per prefix).
+PREDICT_DEFAULTS = {"temperature": 1.0, "max_length": 32}
+
+
+@dataclass
+class GenerationPrep:
+    encoder: TextEncoder
+    #: Condition values (index + 1 is the condition id; 0 = none / unknown).
+    labels: list[str]
+
+    def condition_ids(self, values) -> np.ndarray:
+        index = {v: i + 1 for i, v in enumerate(self.labels)}
+        return np.array([index.get(v, 0) for v in values], dtype=np.int64)
+
+
+def check_spec(spec) -> None:
+    if spec.model.bidirectional:
+        raise SeqkerasError("topology 'generation' predicts the next token from the tokens "
+                            "before it: model.bidirectional must be false (a backward layer "
+                            "would see the future)")
+
+
+def conditioned(spec) -> bool:
+    return spec.model.condition_dim > 0
+
+
+@register_topology("generation")
+class Generation(Topology):
+    """Embedding (masked) -> unidirectional recurrent stack (sequences) -> Dense(vocab)."""
+
+    conditioned = False
+
+    # ---------------------------------------------------------------- preprocessing
+    def fit_preprocessor(self, spec, train_records, out_dir: Path) -> dict:
+        check_spec(spec)
+        c = spec.tokenize
+        counts = count_tokens(c, (r["text"] for r in train_records))
+        vocab = build_vocab(counts, c.max_tokens, c.min_frequency)
+        save_vocab(vocab, out_dir / VOCAB_FILE)
+        labels = sorted({r["label"] for r in train_records if "label" in r})
+        if conditioned(spec) and not labels:
+            raise DataError("model.condition_dim > 0 conditions on the records' label, but "
+                            "the training records have none (set label_field on the source)")
+        (out_dir / LABELS_FILE).write_text("".join(f"{x}\n" for x in labels), encoding="utf-8")
+        summary = {"vocab_size": len(vocab), "distinct_tokens": len(counts),
+                   "train_tokens": int(sum(counts.values())),
+                   "vocab_coverage": coverage(counts, vocab), "num_labels": len(labels)}
+        write_json(out_dir / "tokenize_summary.json", summary)
+        return summary
+
+    def load_preprocessor(self, spec, prep_dir: Path) -> GenerationPrep:
+        labels_path = prep_dir / LABELS_FILE
+        labels = labels_path.read_text(encoding="utf-8").split("\n")[:-1] \
+            if labels_path.exists() else []
+        self.conditioned = conditioned(spec)
+        self.generate_spec = spec.generate
+        return GenerationPrep(TextEncoder(spec.tokenize, prep_dir / VOCAB_FILE),
+                              labels if conditioned(spec) else [])
+
+    # ------------------------------------------------------------------------ model
+    def build_model(self, spec, prep: GenerationPrep):
+        check_spec(spec)
+        m = spec.model
+        keras.utils.set_random_seed(spec.seed)
+        tokens = keras.Input(shape=(None,), dtype="int64", name="token_ids")
+        inputs = [tokens]
+        x = keras.layers.Embedding(prep.encoder.vocab_size, m.embedding_dim, mask_zero=True,
+                                   name="embedding")(tokens)
+        if conditioned(spec):
+            cond = keras.Input(shape=(None,), dtype="int64", name="condition_ids")
+            inputs.append(cond)
+            c = keras.layers.Embedding(len(prep.labels) + 1, m.condition_dim,
+                                       name="condition_embedding")(cond)
+            x = keras.layers.Concatenate(name="with_condition")([x, c])
+        if m.embedding_dropout:
+            x = keras.layers.Dropout(m.embedding_dropout, name="embedding_dropout")(x)
+        x = recurrent_stack(x, m, return_sequences=True)
+        if m.head_units:
+            x = keras.layers.Dense(m.head_units, activation="relu", name="head_hidden")(x)
+        if m.head_dropout:
+            x = keras.layers.Dropout(m.head_dropout, name="head_dropout")(x)
+        logits = keras.layers.Dense(prep.encoder.vocab_size, name="logits")(x)
+        model = keras.Model(inputs if len(inputs) > 1 else tokens, logits,
+                            name=f"{spec.name}_generation")
+        # The mask on the logits makes Keras average the loss over real steps only.
+        loss = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+        return compile_model(model, spec.train, loss, [])
+
+    # ------------------------------------------------------------------------- data
+    def encode(self, prep: GenerationPrep, texts: list[str]) -> list[np.ndarray]:
+        ids = prep.encoder(tf.constant(texts, tf.string)) if texts else None
+        return [] if ids is None else [np.asarray(r, np.int64) for r in ids.numpy()]
+
+    def make_dataset(self, spec, prep: GenerationPrep, records, training: bool):
+        if training:
+            records = seeded_permutation(records, spec.seed)
+        texts = [r["text"] for r in records]
+        cond = prep.condition_ids([r.get("label") for r in records]) if conditioned(spec) \
+            else None
+        ds = tf.data.Dataset.from_tensor_slices(tf.constant(texts, tf.string))
+        ds = ds.batch(1024).map(prep.encoder).unbatch()
+        if cond is not None:
+            ds = tf.data.Dataset.zip(ds, tf.data.Dataset.from_tensor_slices(cond))
+        else:
+            ds = ds.map(lambda ids: (ids, tf.constant(0, tf.int64)))
+
+        def shift(ids, c):
+            x = tf.concat([[tf.constant(START_ID, tf.int64)], ids], 0)
+            y = tf.concat([ids, [tf.constant(END_ID, tf.int64)]], 0)
+            if cond is None:
+                return x, y
+            return (x, tf.fill(tf.shape(x), c)), y
+
+        ds = ds.map(shift).cache()
+        t = spec.train
+        if training:
+            ds = ds.shuffle(t.shuffle_buffer, seed=spec.seed, reshuffle_each_iteration=True)
+            if t.bucket_by_length:
+                bounds = length_buckets(spec.tokenize.max_length)
+                ds = ds.bucket_by_sequence_length(lambda x, y: tf.shape(y)[0], bounds,
+                                                  [t.batch_size] * (len(bounds) + 1))
+            else:
+                ds = ds.padded_batch(t.batch_size)
+        else:
+            ds = ds.padded_batch(t.batch_size)
+        return ds.prefetch(tf.data.AUTOTUNE)
+
+    # --------------------------------------------------------------------- evaluate
+    def nll(self, spec, prep, model, records) -> tuple[float, int]:
+        """Summed negative log-likelihood (nats) over every real target (chars + [END])
+        and the number of targets."""
+        @tf.function(reduce_retracing=True, autograph=False)
+        def batch_nll(x, y):
+            logp = tf.nn.log_softmax(tf.cast(model(x, training=False), tf.float32), axis=-1)
+            picked = tf.gather(logp, y, batch_dims=2)
+            real = tf.cast(y > 0, tf.float32)
+            return -tf.reduce_sum(picked * real), tf.reduce_sum(real)
+
+        total, count = 0.0, 0.0
+        for x, y in self.make_dataset(spec, prep, records, training=False):
+            s, n = batch_nll(x, y)
+            total, count = total + float(s), count + float(n)
+        return total, int(count)
+
+    def evaluate(self, spec, prep: GenerationPrep, model, records, out_dir: Path) -> dict:
+        total, count = self.nll(spec, prep, model, records)
+        nll = total / max(count, 1)
+        g = spec.generate
+        n = g.samples
+        inputs = {"prefix": np.array([""] * n, dtype=object),
+                  "temperature": np.full(n, g.temperature, np.float32),
+                  "max_length": np.full(n, g.max_length, np.int32),
+                  "seed": np.arange(spec.seed, spec.seed + n, dtype=np.int64)}
+        if conditioned(spec):
+            inputs["condition"] = np.array([prep.labels[i % len(prep.labels)]
+                                            for i in range(n)], dtype=object)
+        fn = self.serving_endpoints(spec, prep, model)["serving_default"][0]
+        out = fn(**{k: tf.constant(v) for k, v in inputs.items()})
+        samples = [s.decode("utf-8") for s in out["text"].numpy()]
+        # the train stage writes into a temporary folder beside data/<pipeline>/ingest
+        train_path = out_dir.parent / "ingest" / "train.jsonl"
+        known = self.training_texts(spec, prep, train_path)
+        novel = sum(1 for s in samples if s not in known) / len(samples) \
+            if known is not None else float("nan")
+        lines = [f"{c}\t{s}" for c, s in zip(inputs["condition"], samples)] \
+            if "condition" in inputs else samples
+        (out_dir / SAMPLES_FILE).write_text("\n".join(lines) + "\n", encoding="utf-8")
+        write_json(out_dir / "samples.json", {
+            "temperature": g.temperature, "top_k": g.top_k, "max_length": g.max_length,
+            "seeds": inputs["seed"].tolist(), "samples": samples, "novel_share": novel})
+        self._log_artifact(out_dir / SAMPLES_FILE)
+        log.info("generation: %d samples (%.0f%% novel): %s", n, 100 * novel,
+                 ", ".join(samples[:10]))
+        return {"loss": nll, "nll_per_char": nll, "perplexity": float(np.exp(nll)),
+                "novel_share": novel, "targets": count}
+
+    def training_texts(self, spec, prep, train_path: Path) -> set:
+        """Training texts as the model writes them (normalized: case-folded etc.)."""
+        if not train_path.exists():
+            log.warning("generation: %s not found; novelty not measured", train_path)
+            return None
+        from seqkeras.io.atomic import read_jsonl
+
+        texts = [r["text"] for r in read_jsonl(train_path)]
+        out = set()
+        for i in range(0, len(texts), 4096):
+            norm = prep.encoder.normalize(tf.constant(texts[i:i + 4096], tf.string))
+            out.update(s.decode("utf-8") for s in norm.numpy())
+        return out
+
+    @staticmethod
+    def _log_artifact(path: Path) -> None:
+        try:
+            import mlflow
+
+            if mlflow.active_run() is not None:
+                mlflow.log_artifact(str(path), artifact_path="train")
+        except Exception as exc:  # tracking must never fail the evaluation
+            log.warning("could not log %s: %s", path.name, exc)
+
+    # ---------------------------------------------------------------------- serving
+    def decoder(self, spec, prep, model) -> StepDecoder:
+        return StepDecoder(model, prep.encoder.vocab, top_k=spec.generate.top_k)
+
+    def serving_endpoints(self, spec, prep: GenerationPrep, model) -> dict:
+        decoder = self.decoder(spec, prep, model)
+        labels = tf.constant(prep.labels or [""])
+        has_condition = conditioned(spec)
+
+        def run(prefix, temperature, max_length, seed, condition=None):
+            ids = prep.encoder(prefix)
+            batch = tf.shape(prefix)[0]
+            start = tf.fill([batch, 1], tf.constant(START_ID, tf.int64))
+            inputs = tf.concat([start, ids.to_tensor()], axis=1)
+            in_lengths = tf.cast(ids.row_lengths(), tf.int32) + 1
+            cond_ids = None
+            if condition is not None:
+                eq = tf.equal(condition[:, None], labels[None, :])
+                cond_ids = tf.where(tf.reduce_any(eq, axis=1),
+                                    tf.argmax(tf.cast(eq, tf.int32), axis=1) + 1,
+                                    tf.zeros([batch], tf.int64))
+            out, lengths = decoder.generate(inputs, in_lengths, temperature, max_length,
+                                            seed, cond_ids)
+            continuation = decoder.to_strings(out)
+            prefix_text = prep.encoder.normalize(prefix)
+            return {"text": tf.strings.join([prefix_text, continuation]),
+                    "continuation": continuation, "length": lengths}
+
+        signature = [tf.TensorSpec([None], tf.string, name="prefix"),
+                     tf.TensorSpec([None], tf.float32, name="temperature"),
+                     tf.TensorSpec([None], tf.int32, name="max_length"),
+                     tf.TensorSpec([None], tf.int64, name="seed")]
+        if has_condition:
+            signature.append(tf.TensorSpec([None], tf.string, name="condition"))
+            return {"serving_default": (run, signature)}
+
+        def serve(prefix, temperature, max_length, seed):
+            return run(prefix, temperature, max_length, seed)
+
+        return {"serving_default": (serve, signature)}
+
+    def reference_decode(self, spec, prep: GenerationPrep, model, inputs: dict) -> list[str]:
+        """The Python per-step decoder on serving-style inputs -> full texts."""
+        ids = self.encode(prep, list(inputs["prefix"]))
+        rows = [[START_ID] + r.tolist() for r in ids]
+        cond = prep.condition_ids(list(inputs["condition"])) if "condition" in inputs else None
+        cont = python_decode(model, prep.encoder.vocab, rows, inputs["temperature"],
+                             inputs["max_length"], inputs["seed"], cond, spec.generate.top_k)
+        norm = prep.encoder.normalize(tf.constant(list(inputs["prefix"]), tf.string)).numpy()
+        return [p.decode("utf-8") + c for p, c in zip(norm, cont)]
+
+    def trackables(self, prep: GenerationPrep) -> list:
+        return [prep.encoder.table]
+
+    def example_inputs(self, records, n: int) -> dict:
+        n = max(n, 1)
+        texts = [r["text"] for r in records[:n]] or [""] * n
+        texts += [""] * (n - len(texts))
+        prefix = [t[:i % 3] for i, t in enumerate(texts)]  # "", 1 and 2 leading characters
+        g = getattr(self, "generate_spec", None)
+        temperature = g.temperature if g is not None else PREDICT_DEFAULTS["temperature"]
+        max_length = g.max_length if g is not None else PREDICT_DEFAULTS["max_length"]
+        out = {"prefix": np.array(prefix, dtype=object),
+               # every fourth request greedy, the others sampled
+               "temperature": np.array([0.0 if i % 4 == 3 else temperature
+                                        for i in range(n)], np.float32),
+               "max_length": np.full(n, max_length, np.int32),
+               "seed": np.arange(n, dtype=np.int64)}
+        if self.conditioned:
+            out["condition"] = np.array([str(r.get("label", "")) for r in records[:n]]
+                                        + [""] * (n - len(records[:n])), dtype=object)
+        return out
+
+    def parse_predict_inputs(self, signature_inputs: dict, args: list[str]) -> dict:
+        """Prefixes, plus optional ``temperature=``, ``max_length=``, ``seed=`` (first
+        seed; the next prefixes get seed+1, ...) and ``condition=`` arguments."""
+        options, prefixes = {}, []
+        for a in args:
+            key, eq, value = a.partition("=")
+            if eq and key in ("temperature", "max_length", "seed", "condition"):
+                options[key] = value
+            else:
+                prefixes.append(a)
+        prefixes = prefixes or [""]
+        n = len(prefixes)
+        seed0 = int(options.get("seed", 0))
+        out = {"prefix": np.array(prefixes, dtype=object),
+               "temperature": np.full(n, float(options.get(
+                   "temperature", PREDICT_DEFAULTS["temperature"])), np.float32),
+               "max_length": np.full(n, int(options.get(
+                   "max_length", PREDICT_DEFAULTS["max_length"])), np.int32),
+               "seed": np.arange(seed0, seed0 + n, dtype=np.int64)}
+        if "condition" in signature_inputs:
+            out["condition"] = np.array([options.get("condition", "")] * n, dtype=object)
+        return {k: out[k] for k in signature_inputs}
+
+    def format_prediction(self, inputs: dict, outputs: dict) -> list[str]:
+        lines = []
+        for prefix, text in zip(inputs["prefix"], outputs["text"]):
+            prefix = prefix.decode() if isinstance(prefix, bytes) else str(prefix)
+            text = text.decode() if isinstance(text, bytes) else str(text)
+            lines.append(f"{prefix!r:>12}  ->  {text}")
+        return lines
