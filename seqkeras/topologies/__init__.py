@@ -10,6 +10,7 @@ from seqkeras.topologies.base import TOPOLOGIES, Topology, get_topology, registe
 
 TOPOLOGY_MODULES = {
     "many_to_one": "seqkeras.topologies.many_to_one",
+    "many_to_many": "seqkeras.topologies.many_to_many",
     "sequence_prediction": "seqkeras.topologies.sequence_prediction",
     "generation": "seqkeras.topologies.generation",
 }

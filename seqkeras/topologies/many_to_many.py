@@ -1,0 +1,568 @@
+"""Many-to-many, aligned (Tx = Ty): one tag per token, e.g. named-entity recognition.
+
+"Rand is a friend of Perrin" -> B-PER O O O O B-PER. Each word is represented by
+
+* a word embedding, looked up by a *normalised* key (lowercased when
+  ``tokenize.lowercase``, then ``tokenize.replace`` rewrites applied to the key, e.g.
+  digits -> 0), learned from the training split only;
+* optionally (``model.char_embedding_dim > 0``) a character encoding of the word as
+  written (original case: capitalisation is the strongest entity signal when there are
+  no pretrained embeddings), a bidirectional LSTM/GRU or a CNN over its characters;
+* optionally (``model.casing_dim > 0``) an embedding of its casing class (lower, Title,
+  UPPER, digits, punctuation, ...).
+
+A stacked (bi)directional recurrent encoder returns one output per token; a dense layer
+gives per-tag potentials, decoded per token (softmax) or jointly by a linear-chain CRF
+(``model.crf``; ``seqkeras.crf``: forward-algorithm loss, Viterbi decoding in-graph).
+Padding never counts: targets of padded steps are -1 and the loss and the accuracy only
+see real tokens (``seqkeras.crf.TaggerModel``).
+
+The export answers raw sentences (``serving_default``: ``text`` -> ``tokens``, ``tags``,
+``lengths``), splitting them in-graph the way CoNLL-2003 was tokenized as far as RE2
+allows (see ``SentenceTokenizer``), and pre-tokenized input (``from_tokens``: a padded
+string matrix plus lengths).
+"""
+
+from __future__ import annotations
+
+import collections
+import logging
+import math
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import keras
+import numpy as np
+import tensorflow as tf
+import tensorflow_text as tf_text
+
+from seqkeras.constants import PAD_ID, RESERVED_TOKENS, UNK_ID
+from seqkeras.crf import CRF, PAD_TAG, MaskedTokenAccuracy, TaggerModel, decode_potentials, \
+    tagging_loss_sum
+from seqkeras.errors import DataError
+from seqkeras.io.atomic import read_json, write_json
+from seqkeras.layers import TokenCharEncoder, WordDropout
+from seqkeras.metrics import entity_report, entity_report_markdown, iob_chunks
+from seqkeras.text.encoder import (VOCAB_FILE, build_vocab, coverage, load_vocab, save_vocab,
+                                   truncate)
+from seqkeras.topologies.base import Topology, register_topology
+from seqkeras.topologies.cells import OPTIMIZERS, compile_model, recurrent_stack
+from seqkeras.topologies.many_to_one import length_buckets
+
+TAGS_FILE = "tags.txt"
+CHARS_FILE = "chars.txt"
+ABBREVIATIONS_FILE = "abbreviations.txt"
+REPORT_JSON, REPORT_MD, REPORT_PNG = "entity_report.json", "entity_report.md", "entity_f1.png"
+log = logging.getLogger("seqkeras")
+
+#: Casing classes, in id order (0 is padding); the first matching rule wins.
+CASINGS = ("[PAD]", "numeric", "has_digit", "punctuation", "lower", "UPPER", "Title",
+           "mIxed", "other")
+_CASING_RULES = (
+    (1, r"[+-]?[0-9]+(?:[.,:/-][0-9]+)*"),
+    (2, r".*[0-9].*"),
+    (3, r"[\p{P}\p{S}]+"),
+    (4, r"[^\p{Lu}]*\p{Ll}[^\p{Lu}]*"),
+    (5, r"[^\p{Ll}]*\p{Lu}[^\p{Ll}]*"),
+    (6, r"\p{Lu}.*"),
+    (7, r".*\p{L}.*"),
+)
+
+#: Tokens a CoNLL-style tokenizer keeps whole, tried in this order at each position
+#: (RE2 has no look-ahead: a pattern may swallow the following space, which is stripped).
+_TOKEN_PATTERNS = (
+    r"(?i:n't|'s|'re|'ve|'ll|'m|'d)\b",    # clitics split off by the rewrites below
+    r"\p{L}\.(?:\p{L}\.)+",                # U.S. U.N. a.m. F.C.
+    None,                                  # abbreviations learned from the training split
+    r"\p{Lu}{1,3}\$",                      # US$ C$ HK$
+    # 1,000 6-4 1996-08-22 1/2 +44 61st 10-year-old 1990s, and "1." of a list (see below)
+    r"[+-]?\d+(?:[.,:/]\d+)*(?:[-/]?\w+)*\x{E000}?",
+    r"\.\d+",                              # .500
+    r"\w+(?:[-'&.]\w+)*",                  # words, one-day, O'Brien, S&P, Inzamam-ul-Haq
+    r"-{2,}|\.{2,}|\*{2,}|={2,}|_{2,}",    # -- ... ***
+    r"\S",                                 # any other character on its own
+)
+#: A list number opening the text keeps its full stop ("1. Stefan Edberg"): RE2 has no
+#: look-ahead, so the stop is marked with a private-use character before splitting and
+#: restored afterwards (``^`` cannot go into the split pattern: it is matched afresh
+#: after every token).
+_LIST_STOP = "\ue000"
+_REWRITES = (
+    (r"^(\s*\d{1,3})\.(\s|$)", r"\1" + _LIST_STOP + r"\2"),
+    (r"(?i)(\w)(n't)\b", r"\1 \2"),                     # don't -> do n't
+    (r"(?i)(\w)('s|'re|'ve|'ll|'m|'d)\b", r"\1 \2"),    # Germany's -> Germany 's
+)
+#: A learned abbreviation: a short word with a full stop kept by the CoNLL tokenization.
+_ABBREVIATION = re.compile(r"^[A-Za-z]{1,5}\.$")
+
+
+def casing_ids(tokens: tf.Tensor) -> tf.Tensor:
+    """Casing class id of each token string (any shape); empty strings are padding (0)."""
+    ids = tf.fill(tf.shape(tokens), tf.constant(len(CASINGS) - 1, tf.int64))
+    for value, pattern in reversed(_CASING_RULES):
+        ids = tf.where(tf.strings.regex_full_match(tokens, pattern),
+                       tf.constant(value, tf.int64), ids)
+    return tf.where(tf.equal(tokens, ""), tf.constant(0, tf.int64), ids)
+
+
+class SentenceTokenizer:
+    """Raw sentences -> ragged token strings, in-graph (core TF + tensorflow-text
+    regex_split / whitespace_tokenizer / normalize, all linked by TF Serving).
+
+    ``word`` level follows CoNLL-2003's tokenization: punctuation marks split off,
+    clitics split ("Germany's" -> Germany 's, "don't" -> do n't), but numbers with
+    separators (1,000 6-4 1996-08-22), dotted abbreviations (U.S., and the short
+    "Mr."-like ones seen in the training data), currencies (US$), hyphenated and
+    apostrophe words (one-day, O'Brien) kept whole. ``whitespace`` splits on spaces only.
+    """
+
+    def __init__(self, config, abbreviations: list[str]):
+        self.config = config
+        if config.level == "char":
+            raise DataError("many_to_many tags words: tokenize.level must be 'word' or "
+                            "'whitespace', not 'char'")
+        self.abbreviations = list(abbreviations)
+        patterns = []
+        for p in _TOKEN_PATTERNS:
+            if p is None:
+                if self.abbreviations:
+                    alts = "|".join(re.escape(a[:-1]) for a in self.abbreviations)
+                    patterns.append(rf"\b(?:{alts})\.")
+                continue
+            patterns.append(p)
+        self.pattern = "|".join([r"\s+"] + patterns)
+        self._whitespace = tf_text.WhitespaceTokenizer()
+
+    def split(self, text: tf.Tensor) -> tf.RaggedTensor:
+        text = normalize_tokens(self.config, text)
+        if self.config.level == "whitespace":
+            return self._whitespace.tokenize(text)
+        for pattern, rewrite in _REWRITES:
+            text = tf.strings.regex_replace(text, pattern, rewrite)
+        pieces = tf_text.regex_split(text, self.pattern, r"(?s).*\S.*")
+        return tf.ragged.map_flat_values(
+            lambda t: tf.strings.regex_replace(tf.strings.strip(t), _LIST_STOP, "."), pieces)
+
+    def __call__(self, text: tf.Tensor) -> tf.RaggedTensor:
+        return truncate(self.split(text), self.config.max_length, self.config.truncate)
+
+
+def normalize_tokens(config, tokens):
+    """Unicode normalization (tokenize.unicode_normalization) of token strings."""
+    form = config.unicode_normalization
+    return tokens if form == "none" else tf_text.normalize_utf8(tokens, form)
+
+
+def word_key(config, tokens):
+    """What the word vocabulary is keyed by: the normalized token, case-folded when
+    tokenize.lowercase, then rewritten by tokenize.replace (e.g. digits -> 0)."""
+    if config.lowercase:
+        tokens = tf_text.case_fold_utf8(tokens)
+    for r in config.replace:
+        tokens = tf.strings.regex_replace(tokens, r.pattern, r.rewrite)
+    return tokens
+
+
+class TokenFeaturizer(tf.Module):
+    """Padded token strings [B, T] + lengths [B] -> the model's integer inputs:
+    ``word_ids`` [B, T], ``char_ids`` [B, T, C<=char_max_length], ``casing_ids`` [B, T];
+    every padded step is 0 whatever string it holds."""
+
+    def __init__(self, spec, prep_dir: Path):
+        super().__init__(name="token_featurizer")
+        self.tokenize_spec, self.char_max_length = spec.tokenize, spec.model.char_max_length
+        self.vocab_path, self.chars_path = str(prep_dir / VOCAB_FILE), str(prep_dir / CHARS_FILE)
+        self.vocab, self.chars = load_vocab(self.vocab_path), load_vocab(self.chars_path)
+        self.word_table = _table(self.vocab_path)
+        self.char_table = _table(self.chars_path)
+
+    @property
+    def vocab_size(self) -> int:
+        return len(self.vocab)
+
+    @property
+    def char_vocab_size(self) -> int:
+        return len(self.chars)
+
+    def __call__(self, tokens, lengths, keys=("word_ids", "char_ids", "casing_ids")) -> dict:
+        tokens = tf.convert_to_tensor(tokens, tf.string)
+        mask = tf.sequence_mask(tf.cast(lengths, tf.int32), tf.shape(tokens)[1])
+        tokens = tf.where(mask, normalize_tokens(self.tokenize_spec, tokens), "")
+        out = {}
+        if "word_ids" in keys:
+            ids = self.word_table.lookup(word_key(self.tokenize_spec, tokens))
+            out["word_ids"] = tf.where(mask, ids, tf.constant(PAD_ID, tf.int64))
+        if "casing_ids" in keys:
+            out["casing_ids"] = tf.where(mask, casing_ids(tokens), tf.constant(0, tf.int64))
+        if "char_ids" in keys:
+            flat = tf.reshape(tokens, [-1])
+            chars = tf.strings.unicode_split(flat, "UTF-8", errors="replace")
+            chars = chars[:, :self.char_max_length]
+            ids = tf.ragged.map_flat_values(self.char_table.lookup, chars).to_tensor(PAD_ID)
+            shape = tf.concat([tf.shape(tokens), tf.shape(ids)[1:]], axis=0)
+            out["char_ids"] = tf.reshape(ids, shape)
+        return out
+
+
+def _table(path: str) -> tf.lookup.StaticHashTable:
+    initializer = tf.lookup.TextFileInitializer(
+        path, tf.string, tf.lookup.TextFileIndex.WHOLE_LINE,
+        tf.int64, tf.lookup.TextFileIndex.LINE_NUMBER)
+    return tf.lookup.StaticHashTable(initializer, default_value=UNK_ID)
+
+
+@dataclass
+class TaggerPrep:
+    featurizer: TokenFeaturizer
+    tokenizer: SentenceTokenizer
+    tags: list[str]
+    #: training sentences (sets the length of an epoch for model.lr_decay)
+    train_sentences: int = 0
+
+    @property
+    def tag_index(self) -> dict[str, int]:
+        return {t: i for i, t in enumerate(self.tags)}
+
+
+#: The model's inputs, always all three (a feature switched off leaves its input unused),
+#: so datasets and the serving graph never depend on which features a model reads (a
+#: tuner may switch them between trials while reusing one dataset).
+MODEL_INPUTS = ("word_ids", "char_ids", "casing_ids")
+
+
+def detokenize(tokens: list[str]) -> str:
+    """Tokens back to plausible running text (for measuring the in-graph tokenizer)."""
+    text = " ".join(tokens)
+    text = re.sub(r" ([.,;:!?)\]}%])", r"\1", text)
+    text = re.sub(r"([(\[{$]) ", r"\1", text)
+    return re.sub(r"(?i) (n't|'s|'re|'ve|'ll|'m|'d)\b", r"\1", text)
+
+
+def _records(records, what: str) -> list[dict]:
+    kept = [r for r in records if r.get("tokens")]
+    bad = [r for r in kept if len(r.get("tags", [])) != len(r["tokens"])]
+    if bad or not kept:
+        raise DataError(f"many_to_many needs tagged token sequences ({what}: records "
+                        "{'tokens': [...], 'tags': [...]} with one tag per token, e.g. a "
+                        "source with format: conll); "
+                        + (f"{len(bad)} record(s) have a different number of tags and tokens"
+                           if bad else "none found"))
+    return kept
+
+
+@register_topology("many_to_many")
+class ManyToMany(Topology):
+    """Aligned tagging: word (+ char, casing) features -> recurrent stack -> per-token
+    potentials -> softmax or CRF."""
+
+    # ------------------------------------------------------------------ preprocessing
+    def fit_preprocessor(self, spec, train_records, out_dir: Path) -> dict:
+        records = _records(train_records, "training split")
+        c = spec.tokenize
+        SentenceTokenizer(c, [])  # fails early on a level this topology cannot serve
+        flat = [t for r in records for t in r["tokens"]]
+
+        @tf.function(reduce_retracing=True)
+        def keys_and_chars(batch):  # the same in-graph functions the featurizer runs
+            tokens = normalize_tokens(c, batch)
+            chars = tf.strings.unicode_split(tokens, "UTF-8", errors="replace").flat_values
+            return word_key(c, tokens), chars
+
+        words: collections.Counter = collections.Counter()
+        chars: collections.Counter = collections.Counter()
+        for start in range(0, len(flat), 8192):
+            key, ch = keys_and_chars(tf.constant(flat[start:start + 8192]))
+            words.update(key.numpy().tolist())
+            chars.update(ch.numpy().tolist())
+        vocab = build_vocab(words, c.max_tokens, c.min_frequency)
+        save_vocab(vocab, out_dir / VOCAB_FILE)
+        char_vocab = build_vocab(chars, 100_000, 1)
+        save_vocab(char_vocab, out_dir / CHARS_FILE)
+
+        tag_counts = collections.Counter(t for r in records for t in r["tags"])
+        tags = sorted(tag_counts, key=lambda t: (t != "O", t))
+        if len(tags) < 2:
+            raise DataError(f"the training split has {len(tags)} distinct tag(s); "
+                            "tagging needs at least two")
+        (out_dir / TAGS_FILE).write_text("".join(f"{t}\n" for t in tags), encoding="utf-8")
+
+        raw = collections.Counter(flat)
+        abbreviations = sorted(t for t, n in raw.items() if n >= 2 and _ABBREVIATION.match(t))
+        (out_dir / ABBREVIATIONS_FILE).write_text("".join(f"{a}\n" for a in abbreviations),
+                                                  encoding="utf-8")
+        summary = {"train_sentences": len(records), "vocab_size": len(vocab),
+                   "distinct_tokens": len(words),
+                   "train_tokens": int(sum(words.values())),
+                   "vocab_coverage": coverage(words, vocab), "num_tags": len(tags),
+                   "char_vocab_size": len(char_vocab), "abbreviations": len(abbreviations)}
+        summary.update(self._tokenizer_agreement(c, abbreviations, records[:2000]))
+        write_json(out_dir / "tokenize_summary.json", summary)
+        return summary
+
+    @staticmethod
+    def _tokenizer_agreement(config, abbreviations, records) -> dict:
+        """Share of sentences the in-graph tokenizer splits into exactly the data's
+        tokens, from the space-joined tokens and from a detokenized (running-text) form."""
+        if not records:
+            return {}
+        tokenizer = SentenceTokenizer(config.model_copy(update={"max_length": None}),
+                                      abbreviations)
+        out = {}
+        for name, texts in (("retokenized_exact", [" ".join(r["tokens"]) for r in records]),
+                            ("detokenized_exact", [detokenize(r["tokens"]) for r in records])):
+            got = tokenizer(tf.constant(texts)).to_list()
+            same = sum([t.decode() for t in g] == r["tokens"] for g, r in zip(got, records))
+            out[name] = same / len(records)
+        return out
+
+    def load_preprocessor(self, spec, prep_dir: Path) -> TaggerPrep:
+        prep_dir = Path(prep_dir)
+        tags = (prep_dir / TAGS_FILE).read_text(encoding="utf-8").split("\n")[:-1]
+        abbr_path = prep_dir / ABBREVIATIONS_FILE
+        abbreviations = abbr_path.read_text(encoding="utf-8").split() if abbr_path.exists() else []
+        summary_path = prep_dir / "tokenize_summary.json"
+        summary = read_json(summary_path) if summary_path.exists() else {}
+        return TaggerPrep(TokenFeaturizer(spec, prep_dir),
+                          SentenceTokenizer(spec.tokenize, abbreviations), tags,
+                          int(summary.get("train_sentences", 0)))
+
+    # ------------------------------------------------------------------------- model
+    def build_model(self, spec, prep: TaggerPrep):
+        m = spec.model
+        keras.utils.set_random_seed(spec.seed)
+        inputs = {"word_ids": keras.Input(shape=(None,), dtype="int64", name="word_ids"),
+                  "char_ids": keras.Input(shape=(None, None), dtype="int64", name="char_ids"),
+                  "casing_ids": keras.Input(shape=(None,), dtype="int64", name="casing_ids")}
+        words = inputs["word_ids"]
+        if m.word_dropout:
+            words = WordDropout(m.word_dropout, unk_id=UNK_ID,
+                                first_regular_id=len(RESERVED_TOKENS), seed=spec.seed,
+                                name="word_dropout")(words)
+        parts = [keras.layers.Embedding(prep.featurizer.vocab_size, m.embedding_dim,
+                                        mask_zero=True, name="word_embedding")(words)]
+        if m.char_embedding_dim:
+            parts.append(TokenCharEncoder(prep.featurizer.char_vocab_size, m.char_embedding_dim,
+                                          m.char_units, encoder=m.char_encoder,
+                                          name="char_encoder")(inputs["char_ids"]))
+        if m.casing_dim:
+            parts.append(keras.layers.Embedding(len(CASINGS), m.casing_dim, mask_zero=True,
+                                                name="casing_embedding")(inputs["casing_ids"]))
+        # every part masks padding (Concatenate keeps a step that any part leaves unmasked,
+        # and a step the recurrent stack does not mask would leak into the backward pass)
+        x = parts[0] if len(parts) == 1 else keras.layers.Concatenate(name="features")(parts)
+        if m.embedding_dropout:
+            x = keras.layers.Dropout(m.embedding_dropout, name="embedding_dropout")(x)
+        x = recurrent_stack(x, m, return_sequences=True)
+        if m.head_dropout:
+            x = keras.layers.Dropout(m.head_dropout, name="head_dropout")(x)
+        if m.head_units:
+            x = keras.layers.Dense(m.head_units, activation="tanh", name="head_hidden")(x)
+        out = keras.layers.Dense(len(prep.tags), name="potentials")(x)
+        if m.crf:
+            out = CRF(len(prep.tags), name="crf")(out)
+        model = TaggerModel(inputs, out, name=f"{spec.name}_many_to_many")
+        metrics = [MaskedTokenAccuracy(name="accuracy")]
+        t = spec.train
+        epoch_steps = t.steps_per_epoch or math.ceil(prep.train_sentences / t.batch_size)
+        if m.lr_decay and not epoch_steps:
+            log.warning("model.lr_decay ignored: the tokenize output does not say how many "
+                        "training sentences there are (rerun the tokenize stage)")
+        if not m.lr_decay or not epoch_steps:
+            return compile_model(model, t, None, metrics)
+        schedule = keras.optimizers.schedules.InverseTimeDecay(
+            t.learning_rate, decay_steps=epoch_steps, decay_rate=m.lr_decay)
+        model.compile(optimizer=OPTIMIZERS[t.optimizer](learning_rate=schedule,
+                                                        clipnorm=t.clipnorm),
+                      metrics=metrics, jit_compile=t.jit_compile)
+        return model
+
+    # -------------------------------------------------------------------------- data
+    def _encode_tags(self, prep: TaggerPrep, records) -> list[list[int]]:
+        index, unknown = prep.tag_index, collections.Counter()
+        out = []
+        for r in records:
+            row = []
+            for t in r["tags"]:
+                if t not in index:
+                    unknown[t] += 1
+                row.append(index.get(t, 0))
+            out.append(row)
+        if unknown:
+            log.warning("tags unseen in training read as %s: %s", prep.tags[0],
+                        ", ".join(f"{t} x{n}" for t, n in unknown.most_common(5)))
+        return out
+
+    def _token_dataset(self, spec, prep, records) -> tf.data.Dataset:
+        """(tokens [T] string, tags [T] int32) per record, cut to tokenize.max_length."""
+        c = spec.tokenize
+        tokens = [r["tokens"] for r in records]
+        tags = self._encode_tags(prep, records)
+        if c.max_length is not None:
+            cut = (lambda x: x[-c.max_length:]) if c.truncate == "keep_end" else (
+                lambda x: x[:c.max_length])
+            tokens, tags = [cut(t) for t in tokens], [cut(t) for t in tags]
+        splits = tf.constant(np.cumsum([0] + [len(t) for t in tokens]), tf.int64)
+        flat_tokens = tf.constant([t for row in tokens for t in row], tf.string)
+        flat_tags = tf.constant(np.array([t for row in tags for t in row], dtype=np.int32))
+
+        def row(i):
+            return flat_tokens[splits[i]:splits[i + 1]], flat_tags[splits[i]:splits[i + 1]]
+        return tf.data.Dataset.range(len(tokens)).map(row)
+
+    def _features(self, spec, prep):
+        keys = MODEL_INPUTS
+
+        def featurize(tokens, tags):
+            lengths = tf.reduce_sum(tf.cast(tags >= 0, tf.int32), axis=1)
+            return prep.featurizer(tokens, lengths, keys), tags
+        return featurize
+
+    def make_dataset(self, spec, prep: TaggerPrep, records, training: bool):
+        records = _records(records, "records")
+        ds = self._token_dataset(spec, prep, records).cache()
+        t = spec.train
+        pad = (tf.constant("", tf.string), tf.constant(PAD_TAG, tf.int32))
+        if training:
+            ds = ds.shuffle(t.shuffle_buffer, seed=spec.seed, reshuffle_each_iteration=True)
+            if t.bucket_by_length:
+                bounds = length_buckets(spec.tokenize.max_length)
+                ds = ds.bucket_by_sequence_length(
+                    lambda x, y: tf.shape(x)[0], bounds, [t.batch_size] * (len(bounds) + 1),
+                    padding_values=pad)
+            else:
+                ds = ds.padded_batch(t.batch_size, padding_values=pad)
+        else:
+            ds = ds.padded_batch(t.batch_size, padding_values=pad)
+        ds = ds.map(self._features(spec, prep), num_parallel_calls=tf.data.AUTOTUNE)
+        return ds.prefetch(tf.data.AUTOTUNE)
+
+    # -------------------------------------------------------------------- evaluation
+    def predict_tags(self, spec, prep: TaggerPrep, model, records) -> tuple[list[list[str]], float]:
+        """Predicted tags per record (tokens past tokenize.max_length tagged O) and the
+        mean loss per real token, in one pass (records batched by length)."""
+        order = sorted(range(len(records)), key=lambda i: len(records[i]["tokens"]))
+        ordered = [records[i] for i in order]
+        ds = self._token_dataset(spec, prep, ordered).padded_batch(
+            spec.train.batch_size,
+            padding_values=(tf.constant("", tf.string), tf.constant(PAD_TAG, tf.int32)))
+        ds = ds.map(self._features(spec, prep))
+        crf = getattr(model, "crf_layer", None)
+
+        @tf.function(reduce_retracing=True)
+        def step(features, tags):
+            potentials = model(features, training=False)
+            lengths = tf.reduce_sum(tf.cast(tags >= 0, tf.int32), axis=1)
+            total, tokens = tagging_loss_sum(tags, potentials, crf)
+            return decode_potentials(potentials, lengths, crf), total, tokens
+
+        predicted, loss_sum, token_count = [], 0.0, 0.0
+        for features, tags in ds:
+            ids, total, tokens = step(features, tags)
+            lengths = (tags.numpy() >= 0).sum(axis=1)
+            predicted += [row[:n].tolist() for row, n in zip(ids.numpy(), lengths)]
+            loss_sum, token_count = loss_sum + float(total), token_count + float(tokens)
+        out: list = [None] * len(records)
+        keep_end = spec.tokenize.truncate == "keep_end"
+        for i, ids in zip(order, predicted):
+            tags = [prep.tags[j] for j in ids]
+            missing = ["O"] * (len(records[i]["tokens"]) - len(tags))
+            out[i] = missing + tags if keep_end else tags + missing
+        return out, loss_sum / max(token_count, 1.0)
+
+    def evaluate(self, spec, prep: TaggerPrep, model, records, out_dir: Path) -> dict:
+        records = _records(records, "evaluation split")
+        predicted, loss = self.predict_tags(spec, prep, model, records)
+        report = entity_report([r["tags"] for r in records], predicted)
+        write_json(Path(out_dir) / REPORT_JSON, report)
+        (Path(out_dir) / REPORT_MD).write_text(
+            entity_report_markdown(report, f"{spec.name}: entity-level scores (test)"),
+            encoding="utf-8")
+        _report_plot(report, Path(out_dir) / REPORT_PNG, f"{spec.name}: entity scores (test)")
+        metrics = {"loss": loss, "entity_f1": report["f1"],
+                   "entity_precision": report["precision"], "entity_recall": report["recall"],
+                   "token_accuracy": report["token_accuracy"]}
+        for kind, r in report["per_type"].items():
+            metrics[f"entity_f1_{kind}"] = r["f1"]
+        return metrics
+
+    # ----------------------------------------------------------------------- serving
+    def serving_endpoints(self, spec, prep: TaggerPrep, model) -> dict:
+        tag_names = tf.constant(prep.tags)
+        keys = MODEL_INPUTS
+        crf = getattr(model, "crf_layer", None)
+        max_length = spec.tokenize.max_length
+
+        def answer(pieces: tf.RaggedTensor):
+            tokens, lengths = pieces.to_tensor(""), tf.cast(pieces.row_lengths(), tf.int32)
+            width = tf.shape(tokens)[1]
+            mask = tf.sequence_mask(lengths, width)
+            # one padding column keeps empty batches valid; masking makes it a no-op
+            features = prep.featurizer(tf.pad(tokens, [[0, 0], [0, 1]]), lengths, keys)
+            potentials = model(features, training=False)
+            ids = decode_potentials(potentials, lengths, crf)[:, :width]
+            tags = tf.where(mask, tf.gather(tag_names, ids), "")
+            return {"tokens": tokens, "tags": tags, "lengths": tf.cast(lengths, tf.int64)}
+
+        def serve_text(text):
+            return answer(prep.tokenizer(text))
+
+        def serve_tokens(tokens, lengths):
+            lengths = tf.clip_by_value(tf.cast(lengths, tf.int64), 0,
+                                       tf.shape(tokens, out_type=tf.int64)[1])
+            pieces = tf.RaggedTensor.from_tensor(tokens, lengths=lengths)
+            return answer(truncate(pieces, max_length, spec.tokenize.truncate))
+
+        return {
+            "serving_default": (serve_text, [tf.TensorSpec([None], tf.string, name="text")]),
+            "from_tokens": (serve_tokens, [tf.TensorSpec([None, None], tf.string, name="tokens"),
+                                           tf.TensorSpec([None], tf.int64, name="lengths")]),
+        }
+
+    def trackables(self, prep: TaggerPrep) -> list:
+        return [prep.featurizer.word_table, prep.featurizer.char_table]
+
+    def example_inputs(self, records, n: int) -> dict:
+        return {"text": np.array([" ".join(r["tokens"]) for r in records[:n] if r.get("tokens")],
+                                 dtype=object)}
+
+    def format_prediction(self, inputs: dict, outputs: dict) -> list[str]:
+        lines = []
+        for tokens, tags, n in zip(outputs["tokens"], outputs["tags"], outputs["lengths"]):
+            tokens = [_text(t) for t in tokens[:int(n)]]
+            tags = [_text(t) for t in tags[:int(n)]]
+            lines.append(bracket_entities(tokens, tags))
+        return lines
+
+
+def bracket_entities(tokens: list[str], tags: list[str]) -> str:
+    """"[Rand]PER is a friend of [Perrin]PER": entities bracketed with their type."""
+    words = list(tokens)
+    for kind, start, end in reversed(iob_chunks(tags)):
+        words[start:end] = [f"[{' '.join(words[start:end])}]{kind}"]
+    return " ".join(words)
+
+
+def _text(value) -> str:
+    return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
+
+
+def _report_plot(report: dict, path: Path, title: str) -> None:
+    from seqkeras import plots
+
+    plt = plots.plt
+    names = list(report["per_type"]) + ["overall"]
+    rows = list(report["per_type"].values()) + [report]
+    x = np.arange(len(names))
+    fig, ax = plt.subplots(figsize=(1.3 * len(names) + 3, 3.8))
+    for i, metric in enumerate(("precision", "recall", "f1")):
+        values = [r[metric] for r in rows]
+        bars = ax.bar(x + (i - 1) * 0.27, values, 0.27, label=metric)
+        for bar, v in zip(bars, values):
+            ax.text(bar.get_x() + bar.get_width() / 2, v + 0.01, f"{v:.2f}", ha="center",
+                    fontsize=7)
+    ax.set_xticks(x, [f"{n}\n(n={r['support']})" for n, r in zip(names, rows)])
+    ax.set_ylim(0, 1.08)
+    ax.set_title(title)
+    ax.legend(loc="lower right")
+    plots.save(fig, path)
