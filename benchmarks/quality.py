@@ -34,10 +34,14 @@ ANCHORS = {
     ]),
     "melbourne_temp": ("test_mae", "MAE of daily minimum temperature (deg C, test span)", []),
     "quickstart": ("test_accuracy", "test accuracy (census first names, girl/boy)", []),
+    "names": ("test_nll_per_char", "test NLL, nats per character ([END] included)", [
+        ("makemore WaveNet, names.txt", 1.99, "test NLL"),
+        ("makemore Transformer, names.txt", 1.92, "test NLL"),
+    ]),
 }
 
 #: extra measured columns shown when present
-EXTRAS = ["test_macro_f1", "test_entity_precision", "test_entity_recall", "test_token_accuracy",
+EXTRAS = ["test_perplexity", "test_novel_share", "test_macro_f1", "test_entity_precision", "test_entity_recall", "test_token_accuracy",
           "test_naive_mae_step_24", "test_skill_vs_naive", "test_naive_mae",
           "test_seasonal_naive_mae", "train_seconds", "epochs_run"]
 
