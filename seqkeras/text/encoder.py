@@ -106,6 +106,16 @@ def build_vocab(counts: collections.Counter, max_tokens: int, min_frequency: int
     return vocab
 
 
+def fit_vocabulary(config: TokenizeSpec, texts: Iterable[str], out_dir: str | Path) -> dict:
+    """Count tokens over the training texts, save ``vocab.txt`` in ``out_dir`` and
+    return what a tokenize summary reports about it."""
+    counts = count_tokens(config, texts)
+    vocab = build_vocab(counts, config.max_tokens, config.min_frequency)
+    save_vocab(vocab, Path(out_dir) / VOCAB_FILE)
+    return {"vocab_size": len(vocab), "distinct_tokens": len(counts),
+            "train_tokens": int(sum(counts.values())), "vocab_coverage": coverage(counts, vocab)}
+
+
 def save_vocab(vocab: list[str], path: str | Path) -> None:
     Path(path).write_text("".join(f"{t}\n" for t in vocab), encoding="utf-8")
 

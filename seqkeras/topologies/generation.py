@@ -30,8 +30,7 @@ from seqkeras.constants import END_ID, START_ID
 from seqkeras.decoding import StepDecoder, python_decode
 from seqkeras.errors import DataError, SeqkerasError
 from seqkeras.io.atomic import write_json
-from seqkeras.text.encoder import (VOCAB_FILE, TextEncoder, build_vocab, count_tokens,
-                                   coverage, save_vocab)
+from seqkeras.text.encoder import VOCAB_FILE, TextEncoder, fit_vocabulary
 from seqkeras.topologies.base import Topology, register_topology
 from seqkeras.topologies.cells import compile_model, recurrent_stack
 from seqkeras.topologies.many_to_one import length_buckets, seeded_permutation
@@ -76,18 +75,13 @@ class Generation(Topology):
     # ---------------------------------------------------------------- preprocessing
     def fit_preprocessor(self, spec, train_records, out_dir: Path) -> dict:
         check_spec(spec)
-        c = spec.tokenize
-        counts = count_tokens(c, (r["text"] for r in train_records))
-        vocab = build_vocab(counts, c.max_tokens, c.min_frequency)
-        save_vocab(vocab, out_dir / VOCAB_FILE)
+        summary = fit_vocabulary(spec.tokenize, (r["text"] for r in train_records), out_dir)
         labels = sorted({r["label"] for r in train_records if "label" in r})
         if conditioned(spec) and not labels:
             raise DataError("model.condition_dim > 0 conditions on the records' label, but "
                             "the training records have none (set label_field on the source)")
         (out_dir / LABELS_FILE).write_text("".join(f"{x}\n" for x in labels), encoding="utf-8")
-        summary = {"vocab_size": len(vocab), "distinct_tokens": len(counts),
-                   "train_tokens": int(sum(counts.values())),
-                   "vocab_coverage": coverage(counts, vocab), "num_labels": len(labels)}
+        summary["num_labels"] = len(labels)
         write_json(out_dir / "tokenize_summary.json", summary)
         return summary
 

@@ -20,8 +20,7 @@ from seqkeras.errors import DataError, SeqkerasError
 from seqkeras.io.atomic import write_json
 from seqkeras.layers import POOLINGS
 from seqkeras.metrics import classification_report
-from seqkeras.text.encoder import (VOCAB_FILE, TextEncoder, build_vocab, count_tokens,
-                                   coverage, save_vocab)
+from seqkeras.text.encoder import VOCAB_FILE, TextEncoder, fit_vocabulary
 from seqkeras.topologies.base import Topology, register_topology
 from seqkeras.topologies.cells import compile_model, recurrent_stack
 
@@ -92,18 +91,13 @@ class ManyToOne(Topology):
     """Text classification: embedding (masked) -> recurrent stack -> dense head."""
 
     def fit_preprocessor(self, spec, train_records, out_dir: Path) -> dict:
-        c = spec.tokenize
-        counts = count_tokens(c, (r["text"] for r in train_records))
-        vocab = build_vocab(counts, c.max_tokens, c.min_frequency)
-        save_vocab(vocab, out_dir / VOCAB_FILE)
+        summary = fit_vocabulary(spec.tokenize, (r["text"] for r in train_records), out_dir)
         labels = sorted({r["label"] for r in train_records})
         if len(labels) < 2:
             raise DataError(f"the training split has {len(labels)} label(s); "
                              "classification needs at least two")
         (out_dir / LABELS_FILE).write_text("".join(f"{x}\n" for x in labels), encoding="utf-8")
-        summary = {"vocab_size": len(vocab), "distinct_tokens": len(counts),
-                   "train_tokens": int(sum(counts.values())),
-                   "vocab_coverage": coverage(counts, vocab), "num_labels": len(labels)}
+        summary["num_labels"] = len(labels)
         write_json(out_dir / "tokenize_summary.json", summary)
         return summary
 
