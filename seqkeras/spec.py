@@ -203,12 +203,13 @@ class Range(Section):
 
 
 def _dimension_kind(value) -> str:
-    return "choice" if isinstance(value, (dict, Choice)) and (
-        isinstance(value, Choice) or "choice" in value) else "range"
+    return "Choice" if isinstance(value, Choice) or (
+        isinstance(value, dict) and "choice" in value) else "Range"
 
 
-#: A search dimension: ``{choice: [...]}`` or ``{min:, max:, ...}``.
-Dimension = Annotated[Union[Annotated[Choice, Tag("choice")], Annotated[Range, Tag("range")]],
+#: A search dimension: ``{choice: [...]}`` or ``{min:, max:, ...}``. The tags are the class
+#: names, which error messages drop from key paths (``_UNION_BRANCHES``).
+Dimension = Annotated[Union[Annotated[Choice, Tag("Choice")], Annotated[Range, Tag("Range")]],
                       Discriminator(_dimension_kind)]
 
 

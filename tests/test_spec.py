@@ -287,3 +287,12 @@ def test_flatten_gives_dotted_string_values(spec):
     assert flat["name"] == spec.name
     assert all(isinstance(v, str) for v in flat.values())
     assert not any(k.startswith(".") or k.endswith(".") for k in flat)
+
+
+def test_search_dimension_errors_name_the_dimension_key(write_spec, small_csv):
+    path = write_spec(MINIMAL + "tune:\n  space:\n    model.units: {min: 64, max: 8}\n"
+                      "    model.dropout: {choice: []}\n")
+    lines = spec_error(path).splitlines()
+    assert any(": tune.space.model.units: max must be greater than min" in x for x in lines)
+    assert any(": tune.space.model.dropout.choice: " in x for x in lines)
+    assert not any(".range" in x or "choice.choice" in x for x in lines)
