@@ -53,11 +53,14 @@ def sample_next(logits, temperature, seed, position, top_k: int = 0):
 
 
 class StepDecoder:
-    """The trained model's layers, stepped one token at a time (weights shared)."""
+    """The trained model's layers, stepped one token at a time (weights shared).
 
-    def __init__(self, model, vocab: list[str], top_k: int = 0):
-        self.embedding = model.get_layer("embedding")
+    A model without an ``embedding`` layer (piano-roll frames) is stepped on its input
+    vectors as they are; ``vocab`` is only needed to turn ids into strings."""
+
+    def __init__(self, model, vocab: list[str] | None = None, top_k: int = 0):
         names = {layer.name for layer in model.layers}
+        self.embedding = model.get_layer("embedding") if "embedding" in names else None
         self.condition = model.get_layer("condition_embedding") \
             if "condition_embedding" in names else None
         self.rnns = [layer for layer in model.layers if isinstance(layer, keras.layers.RNN)]
@@ -65,7 +68,7 @@ class StepDecoder:
             raise ValueError("the model has no (unidirectional) recurrent layer to step")
         self.head = model.get_layer("head_hidden") if "head_hidden" in names else None
         self.logits = model.get_layer("logits")
-        self.vocab = tf.constant(vocab)
+        self.vocab = tf.constant(vocab) if vocab is not None else None
         self.top_k = top_k
 
     def initial_states(self, batch) -> list:
@@ -77,8 +80,9 @@ class StepDecoder:
         return states
 
     def step(self, ids, condition_ids, states):
-        """One token per row ([B] int64) -> logits [B, V] and the new states."""
-        x = self.embedding(ids)
+        """One token per row ([B] int64; or [B, D] input vectors for a model without an
+        embedding) -> logits [B, V] and the new states."""
+        x = self.embedding(ids) if self.embedding is not None else ids
         if self.condition is not None:
             x = tf.concat([x, tf.cast(self.condition(condition_ids), x.dtype)], axis=-1)
         new_states = []

@@ -72,6 +72,7 @@ STAGE_NAMES = [s.name for s in STAGES]
 #: for those topologies alone (so other pipelines' stages are not invalidated).
 TOPOLOGY_SECTIONS: dict[str, dict[str, tuple[str, ...]]] = {
     "generation": {"train": ("generate",), "export": ("generate",)},
+    "piano_roll": {"train": ("generate",), "export": ("generate",)},
 }
 
 

@@ -13,6 +13,7 @@ TOPOLOGY_MODULES = {
     "many_to_many": "seqkeras.topologies.many_to_many",
     "sequence_prediction": "seqkeras.topologies.sequence_prediction",
     "generation": "seqkeras.topologies.generation",
+    "piano_roll": "seqkeras.topologies.piano_roll",
 }
 
 __all__ = ["TOPOLOGIES", "TOPOLOGY_MODULES", "Topology", "get_topology", "register_topology"]
