@@ -32,6 +32,18 @@ def git_commit() -> str:
         return "unknown"
 
 
+def log_to_active_run(path: Path, artifact_path: str = "train") -> None:
+    """Log a file to the active MLflow run, if any, from code that holds no Tracker (a
+    topology's evaluate); tracking must never fail the work it records."""
+    try:
+        import mlflow
+
+        if mlflow.active_run() is not None:
+            mlflow.log_artifact(str(path), artifact_path=artifact_path)
+    except Exception as exc:
+        log.warning("could not log %s: %s", Path(path).name, exc)
+
+
 class Tracker:
     """Thin wrapper so stages log without knowing whether tracking is on."""
 

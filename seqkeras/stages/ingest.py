@@ -60,6 +60,8 @@ def read_source(source, index: int, spec, log):
                 label = source.label if source.label is not None else (
                     get_field(row, source.label_field) if source.label_field is not None
                     else None)
+                target = (get_field(row, source.target_field)
+                          if source.target_field is not None else None)
                 split_value = (get_field(row, source.split_field)
                                if source.split is None and source.split_field is not None
                                else None)
@@ -85,6 +87,14 @@ def read_source(source, index: int, spec, log):
                 if not label:
                     yield "reject", name, line, "empty label", _raw(row)
                     continue
+            if target is not None:
+                target = target.strip()
+                if not target:
+                    yield "reject", name, line, "empty target", _raw(row)
+                    continue
+                if len(target) > data.max_chars:
+                    yield "reject", name, line, f"target longer than data.max_chars ({data.max_chars})", _raw(row)[:200]
+                    continue
             if source.split is not None:
                 split = source.split
             elif split_value is not None:
@@ -102,6 +112,8 @@ def read_source(source, index: int, spec, log):
                 record["text"] = text
             if label is not None:
                 record["label"] = label
+            if target is not None:
+                record["target"] = target
             yield "ok", split, record, f"{name}:{line}"
 
 

@@ -28,6 +28,10 @@ class WordTokenizer:
     def split(self, strings: tf.Tensor) -> tf.RaggedTensor:
         return tf_text.regex_split(strings, self.delim_pattern, self.keep_pattern)
 
+    def join(self, tokens: tf.Tensor) -> tf.Tensor:
+        """[B, T] token strings ("" = none) -> [B] texts, one space between tokens."""
+        return tf.strings.strip(tf.strings.reduce_join(tokens, axis=-1, separator=" "))
+
 
 @register_tokenizer("whitespace")
 class WhitespaceTokenizer:
@@ -39,6 +43,9 @@ class WhitespaceTokenizer:
     def split(self, strings: tf.Tensor) -> tf.RaggedTensor:
         return self._tokenizer.tokenize(strings)
 
+    def join(self, tokens: tf.Tensor) -> tf.Tensor:
+        return tf.strings.strip(tf.strings.reduce_join(tokens, axis=-1, separator=" "))
+
 
 @register_tokenizer("char")
 class CharTokenizer:
@@ -46,6 +53,36 @@ class CharTokenizer:
 
     def split(self, strings: tf.Tensor) -> tf.RaggedTensor:
         return tf.strings.unicode_split(strings, "UTF-8", errors="replace")
+
+    def join(self, tokens: tf.Tensor) -> tf.Tensor:
+        return tf.strings.reduce_join(tokens, axis=-1)
+
+
+#: SentencePiece's word-boundary mark: "▁" starts every token that follows a space.
+SPACE_MARK = "\u2581"
+
+
+@register_tokenizer("word_marked")
+class MarkedWordTokenizer:
+    """Words and punctuation like ``word``, each token that follows a space (or starts the
+    text) prefixed with ``▁``; joining the tokens and turning ``▁`` back into spaces
+    restores the text ("C'est bien !" -> ▁C ' est ▁bien ▁!), which a decoder's output
+    needs (``word`` would give "C ' est bien !")."""
+
+    def split(self, strings: tf.Tensor) -> tf.RaggedTensor:
+        strings = tf.strings.regex_replace(strings, f"{SPACE_MARK}|\\s+", " ")
+        tokens, begins, _ = tf_text.regex_split_with_offsets(
+            strings, WordTokenizer.delim_pattern, WordTokenizer.keep_pattern)
+        row_text = tf.gather(strings, tokens.value_rowids())
+        start = begins.flat_values
+        before = tf.strings.substr(row_text, tf.maximum(start - 1, 0), tf.ones_like(start))
+        spaced = tf.logical_or(tf.equal(start, 0), tf.equal(before, " "))
+        flat = tokens.flat_values
+        return tokens.with_flat_values(tf.where(spaced, SPACE_MARK + flat, flat))
+
+    def join(self, tokens: tf.Tensor) -> tf.Tensor:
+        joined = tf.strings.reduce_join(tokens, axis=-1)
+        return tf.strings.strip(tf.strings.regex_replace(joined, SPACE_MARK, " "))
 
 
 def get_tokenizer(name: str):

@@ -34,6 +34,7 @@ from seqkeras.text.encoder import VOCAB_FILE, TextEncoder, fit_vocabulary
 from seqkeras.topologies.base import Topology, register_topology
 from seqkeras.topologies.cells import compile_model, recurrent_stack
 from seqkeras.topologies.many_to_one import length_buckets, seeded_permutation
+from seqkeras.tracking import log_to_active_run
 
 LABELS_FILE = "labels.txt"
 SAMPLES_FILE = "samples.txt"
@@ -227,13 +228,7 @@ class Generation(Topology):
 
     @staticmethod
     def _log_artifact(path: Path) -> None:
-        try:
-            import mlflow
-
-            if mlflow.active_run() is not None:
-                mlflow.log_artifact(str(path), artifact_path="train")
-        except Exception as exc:  # tracking must never fail the evaluation
-            log.warning("could not log %s: %s", path.name, exc)
+        log_to_active_run(path, "train")
 
     # ---------------------------------------------------------------------- serving
     def decoder(self, spec, prep, model) -> StepDecoder:

@@ -1,0 +1,327 @@
+"""Encoder-decoder (Tx != Ty): translation, with or without attention.
+
+Records are ``{text, target}`` pairs (``data.sources[].target_field``). Each side has its
+own vocabulary learned from the training pairs; the target side is tokenized by
+``target_tokenize`` (default: like ``tokenize``), ideally ``word_marked`` so generated
+tokens join back into text exactly.
+
+Model (the names the decoder looks layers up by are in quotes)::
+
+    source ids -> "source_embedding" -> encoder stack ("encoder_*": model.layers layers,
+                  bidirectional optional) -> "encoder_outputs" [B, S, D]
+                                           -> final states -> "decoder_init_*"
+    [START] + target -> "target_embedding" -> "decoder" RNN (units = D) from those states
+                  -> ["attention" over encoder_outputs, concatenated] -> "attention_output"
+                  (tanh, Luong's attentional hidden state) -> "logits" [B, T, vocab]
+
+Training is teacher-forced: the decoder reads the reference shifted right by [START] and
+predicts it followed by [END]; padding is masked out of the loss on both sides.
+The export runs the encoder once and the decoding loop in-graph
+(``seqkeras.seq2seq_decoding``): raw source sentences in, translations out (plus the
+attention weights and the tokens they refer to when the model attends).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from seqkeras import plots
+from seqkeras.attention import SourceAttention
+from seqkeras.constants import END_ID, PAD_ID, START_ID
+from seqkeras.errors import DataError, SeqkerasError
+from seqkeras.io.atomic import write_json
+from seqkeras.seq2seq_decoding import Seq2SeqDecoder
+from seqkeras.text.encoder import VOCAB_FILE, TextEncoder, fit_vocabulary
+from seqkeras.text.tokenizers import get_tokenizer
+from seqkeras.topologies.base import Topology, register_topology
+from seqkeras.topologies.cells import CELLS, compile_model
+from seqkeras.topologies.many_to_one import length_buckets, seeded_permutation
+from seqkeras.tracking import log_to_active_run
+
+log = logging.getLogger("seqkeras")
+SOURCE_DIR, TARGET_DIR = "source", "target"
+EXAMPLES_FILE = "translations.txt"
+#: Sentences decoded per call while scoring the test split.
+DECODE_BATCH = 256
+#: Test sentences whose attention weights are drawn.
+HEATMAPS = 4
+
+
+@dataclass
+class Seq2SeqPrep:
+    source: TextEncoder
+    target: TextEncoder
+
+    def join(self, tokens):
+        """[B, T] target token strings ("" = none) -> [B] texts."""
+        return get_tokenizer(self.target.config.level).join(tokens)
+
+
+def target_config(spec):
+    return spec.target_tokenize or spec.tokenize
+
+
+@register_topology("seq2seq")
+class Seq2Seq(Topology):
+    """Recurrent encoder -> recurrent decoder with optional attention."""
+
+    # ---------------------------------------------------------------- preprocessing
+    def fit_preprocessor(self, spec, train_records, out_dir: Path) -> dict:
+        check_spec(spec)
+        pairs = [r for r in train_records if "target" in r]
+        if not pairs:
+            raise DataError("topology 'seq2seq' needs source/target pairs, but the training "
+                            "records have no target (set target_field on the data source)")
+        summary = {"train_pairs": len(pairs)}
+        for side, config, field in ((SOURCE_DIR, spec.tokenize, "text"),
+                                    (TARGET_DIR, target_config(spec), "target")):
+            (out_dir / side).mkdir(parents=True, exist_ok=True)
+            fitted = fit_vocabulary(config, (r[field] for r in pairs), out_dir / side)
+            summary.update({f"{side}_{k}": v for k, v in fitted.items()})
+        write_json(out_dir / "tokenize_summary.json", summary)
+        return summary
+
+    def load_preprocessor(self, spec, prep_dir: Path) -> Seq2SeqPrep:
+        return Seq2SeqPrep(TextEncoder(spec.tokenize, prep_dir / SOURCE_DIR / VOCAB_FILE),
+                           TextEncoder(target_config(spec), prep_dir / TARGET_DIR / VOCAB_FILE))
+
+    # ------------------------------------------------------------------------ model
+    def build_model(self, spec, prep: Seq2SeqPrep):
+        m = spec.model
+        keras.utils.set_random_seed(spec.seed)
+        cell = CELLS[m.cell]
+        source = keras.Input(shape=(None,), dtype="int64", name="source_ids")
+        target = keras.Input(shape=(None,), dtype="int64", name="target_in_ids")
+
+        x = keras.layers.Embedding(prep.source.vocab_size, m.embedding_dim, mask_zero=True,
+                                   name="source_embedding")(source)
+        if m.embedding_dropout:
+            x = keras.layers.Dropout(m.embedding_dropout, name="source_dropout")(x)
+        for i in range(m.layers):
+            last = i == m.layers - 1
+            layer = cell(m.units, return_sequences=True, return_state=last,
+                         dropout=m.dropout, recurrent_dropout=m.recurrent_dropout,
+                         name=f"encoder_{m.cell}_{i}")
+            if m.bidirectional:
+                layer = keras.layers.Bidirectional(layer, name=f"encoder_bi_{i}")
+            out = layer(x)
+            x = out[0] if last else out
+        encoded = keras.layers.Identity(name="encoder_outputs")(x)
+        states = out[1:]
+        per_direction = len(states) // (2 if m.bidirectional else 1)
+        init = []
+        for j in range(per_direction):
+            if m.bidirectional:  # forward and backward final states side by side
+                init.append(keras.layers.Concatenate(name=f"decoder_init_{j}")(
+                    [states[j], states[per_direction + j]]))
+            else:
+                init.append(keras.layers.Identity(name=f"decoder_init_{j}")(states[j]))
+
+        units = m.units * (2 if m.bidirectional else 1)
+        y = keras.layers.Embedding(prep.target.vocab_size, m.embedding_dim, mask_zero=True,
+                                   name="target_embedding")(target)
+        if m.embedding_dropout:
+            y = keras.layers.Dropout(m.embedding_dropout, name="target_dropout")(y)
+        decoded = cell(units, return_sequences=True, dropout=m.dropout,
+                       recurrent_dropout=m.recurrent_dropout, name="decoder")(
+                           y, initial_state=init)
+        hidden = decoded
+        if m.attention != "none":
+            context = SourceAttention(units, m.attention, name="attention")([decoded, encoded])
+            hidden = keras.layers.Concatenate(name="with_context")([decoded, context])
+        hidden = keras.layers.Dense(units, activation="tanh", name="attention_output")(hidden)
+        if m.head_dropout:
+            hidden = keras.layers.Dropout(m.head_dropout, name="head_dropout")(hidden)
+        logits = keras.layers.Dense(prep.target.vocab_size, name="logits")(hidden)
+        model = keras.Model({"source_ids": source, "target_in_ids": target}, logits,
+                            name=f"{spec.name}_seq2seq")
+        # The target mask on the logits makes Keras average the loss over real tokens.
+        loss = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+        return compile_model(model, spec.train, loss, [])
+
+    # ------------------------------------------------------------------------- data
+    def make_dataset(self, spec, prep: Seq2SeqPrep, records, training: bool):
+        if training:
+            records = seeded_permutation(records, spec.seed)
+        sources = tf.constant([r["text"] for r in records], tf.string)
+        targets = tf.constant([r["target"] for r in records], tf.string)
+        ds = tf.data.Dataset.from_tensor_slices((sources, targets)).batch(1024)
+        ds = ds.map(lambda s, t: (prep.source(s), prep.target(t))).unbatch()
+
+        def shift(src, tgt):
+            src = tf.cond(tf.size(src) > 0, lambda: src, lambda: tf.constant([PAD_ID], tf.int64))
+            inputs = {"source_ids": src,
+                      "target_in_ids": tf.concat([[tf.constant(START_ID, tf.int64)], tgt], 0)}
+            return inputs, tf.concat([tgt, [tf.constant(END_ID, tf.int64)]], 0)
+
+        ds = ds.map(shift).cache()
+        t = spec.train
+        if training:
+            ds = ds.shuffle(t.shuffle_buffer, seed=spec.seed, reshuffle_each_iteration=True)
+            if t.bucket_by_length:
+                bounds = length_buckets(spec.tokenize.max_length)
+                ds = ds.bucket_by_sequence_length(
+                    lambda x, y: tf.maximum(tf.shape(x["source_ids"])[0], tf.shape(y)[0]),
+                    bounds, [t.batch_size] * (len(bounds) + 1))
+                return ds.prefetch(tf.data.AUTOTUNE)
+        return ds.padded_batch(t.batch_size).prefetch(tf.data.AUTOTUNE)
+
+    # --------------------------------------------------------------------- evaluate
+    def nll(self, spec, prep, model, records) -> tuple[float, int]:
+        """Summed teacher-forced negative log-likelihood (nats) of the references
+        (tokens + [END]) and their number."""
+        @tf.function(reduce_retracing=True, autograph=False)
+        def batch_nll(x, y):
+            logp = tf.nn.log_softmax(tf.cast(model(x, training=False), tf.float32), axis=-1)
+            picked = tf.gather(logp, y, batch_dims=2)
+            real = tf.cast(y > 0, tf.float32)
+            return -tf.reduce_sum(picked * real), tf.reduce_sum(real)
+
+        total, count = 0.0, 0.0
+        for x, y in self.make_dataset(spec, prep, records, training=False):
+            s, n = batch_nll(x, y)
+            total, count = total + float(s), count + float(n)
+        return total, int(count)
+
+    def translate_all(self, spec, prep, model, sources: list[str], beam_size: int) -> dict:
+        """Decode every distinct source once (longest first, batched) -> source -> outputs."""
+        fn = tf.function(self.translator(spec, prep, model, beam_size),
+                         input_signature=[tf.TensorSpec([None], tf.string)], autograph=False)
+        distinct = sorted(set(sources), key=lambda s: (-len(s), s))
+        out = {}
+        for i in range(0, len(distinct), DECODE_BATCH):
+            chunk = distinct[i:i + DECODE_BATCH]
+            result = {k: v.numpy() for k, v in fn(tf.constant(chunk, tf.string)).items()}
+            for j, src in enumerate(chunk):
+                out[src] = {k: v[j] for k, v in result.items()}
+            if i // DECODE_BATCH % 10 == 9:
+                log.info("evaluate: %d/%d sentences decoded", i + len(chunk), len(distinct))
+        return out
+
+    def evaluate(self, spec, prep: Seq2SeqPrep, model, records, out_dir: Path) -> dict:
+        import sacrebleu
+
+        total, count = self.nll(spec, prep, model, records)
+        nll = total / max(count, 1)
+        sources = [r["text"] for r in records]
+        refs = [s.decode("utf-8") for s in
+                prep.target.normalize(tf.constant([r["target"] for r in records])).numpy()] \
+            if records else []
+        beam = spec.generate.beam_size
+        decoded = self.translate_all(spec, prep, model, sources, beam)
+        hyps = [decoded[s]["translation"].decode("utf-8") for s in sources]
+        metrics = {"loss": nll, "nll_per_token": nll, "perplexity": float(np.exp(nll)),
+                   "pairs": len(records), "beam_size": beam}
+        metrics.update(translation_scores(sources, hyps, refs, sacrebleu))
+        if beam > 1:  # what the beam buys over greedy decoding, on the same model
+            greedy = self.translate_all(spec, prep, model, sources, 1)
+            g_hyps = [greedy[s]["translation"].decode("utf-8") for s in sources]
+            metrics["bleu_greedy"] = float(sacrebleu.corpus_bleu(g_hyps, [refs]).score)
+        self.write_examples(sources, hyps, refs, out_dir / EXAMPLES_FILE)
+        log_to_active_run(out_dir / EXAMPLES_FILE, "train")
+        if spec.model.attention != "none":
+            picked = list(dict.fromkeys(sources))[:HEATMAPS]
+            attention_heatmaps([(s, decoded[s]) for s in picked], out_dir / "attention.png")
+        log.info("evaluate: BLEU %.2f, chrF %.2f, exact match %.3f on %d pairs (beam %d)",
+                 metrics["bleu"], metrics["chrf"], metrics["exact_match"], len(records), beam)
+        return metrics
+
+    @staticmethod
+    def write_examples(sources, hyps, refs, path: Path, n: int = 200) -> None:
+        lines = [f"source:      {s}\ntranslation: {h}\nreference:   {r}\n"
+                 for s, h, r in list(zip(sources, hyps, refs))[:n]]
+        path.write_text("\n".join(lines), encoding="utf-8")
+
+    # ---------------------------------------------------------------------- serving
+    def translator(self, spec, prep: Seq2SeqPrep, model, beam_size: int | None = None):
+        """Raw source strings [B] -> dict of outputs, the whole decoding loop in-graph."""
+        decoder = Seq2SeqDecoder(model)
+        beam = spec.generate.beam_size if beam_size is None else beam_size
+        max_length = spec.generate.max_length
+        alpha = spec.generate.length_penalty
+        target_vocab = tf.constant(prep.target.vocab)
+        attends = spec.model.attention != "none"
+
+        def translate(source):
+            ids = prep.source(source).to_tensor()
+            ids = tf.pad(ids, [[0, 0], [0, tf.maximum(1 - tf.shape(ids)[1], 0)]])  # width >= 1
+            if beam > 1:
+                out, lengths, attention = decoder.beam_search(ids, max_length, beam, alpha)
+            else:
+                out, lengths, attention = decoder.greedy(ids, max_length)
+            keep = tf.sequence_mask(lengths, tf.shape(out)[1])
+            tokens = tf.where(keep, tf.gather(target_vocab, out), tf.constant("", tf.string))
+            result = {"translation": prep.join(tokens), "tokens": tokens, "length": lengths}
+            if attends:
+                words = prep.source.tokenize(source).to_tensor("")
+                words = tf.pad(words, [[0, 0], [0, tf.shape(ids)[1] - tf.shape(words)[1]]])
+                result["source_tokens"] = words
+                result["attention"] = attention * tf.cast(keep, tf.float32)[:, :, None]
+            return result
+
+        return translate
+
+    def serving_endpoints(self, spec, prep: Seq2SeqPrep, model) -> dict:
+        return {"serving_default": (self.translator(spec, prep, model),
+                                    [tf.TensorSpec([None], tf.string, name="source")])}
+
+    def trackables(self, prep: Seq2SeqPrep) -> list:
+        return [prep.source.table, prep.target.table]
+
+    def example_inputs(self, records, n: int) -> dict:
+        texts = [r["text"] for r in records[:max(n, 1)]] or [""]
+        return {"source": np.array(texts, dtype=object)}
+
+    def format_prediction(self, inputs: dict, outputs: dict) -> list[str]:
+        lines = []
+        for src, out in zip(inputs["source"], outputs["translation"]):
+            src = src.decode() if isinstance(src, bytes) else str(src)
+            out = out.decode() if isinstance(out, bytes) else str(out)
+            lines.append(f"{src}\n  -> {out}")
+        return lines
+
+
+def translation_scores(sources, hyps, refs, sacrebleu) -> dict:
+    """Corpus BLEU and chrF (sacrebleu defaults, one reference per pair) and exact match,
+    per pair and against any reference of the same source (Tatoeba often has several)."""
+    if not hyps:
+        return {"bleu": 0.0, "chrf": 0.0, "exact_match": 0.0, "exact_match_any": 0.0}
+    by_source: dict[str, set] = {}
+    for s, r in zip(sources, refs):
+        by_source.setdefault(s, set()).add(r)
+    return {
+        "bleu": float(sacrebleu.corpus_bleu(hyps, [refs]).score),
+        "chrf": float(sacrebleu.corpus_chrf(hyps, [refs]).score),
+        "exact_match": float(np.mean([h == r for h, r in zip(hyps, refs)])),
+        "exact_match_any": float(np.mean([h in by_source[s] for s, h in zip(sources, hyps)])),
+    }
+
+
+def attention_heatmaps(examples: list, path: Path) -> Path:
+    """One panel per sentence: output tokens (rows) against source tokens (columns)."""
+    import matplotlib.pyplot as plt
+
+    n = max(len(examples), 1)
+    fig, axes = plt.subplots(1, n, figsize=(4.8 * n, 4.6), squeeze=False)
+    for ax, (source, out) in zip(axes[0], examples):
+        length = int(out["length"])
+        src = [t.decode("utf-8") for t in out["source_tokens"] if t]
+        tgt = [t.decode("utf-8") for t in out["tokens"][:length]]
+        weights = np.asarray(out["attention"])[:length, :len(src)]
+        ax.imshow(weights, cmap="viridis", aspect="auto", vmin=0, vmax=1)
+        ax.set_xticks(range(len(src)), src, rotation=60, ha="right", fontsize=8)
+        ax.set_yticks(range(len(tgt)), tgt, fontsize=8)
+        ax.set_title(source if len(source) < 48 else source[:45] + "...", fontsize=9)
+    return plots.save(fig, path)
+
+
+def check_spec(spec) -> None:
+    if spec.data.sources and all(s.target_field is None for s in spec.data.sources):
+        raise SeqkerasError("topology 'seq2seq' reads source/target pairs: set "
+                            "data.sources[].target_field")
