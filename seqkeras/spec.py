@@ -38,6 +38,8 @@ class Source(Section):
     #: ``columns`` and ``conll`` (there: the token column and the tag column).
     text_field: Union[str, int] = "text"
     label_field: Union[str, int, None] = "label"
+    #: seq2seq: the field holding the target sequence (the translation of ``text_field``).
+    target_field: Union[str, int, None] = None
     split_field: Union[str, int, None] = None
     #: Constant label for every record of this file (folder-per-class style data).
     label: Optional[str] = None
@@ -122,8 +124,10 @@ class Replacement(Section):
 
 
 class TokenizeSpec(Section):
-    #: word: words and punctuation marks; whitespace: split on spaces only; char: characters.
-    level: Literal["word", "whitespace", "char"] = "word"
+    #: word: words and punctuation marks; whitespace: split on spaces only; char: characters;
+    #: word_marked: like word, with "▁" on every token that follows a space, so generated
+    #: tokens join back into text exactly (the target side of translation).
+    level: Literal["word", "whitespace", "char", "word_marked"] = "word"
     lowercase: bool = True
     unicode_normalization: Literal["NFC", "NFD", "NFKC", "NFKD", "none"] = "NFKC"
     #: Regex replacements applied in-graph before splitting (RE2 syntax).
@@ -178,6 +182,10 @@ class ModelSpec(Section):
     #: Generation: embedding size of the record's label (data.sources[].label_field) that
     #: the model is conditioned on, concatenated to the input at every step (0: off).
     condition_dim: int = Field(0, ge=0)
+    #: seq2seq: how the decoder reads the encoder's outputs at every step: ``none`` (only
+    #: the encoder's final state, Sutskever/Cho), ``bahdanau`` (additive score) or
+    #: ``luong`` (multiplicative "general" score).
+    attention: Literal["none", "bahdanau", "luong"] = "bahdanau"
 
 
 # --------------------------------------------------------------------------- tune
@@ -252,6 +260,19 @@ class EarlyStopping(Section):
     restore_best_weights: bool = True
 
 
+class ReduceLROnPlateau(Section):
+    """Multiply the learning rate by ``factor`` when ``monitor`` has not improved for
+    ``patience`` epochs: a high rate learns fast early, a lower one then settles into the
+    minimum the high one keeps overshooting (val loss turning up while train loss falls)."""
+
+    monitor: str = "val_loss"
+    factor: float = Field(0.5, gt=0, lt=1)
+    #: Keep below early_stopping.patience, so the lower rate gets epochs to help.
+    patience: int = Field(1, ge=0)
+    #: The rate is never reduced below this.
+    min_lr: float = Field(1e-5, ge=0)
+
+
 class TrainSpec(Section):
     epochs: int = Field(5, ge=1)
     batch_size: int = Field(64, ge=1)
@@ -260,6 +281,8 @@ class TrainSpec(Section):
     #: Gradient clipping by global norm (None: off).
     clipnorm: Optional[float] = Field(1.0, gt=0)
     early_stopping: Optional[EarlyStopping] = EarlyStopping()
+    #: Learning-rate schedule on a plateau (None: a constant rate).
+    reduce_lr_on_plateau: Optional[ReduceLROnPlateau] = None
     #: Batch sequences of similar length together (less padding, faster epochs).
     bucket_by_length: bool = True
     shuffle_buffer: int = Field(10_000, ge=1)
@@ -280,8 +303,9 @@ class ExportSpec(Section):
 
 # ----------------------------------------------------------------------- generate
 class GenerationSpec(Section):
-    """Sampling settings of the ``generation`` topology: the samples logged after training
-    and the export's warmup/parity requests; ``top_k`` is baked into the export."""
+    """Decoding settings: for ``generation``, the samples logged after training and the
+    export's warmup/parity requests (``top_k`` is baked into the export); for ``seq2seq``,
+    the beam search of the test metrics and the export."""
 
     #: Softmax temperature; 0 decodes greedily (the most likely token every step).
     temperature: float = Field(1.0, ge=0)
@@ -291,6 +315,11 @@ class GenerationSpec(Section):
     max_length: int = Field(32, ge=1, le=256)
     #: Sequences generated from an empty prefix after training (logged, novelty measured).
     samples: int = Field(50, ge=1)
+    #: seq2seq: beam search width of the export and the test metrics (1: greedy).
+    beam_size: int = Field(1, ge=1, le=32)
+    #: seq2seq: GNMT length normalization of beam scores, ((5 + length) / 6) ** alpha
+    #: (0: raw log-probabilities, which favour short outputs).
+    length_penalty: float = Field(0.6, ge=0)
 
 
 class PipelineSpec(Section):
@@ -299,6 +328,9 @@ class PipelineSpec(Section):
     seed: int = 1337
     data: DataSpec
     tokenize: TokenizeSpec = TokenizeSpec()
+    #: seq2seq: how the target side is tokenized (None: like ``tokenize``); its own
+    #: vocabulary is always learned from the training targets.
+    target_tokenize: Optional[TokenizeSpec] = None
     model: ModelSpec = ModelSpec()
     tune: TuneSpec = TuneSpec()
     train: TrainSpec = TrainSpec()

@@ -73,6 +73,8 @@ STAGE_NAMES = [s.name for s in STAGES]
 TOPOLOGY_SECTIONS: dict[str, dict[str, tuple[str, ...]]] = {
     "generation": {"train": ("generate",), "export": ("generate",)},
     "piano_roll": {"train": ("generate",), "export": ("generate",)},
+    "seq2seq": {"tokenize": ("target_tokenize",), "train": ("generate",),
+                "export": ("generate",)},
 }
 
 

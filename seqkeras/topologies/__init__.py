@@ -14,6 +14,7 @@ TOPOLOGY_MODULES = {
     "sequence_prediction": "seqkeras.topologies.sequence_prediction",
     "generation": "seqkeras.topologies.generation",
     "piano_roll": "seqkeras.topologies.piano_roll",
+    "seq2seq": "seqkeras.topologies.seq2seq",
 }
 
 __all__ = ["TOPOLOGIES", "TOPOLOGY_MODULES", "Topology", "get_topology", "register_topology"]
