@@ -38,10 +38,15 @@ ANCHORS = {
         ("makemore WaveNet, names.txt", 1.99, "test NLL"),
         ("makemore Transformer, names.txt", 1.92, "test NLL"),
     ]),
+    "chorales": ("test_nll_per_step", "test NLL per time step, nats (88 independent keys)", [
+        ("Chung et al. 2014, GRU-RNN, JSB chorales (via paperswithcode)", 8.54,
+         "test NLL per step, same split and frames"),
+    ]),
 }
 
 #: extra measured columns shown when present
-EXTRAS = ["test_perplexity", "test_novel_share", "test_macro_f1", "test_entity_precision", "test_entity_recall", "test_token_accuracy",
+EXTRAS = ["test_perplexity", "test_novel_share", "test_nll_per_step_after_first",
+          "test_frame_accuracy", "test_macro_f1", "test_entity_precision", "test_entity_recall", "test_token_accuracy",
           "test_naive_mae_step_24", "test_skill_vs_naive", "test_naive_mae",
           "test_seasonal_naive_mae", "train_seconds", "epochs_run"]
 
