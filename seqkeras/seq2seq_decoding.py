@@ -47,10 +47,14 @@ class Seq2SeqDecoder:
     def __init__(self, model):
         names = {layer.name for layer in model.layers}
         inits = sorted(n for n in names if n.startswith("decoder_init_"))
-        self.encoder = keras.Model(
-            model.get_layer("source_ids").output,
-            [model.get_layer("encoder_outputs").output]
-            + [model.get_layer(n).output for n in inits], name="encoder")
+        # without attention the decoder never reads the encoder's outputs (Keras then
+        # leaves "encoder_outputs" out of the model): only the final states matter
+        self.attends = "encoder_outputs" in names
+        outputs = [model.get_layer(n).output for n in inits]
+        if self.attends:
+            outputs.insert(0, model.get_layer("encoder_outputs").output)
+        self.encoder = keras.Model(model.get_layer("source_ids").output, outputs,
+                                   name="encoder")
         self.embedding = model.get_layer("target_embedding")
         self.cell = model.get_layer("decoder").cell
         self.attention = model.get_layer("attention") if "attention" in names else None
@@ -61,7 +65,11 @@ class Seq2SeqDecoder:
     def encode(self, source_ids):
         """[B, S] ids -> memory dict: values, keys, mask and the decoder's first states."""
         outs = self.encoder(source_ids, training=False)
-        values, states = outs[0], list(outs[1:])
+        outs = list(outs) if isinstance(outs, (list, tuple)) else [outs]
+        if self.attends:
+            values, states = outs[0], outs[1:]
+        else:  # nothing to attend to; the zero-width values only carry the source width
+            values, states = tf.zeros([tf.shape(source_ids)[0], tf.shape(source_ids)[1], 0]), outs
         memory = {"values": values, "mask": tf.not_equal(source_ids, PAD_ID),
                   "states": states}
         memory["keys"] = self.attention.project_keys(values) if self.attention is not None \
