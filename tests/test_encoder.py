@@ -26,9 +26,32 @@ def normalize(config: TokenizeSpec, *texts: str) -> list[str]:
 
 # ------------------------------------------------------------------ tokenizers
 def test_tokenizers_are_registered():
-    assert set(TOKENIZERS) == {"word", "whitespace", "char"}
+    assert set(TOKENIZERS) == {"word", "whitespace", "char", "word_marked"}
     with pytest.raises(KeyError):
         get_tokenizer("sentencepiece")
+
+
+@pytest.mark.parametrize("text", ["C'est bien !", "Je l'ai vu, hier.", "Élève à l'école",
+                                  "Va-t'en !", "« Oui », dit-il.", ""])
+def test_word_marked_tokens_join_back_into_the_text(text):
+    tok = get_tokenizer("word_marked")
+    tokens = tok.split(tf.constant([text]))
+    assert tok.join(tokens.to_tensor("")).numpy()[0].decode() == text
+    words = [t.decode() for t in tokens.flat_values.numpy()]
+    assert [w.lstrip("\u2581") for w in words] == \
+        [t.decode() for t in get_tokenizer("word").split(tf.constant([text])).flat_values.numpy()]
+
+
+def test_word_marked_marks_only_tokens_after_a_space():
+    tokens = get_tokenizer("word_marked").split(tf.constant(["  J'ai  froid."]))
+    assert [t.decode() for t in tokens.flat_values.numpy()] == \
+        ["\u2581J", "'", "ai", "\u2581froid", "."]
+
+
+@pytest.mark.parametrize("level,tokens,text", [("word", ["a", "b", ""], "a b"),
+                                               ("char", ["a", "b", ""], "ab")])
+def test_join_is_the_inverse_of_split_per_level(level, tokens, text):
+    assert get_tokenizer(level).join(tf.constant([tokens])).numpy()[0].decode() == text
 
 
 def test_word_tokenizer_splits_punctuation():
