@@ -135,7 +135,9 @@ class Seq2Seq(Topology):
         if m.attention != "none":
             context = SourceAttention(units, m.attention, name="attention")([decoded, encoded])
             hidden = keras.layers.Concatenate(name="with_context")([decoded, context])
-        hidden = keras.layers.Dense(units, activation="tanh", name="attention_output")(hidden)
+        # head_units < units makes the vocabulary-sized output layer (most of the FLOPs) cheaper
+        hidden = keras.layers.Dense(m.head_units or units, activation="tanh",
+                                    name="attention_output")(hidden)
         if m.head_dropout:
             hidden = keras.layers.Dropout(m.head_dropout, name="head_dropout")(hidden)
         logits = keras.layers.Dense(prep.target.vocab_size, name="logits")(hidden)
@@ -314,7 +316,8 @@ def attention_heatmaps(examples: list, path: Path) -> Path:
         src = [t.decode("utf-8") for t in out["source_tokens"] if t]
         tgt = [t.decode("utf-8") for t in out["tokens"][:length]]
         weights = np.asarray(out["attention"])[:length, :len(src)]
-        ax.imshow(weights, cmap="viridis", aspect="auto", vmin=0, vmax=1)
+        if weights.size:
+            ax.imshow(weights, cmap="viridis", aspect="auto", vmin=0, vmax=1)
         ax.set_xticks(range(len(src)), src, rotation=60, ha="right", fontsize=8)
         ax.set_yticks(range(len(tgt)), tgt, fontsize=8)
         ax.set_title(source if len(source) < 48 else source[:45] + "...", fontsize=9)

@@ -1,0 +1,88 @@
+"""All six stages of a translation pipeline on a tiny slice of the Tatoeba pairs, then
+the export as TF Serving sees it: raw English in, French strings and attention out of
+one call, equal to the Keras model's own in-graph decoding and to the Python loop."""
+
+from __future__ import annotations
+
+import json
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from seqkeras.constants import PARITY_FILE
+from seqkeras.runner import run_pipeline
+from seqkeras.seq2seq_decoding import python_greedy
+from seqkeras.serving.check import check_serving
+from seqkeras.spec import load_spec
+from seqkeras.stages import STAGE_NAMES
+from seqkeras.topologies import get_topology
+from tests.pipeline_helpers import require_shared, workdir  # noqa: F401
+
+pytestmark = pytest.mark.slow
+
+SPEC = """
+name: translate_tiny
+topology: seq2seq
+seed: 5
+data:
+  sources:
+    - path: tatoeba_fra_eng/fra-eng_2019-04.zip
+      member: fra-eng/fra.txt
+      format: tsv
+      header: false
+      text_field: 0
+      target_field: 1
+      label_field: null
+  max_records_per_split: 120
+tokenize: {level: word, max_tokens: 200, max_length: 12}
+target_tokenize: {level: word_marked, lowercase: false, max_tokens: 200, max_length: 12}
+model: {embedding_dim: 8, cell: gru, units: 8, bidirectional: true, attention: luong}
+train: {epochs: 2, batch_size: 32, steps_per_epoch: 3, early_stopping: null}
+generate: {beam_size: 2, max_length: 8}
+export: {parity_examples: 6}
+"""
+
+
+def test_translation_pipeline_serves_in_graph_decoding(workdir):  # noqa: F811
+    require_shared("tatoeba_fra_eng/fra-eng_2019-04.zip")
+    path = workdir / "pipelines" / "translate_tiny.yaml"
+    path.parent.mkdir(parents=True)
+    path.write_text(SPEC)
+    assert run_pipeline(path).ran == STAGE_NAMES
+
+    train_dir = workdir / "data/translate_tiny/train"
+    metrics = json.loads((train_dir / "metrics.json").read_text())
+    assert metrics["test_pairs"] == 120 and metrics["test_beam_size"] == 2
+    for key in ("test_bleu", "test_bleu_greedy", "test_chrf"):
+        assert 0.0 <= metrics[key] <= 100.0
+    assert 0.0 <= metrics["test_exact_match"] <= metrics["test_exact_match_any"] <= 1.0
+    assert (train_dir / "attention.png").stat().st_size > 0
+    assert "reference:" in (train_dir / "translations.txt").read_text()
+
+    report = check_serving(workdir / "models/translate_tiny")
+    assert report["ok"], report.get("error")
+    assert report["disallowed_ops"] == [] and report["warmup_requests"] >= 1
+    assert set(report["signatures"]["serving_default"]["inputs"]) == {"source"}
+    assert {"translation", "attention", "source_tokens"} <= \
+        set(report["signatures"]["serving_default"]["outputs"])
+    assert report["parity"]["examples"] == 6
+
+    # what the C++ session answered (checked equal above) is the Python loop's greedy
+    # output when the beam is one wide
+    spec = load_spec(path)
+    topo = get_topology("seq2seq")
+    prep = topo.load_preprocessor(spec, workdir / "data/translate_tiny/tokenize")
+    model = keras.models.load_model(train_dir / "model.keras")
+    parity = json.loads(next((workdir / "models/translate_tiny").glob(
+        f"*/assets.extra/{PARITY_FILE}")).read_text())
+    sources = parity["inputs"]["source"]
+    fn = topo.translator(spec, prep, model, beam_size=1)
+    served = fn(tf.constant(sources))
+    src_ids = prep.source(tf.constant(sources)).to_tensor().numpy()
+    expected = python_greedy(model, src_ids, spec.generate.max_length)
+    tokens = served["tokens"].numpy()
+    for row, n, ids in zip(tokens, served["length"].numpy(), expected):
+        assert [t.decode() for t in row[:n]] == [prep.target.vocab[i] for i in ids]
+    assert np.all(served["length"].numpy() <= spec.generate.max_length)
