@@ -296,3 +296,17 @@ def test_search_dimension_errors_name_the_dimension_key(write_spec, small_csv):
     assert any(": tune.space.model.units: max must be greater than min" in x for x in lines)
     assert any(": tune.space.model.dropout.choice: " in x for x in lines)
     assert not any(".range" in x or "choice.choice" in x for x in lines)
+
+
+def test_reduce_lr_on_plateau_is_off_by_default_and_fills_its_defaults(write_spec, small_csv):
+    assert load_spec(write_spec(MINIMAL)).train.reduce_lr_on_plateau is None
+    spec = load_spec(write_spec(MINIMAL + "train:\n  reduce_lr_on_plateau: {factor: 0.3}\n"))
+    lr = spec.train.reduce_lr_on_plateau
+    assert (lr.monitor, lr.factor, lr.patience, lr.min_lr) == ("val_loss", 0.3, 1, 1e-5)
+
+
+def test_reduce_lr_on_plateau_bad_factor_names_the_key(write_spec, small_csv):
+    path = write_spec(MINIMAL + "train:\n  reduce_lr_on_plateau:\n    factor: 1.5\n")
+    message = spec_error(path)
+    assert f"{path}:6: train.reduce_lr_on_plateau.factor: Input should be less than 1" \
+        in message and "(got 1.5)" in message

@@ -52,6 +52,11 @@ def callbacks(spec, out, tracker) -> list:
         cbs.append(keras.callbacks.EarlyStopping(monitor=es.monitor, patience=es.patience,
                                                  restore_best_weights=es.restore_best_weights,
                                                  verbose=1))
+    lr = spec.train.reduce_lr_on_plateau
+    if lr is not None:
+        cbs.append(keras.callbacks.ReduceLROnPlateau(monitor=lr.monitor, factor=lr.factor,
+                                                     patience=lr.patience, min_lr=lr.min_lr,
+                                                     verbose=1))
     cbs.append(keras.callbacks.ModelCheckpoint(
         str(out / "checkpoint.keras"), monitor=es.monitor if es else "val_loss",
         save_best_only=True))
