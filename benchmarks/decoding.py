@@ -4,7 +4,8 @@ the Keras model on the whole prefix every step; same model, same outputs asserte
     python -m benchmarks.decoding [PIPELINE_YAML]    (default pipelines/names.yaml)
 
 Needs the pipeline trained (data/<name>/train/model.keras). Writes the pipeline's section
-of benchmarks/RESULTS.md (``names`` for generation, ``chorales`` for piano_roll).
+of benchmarks/RESULTS.md (``names`` for generation, ``chorales`` for piano_roll, the
+pipeline's name for seq2seq).
 """
 
 from __future__ import annotations
@@ -150,8 +151,63 @@ def bench_piano_roll(spec, topo, prep, model) -> tuple[str, str]:
     return "chorales", body
 
 
+def bench_seq2seq(spec, topo, prep, model) -> tuple[str, str]:
+    """Translation: the served greedy loop (encoder once, decoder stepped in a
+    tf.while_loop) vs the Python loop calling the whole model once per output token."""
+    from seqkeras.io.atomic import read_jsonl
+    from seqkeras.seq2seq_decoding import python_greedy
+
+    test = read_jsonl(Path("data") / spec.name / "ingest" / "test.jsonl")
+    sources = list(dict.fromkeys(r["text"] for r in test))
+    greedy = tf.function(topo.translator(spec, prep, model, beam_size=1), autograph=False)
+    beam = tf.function(topo.translator(spec, prep, model), autograph=False)
+    step_fn = tf.function(lambda x: model(x, training=False), reduce_retracing=True)
+    max_length = spec.generate.max_length
+    rows = []
+    for batch in (1, 16):
+        chunk = sources[:batch]
+        ids = prep.source(tf.constant(chunk)).to_tensor().numpy()
+        graph = lambda: greedy(tf.constant(chunk))                          # noqa: E731
+        graph_beam = lambda: beam(tf.constant(chunk))                       # noqa: E731
+        python = lambda: python_greedy(model, ids, max_length)              # noqa: E731
+        traced = lambda: python_greedy(                                     # noqa: E731
+            lambda x, training=False: step_fn({k: tf.constant(v) for k, v in x.items()}),
+            ids, max_length)
+        out = graph()
+        got = [row[:n].tolist() for row, n in zip(out["tokens"].numpy(), out["length"].numpy())]
+        want = [[prep.target.vocab[i].encode() for i in r] for r in python()]
+        assert got == want, "in-graph and Python greedy decoders differ"
+        t_graph = timed(graph, 10 if batch == 1 else 5)
+        t_beam = timed(graph_beam, 5 if batch == 1 else 3)
+        t_python = timed(python, 3)
+        t_traced = timed(traced, 3)
+        tokens = int(out["length"].numpy().sum())
+        rows.append([batch, tokens, t_graph * 1e3, t_beam * 1e3, t_python * 1e3,
+                     t_traced * 1e3, t_python / t_graph, t_traced / t_graph])
+        print(f"batch {batch}: in-graph greedy {t_graph * 1e3:.1f} ms, beam "
+              f"{spec.generate.beam_size} {t_beam * 1e3:.1f} ms, python loop "
+              f"{t_python * 1e3:.1f} ms ({t_python / t_graph:.1f}x), traced call "
+              f"{t_traced * 1e3:.1f} ms ({t_traced / t_graph:.1f}x), {tokens} tokens")
+    m = spec.model
+    body = (f"## {spec.name}: in-graph decoding vs per-step Python loop\n\n"
+            f"`python -m benchmarks.decoding pipelines/{spec.name}.yaml` ({m.cell.upper()}"
+            f"({m.units}){' bidirectional' if m.bidirectional else ''} encoder, attention "
+            f"{m.attention}, target vocabulary {prep.target.vocab_size}), the first test "
+            f"sentences, CPU. Time per request (one call with the whole batch). Greedy "
+            f"tokens of the in-graph loop and of the Python loop asserted equal; the Python "
+            f"loop calls the whole Keras model (encoder included) on the target prefix once "
+            f"per output token, the traced variant wraps that call in one tf.function. "
+            f"The beam column is the served signature (beam {spec.generate.beam_size}).\n\n"
+            + table(["batch", "tokens generated", "in-graph greedy ms",
+                     f"in-graph beam {spec.generate.beam_size} ms", "python loop ms",
+                     "python loop, traced call ms", "speed-up (eager)", "speed-up (traced)"],
+                    rows))
+    return spec.name, body
+
+
 #: topology -> benchmark; each returns (RESULTS.md section key, section body)
-BENCHES = {"generation": bench_generation, "piano_roll": bench_piano_roll}
+BENCHES = {"generation": bench_generation, "piano_roll": bench_piano_roll,
+           "seq2seq": bench_seq2seq}
 
 
 if __name__ == "__main__":
