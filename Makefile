@@ -76,6 +76,7 @@ bench: install  ## benchmarks -> benchmarks/RESULTS.md
 	$(BIN)/python -m benchmarks.quality
 	$(BIN)/python -m benchmarks.decoding
 	$(BIN)/python -m benchmarks.decoding pipelines/chorales.yaml
+	$(BIN)/python -m benchmarks.decoding pipelines/translate_en_fr.yaml
 
 clean:  ## remove stage outputs and exports (keeps the MLflow store)
 	rm -rf data/*/ models/

@@ -42,11 +42,19 @@ ANCHORS = {
         ("Chung et al. 2014, GRU-RNN, JSB chorales (via paperswithcode)", 8.54,
          "test NLL per step, same split and frames"),
     ]),
+    "translate_en_fr": ("test_bleu", "corpus BLEU, English -> French (sacrebleu, Tatoeba held-out "
+                        "pairs, beam 4)", [
+        ("keras-io lstm_seq2seq, char LSTM(256), 10k pairs", 0.877,
+         "per-character val accuracy, not a BLEU; no published BLEU on this split"),
+    ]),
+    "translate_en_fr_no_attention": ("test_bleu", "corpus BLEU, same model without attention",
+                                     []),
 }
 
 #: extra measured columns shown when present
 EXTRAS = ["test_perplexity", "test_novel_share", "test_nll_per_step_after_first",
-          "test_frame_accuracy", "test_macro_f1", "test_entity_precision", "test_entity_recall", "test_token_accuracy",
+          "test_frame_accuracy", "test_bleu_greedy", "test_chrf", "test_exact_match",
+          "test_exact_match_any", "test_macro_f1", "test_entity_precision", "test_entity_recall", "test_token_accuracy",
           "test_naive_mae_step_24", "test_skill_vs_naive", "test_naive_mae",
           "test_seasonal_naive_mae", "train_seconds", "epochs_run"]
 
