@@ -317,3 +317,15 @@ def test_conll_source_gives_token_and_tag_records(data_root, write_spec, run_ing
     assert splits_of(out)["train"] == [{"tokens": ["Rand", "is"], "tags": ["B-PER", "O"]},
                                        {"tokens": ["Perrin"], "tags": ["B-PER"]}]
     assert stats_of(out)["splits"]["train"]["tags"] == {"B-PER": 2, "O": 1}
+
+
+def test_target_field_gives_pairs_and_empty_targets_are_rejected(data_root, write_spec, run_ingest):
+    (data_root / "pairs.tsv").write_text("Go.\tVa !\tCC-BY 2.0\nHi.\t  \tCC-BY 2.0\n"
+                                         "Run!\tCours !\tCC-BY 2.0\n")
+    summary, out = run_ingest(write_spec(
+        "data:\n  sources:\n    - {path: pairs.tsv, header: false, text_field: 0,"
+        " target_field: 1, label_field: null, split: train}\n"))
+    assert splits_of(out)["train"] == [{"text": "Go.", "target": "Va !"},
+                                       {"text": "Run!", "target": "Cours !"}]
+    (reject,) = read_jsonl(out / "rejects.jsonl")
+    assert reject["reason"] == "empty target" and reject["line"] == 2

@@ -310,3 +310,12 @@ def test_reduce_lr_on_plateau_bad_factor_names_the_key(write_spec, small_csv):
     message = spec_error(path)
     assert f"{path}:6: train.reduce_lr_on_plateau.factor: Input should be less than 1" \
         in message and "(got 1.5)" in message
+
+
+def test_seq2seq_keys_are_validated_with_line_and_choices(write_spec, small_csv):
+    path = write_spec(MINIMAL + "model:\n  attention: dot\ngenerate:\n  beam_size: 0\n")
+    message = spec_error(path)
+    assert f"{path}:5: model.attention" in message and "'bahdanau'" in message
+    assert f"{path}:7: generate.beam_size" in message
+    path = write_spec(MINIMAL + "target_tokenize:\n  levl: word_marked\n", name="t")
+    assert "target_tokenize.levl: unknown key 'levl' (did you mean 'level'?)" in spec_error(path)
