@@ -53,7 +53,8 @@ def _cell(value) -> str:
 
 
 def fmt(x: float) -> str:
-    """Three significant digits for small numbers, thousands separators for large ones."""
+    """Four significant digits for small numbers (1.953 must not read as 1.95 beside an
+    aim of 1.95), thousands separators for large ones."""
     if x != x:  # NaN
         return "n/a"
     if abs(x) >= 1000:
@@ -61,5 +62,5 @@ def fmt(x: float) -> str:
     if abs(x) >= 100:
         return f"{x:.0f}"
     if abs(x) >= 10:
-        return f"{x:.1f}"
-    return f"{x:.3g}"
+        return f"{x:.2f}"
+    return f"{x:.4g}"
