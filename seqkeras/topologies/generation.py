@@ -30,6 +30,7 @@ from seqkeras.constants import END_ID, START_ID
 from seqkeras.decoding import StepDecoder, python_decode
 from seqkeras.errors import DataError, SeqkerasError
 from seqkeras.io.atomic import write_json
+from seqkeras.likelihood import sequence_nll
 from seqkeras.text.encoder import VOCAB_FILE, TextEncoder, fit_vocabulary
 from seqkeras.topologies.base import Topology, register_topology
 from seqkeras.topologies.cells import compile_model, recurrent_stack
@@ -167,18 +168,7 @@ class Generation(Topology):
     def nll(self, spec, prep, model, records) -> tuple[float, int]:
         """Summed negative log-likelihood (nats) over every real target (chars + [END])
         and the number of targets."""
-        @tf.function(reduce_retracing=True, autograph=False)
-        def batch_nll(x, y):
-            logp = tf.nn.log_softmax(tf.cast(model(x, training=False), tf.float32), axis=-1)
-            picked = tf.gather(logp, y, batch_dims=2)
-            real = tf.cast(y > 0, tf.float32)
-            return -tf.reduce_sum(picked * real), tf.reduce_sum(real)
-
-        total, count = 0.0, 0.0
-        for x, y in self.make_dataset(spec, prep, records, training=False):
-            s, n = batch_nll(x, y)
-            total, count = total + float(s), count + float(n)
-        return total, int(count)
+        return sequence_nll(model, self.make_dataset(spec, prep, records, training=False))
 
     def evaluate(self, spec, prep: GenerationPrep, model, records, out_dir: Path) -> dict:
         total, count = self.nll(spec, prep, model, records)

@@ -36,6 +36,7 @@ from seqkeras.attention import SourceAttention
 from seqkeras.constants import END_ID, PAD_ID, START_ID
 from seqkeras.errors import DataError, SeqkerasError
 from seqkeras.io.atomic import write_json
+from seqkeras.likelihood import sequence_nll
 from seqkeras.seq2seq_decoding import Seq2SeqDecoder
 from seqkeras.text.encoder import VOCAB_FILE, TextEncoder, fit_vocabulary
 from seqkeras.text.tokenizers import get_tokenizer
@@ -178,18 +179,7 @@ class Seq2Seq(Topology):
     def nll(self, spec, prep, model, records) -> tuple[float, int]:
         """Summed teacher-forced negative log-likelihood (nats) of the references
         (tokens + [END]) and their number."""
-        @tf.function(reduce_retracing=True, autograph=False)
-        def batch_nll(x, y):
-            logp = tf.nn.log_softmax(tf.cast(model(x, training=False), tf.float32), axis=-1)
-            picked = tf.gather(logp, y, batch_dims=2)
-            real = tf.cast(y > 0, tf.float32)
-            return -tf.reduce_sum(picked * real), tf.reduce_sum(real)
-
-        total, count = 0.0, 0.0
-        for x, y in self.make_dataset(spec, prep, records, training=False):
-            s, n = batch_nll(x, y)
-            total, count = total + float(s), count + float(n)
-        return total, int(count)
+        return sequence_nll(model, self.make_dataset(spec, prep, records, training=False))
 
     def translate_all(self, spec, prep, model, sources: list[str], beam_size: int) -> dict:
         """Decode every distinct source once (longest first, batched) -> source -> outputs."""
