@@ -117,6 +117,19 @@ def read_source(source, index: int, spec, log):
             yield "ok", split, record, f"{name}:{line}"
 
 
+def limit_per_split(records: dict, limit, seed: int, key) -> None:
+    """Keep at most ``limit`` records of each split, in place: a seeded sample by the hash of
+    ``key(record)`` (not the first rows: files are often sorted by label or length), in
+    file order."""
+    if not limit:
+        return
+    for split, rows in records.items():
+        if len(rows) > limit:
+            keep = sorted(range(len(rows)),
+                          key=lambda j: hash_fraction(seed + 1, key(rows[j])))[:limit]
+            records[split] = [rows[j] for j in sorted(keep)]
+
+
 def record_text(record: dict) -> str:
     return record["text"] if "text" in record else " ".join(record["tokens"])
 
@@ -161,15 +174,7 @@ def ingest_records(ctx) -> dict:
                 _, split, record, _origin = item
                 records[split].append(record)
 
-    limit = spec.data.max_records_per_split
-    if limit:
-        for split in SPLITS:
-            rows = records[split]
-            if len(rows) > limit:
-                # keep a seeded sample (not the first rows: files are often sorted by label)
-                keep = sorted(range(len(rows)),
-                              key=lambda j: hash_fraction(spec.seed + 1, record_text(rows[j])))[:limit]
-                records[split] = [rows[j] for j in sorted(keep)]
+    limit_per_split(records, spec.data.max_records_per_split, spec.seed, record_text)
     if not records["train"]:
         reasons = "; ".join(f"{n} x {r}" for r, n in reject_reasons.most_common(3))
         first = f" first: {rejects[0]['file']}:{rejects[0]['line']}: {rejects[0]['reason']}" \

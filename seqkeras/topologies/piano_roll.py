@@ -37,6 +37,7 @@ import numpy as np
 import tensorflow as tf
 
 from seqkeras import music
+from seqkeras.constants import SPLITS
 from seqkeras.errors import DataError, SeqkerasError
 from seqkeras.frame_decoding import FrameDecoder, frames_to_pitches, pitches_to_frames
 from seqkeras.io import paths
@@ -47,10 +48,7 @@ from seqkeras.topologies.cells import compile_model, recurrent_stack
 from seqkeras.topologies.many_to_one import length_buckets, seeded_permutation
 
 PREP_FILE = "piano_roll.json"
-REJECTS_FILE = "rejects.jsonl"
-STATS_FILE = "stats.json"
 SAMPLES_DIR = "samples"
-SPLITS = ("train", "val", "test")
 #: Padded input steps hold this value on every key; Masking drops them.
 PAD_VALUE = -1.0
 #: ``seqkeras predict`` defaults (``steps=``, ``temperature=``, ``seed=``, ``samples=``).
@@ -147,7 +145,7 @@ class PianoRoll(Topology):
     # ------------------------------------------------------------------ ingest
     def ingest(self, ctx) -> dict:
         from seqkeras import plots
-        from seqkeras.stages.ingest import hash_fraction
+        from seqkeras.stages.ingest import REJECTS_FILE, STATS_FILE, limit_per_split
 
         spec = ctx.spec
         records = {s: [] for s in SPLITS}
@@ -159,14 +157,8 @@ class PianoRoll(Topology):
                     rejects.append(item[1])
                 else:
                     records[item[1]].append(item[2])
-        limit = spec.data.max_records_per_split
-        if limit:
-            for split in SPLITS:
-                rows = records[split]
-                if len(rows) > limit:
-                    keep = sorted(range(len(rows)),
-                                  key=lambda j: hash_fraction(spec.seed + 1, rows[j]["id"]))
-                    records[split] = [rows[j] for j in sorted(keep[:limit])]
+        limit_per_split(records, spec.data.max_records_per_split, spec.seed,
+                        lambda r: r["id"])
         if not records["train"]:
             first = f"; first: {rejects[0]['file']} {rejects[0]['split']}[{rejects[0]['chorale']}]" \
                 f": {rejects[0]['reason']}" if rejects else ""
