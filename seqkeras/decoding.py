@@ -27,20 +27,26 @@ from seqkeras.constants import END_ID, PAD_ID, START_ID, UNK_ID
 BANNED_IDS = (PAD_ID, UNK_ID, START_ID)
 #: Served ``max_length`` values are clipped to this many generated tokens.
 HARD_MAX_LENGTH = 256
-_NEG = -1e9
+#: The logit of a token that must not be picked (finite, so sums of scores stay finite).
+NEG = -1e9
+
+
+def ban(logits):
+    """Logits [N, V] as float32 with the never-generated tokens (BANNED_IDS) pushed to NEG."""
+    logits = tf.cast(logits, tf.float32)
+    banned = tf.reduce_sum(tf.one_hot(list(BANNED_IDS), tf.shape(logits)[1]), axis=0) > 0
+    return tf.where(banned[None, :], tf.constant(NEG, tf.float32), logits)
 
 
 def sample_next(logits, temperature, seed, position, top_k: int = 0):
     """Next token per row: [B, V] logits, [B] float temperature, [B] int64 seeds,
     a scalar position -> [B] int64 ids."""
-    logits = tf.cast(logits, tf.float32)
+    logits = ban(logits)
     vocab = logits.shape[-1]
-    banned = tf.reduce_sum(tf.one_hot(list(BANNED_IDS), tf.shape(logits)[1]), axis=0) > 0
-    logits = tf.where(banned[None, :], tf.constant(_NEG, tf.float32), logits)
     greedy = tf.argmax(logits, axis=-1, output_type=tf.int64)
     if top_k and (vocab is None or top_k < vocab):
         kth = tf.math.top_k(logits, k=top_k).values[:, -1:]
-        logits = tf.where(logits < kth, tf.constant(_NEG, tf.float32), logits)
+        logits = tf.where(logits < kth, tf.constant(NEG, tf.float32), logits)
     temperature = tf.cast(temperature, tf.float32)
     scaled = logits / tf.maximum(temperature, 1e-6)[:, None]
     position = tf.cast(position, tf.int64)

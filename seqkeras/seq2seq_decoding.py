@@ -25,16 +25,7 @@ import numpy as np
 import tensorflow as tf
 
 from seqkeras.constants import END_ID, PAD_ID, START_ID
-from seqkeras.decoding import BANNED_IDS
-
-_NEG = -1e9
-
-
-def ban(logits):
-    """Logits [N, V] with the never-generated tokens pushed to -1e9."""
-    logits = tf.cast(logits, tf.float32)
-    banned = tf.reduce_sum(tf.one_hot(list(BANNED_IDS), tf.shape(logits)[1]), axis=0) > 0
-    return tf.where(banned[None, :], tf.constant(_NEG, tf.float32), logits)
+from seqkeras.decoding import NEG, ban
 
 
 def _state_list(state):
@@ -132,7 +123,7 @@ class Seq2SeqDecoder:
                   "mask": tile(memory["mask"]), "states": [tile(s) for s in memory["states"]]}
         rows = batch * k
         # only the first beam is alive at the start, so the k beams do not all repeat it
-        scores = tf.tile(tf.concat([[0.0], tf.fill([k - 1], _NEG)], 0)[None, :], [batch, 1])
+        scores = tf.tile(tf.concat([[0.0], tf.fill([k - 1], NEG)], 0)[None, :], [batch, 1])
         offsets = (tf.range(batch) * k)[:, None]
 
         def cond(t, token, done, scores, lengths, out, att, *flat):
@@ -143,7 +134,7 @@ class Seq2SeqDecoder:
             logp = tf.nn.log_softmax(ban(logits), axis=-1)
             vocab = tf.shape(logp)[1]
             # a finished hypothesis extends only with padding, at no cost
-            pad_only = tf.where(tf.equal(tf.range(vocab), PAD_ID), 0.0, _NEG)
+            pad_only = tf.where(tf.equal(tf.range(vocab), PAD_ID), 0.0, NEG)
             logp = tf.where(done[:, None], pad_only[None, :], logp)
             total = tf.reshape(scores, [-1, 1]) + logp
             top, index = tf.math.top_k(tf.reshape(total, [batch, k * vocab]), k=k)
