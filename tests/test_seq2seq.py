@@ -14,7 +14,7 @@ from seqkeras.errors import DataError, SeqkerasError
 from seqkeras.seq2seq_decoding import Seq2SeqDecoder, python_greedy, visible_lengths
 from seqkeras.spec import PipelineSpec
 from seqkeras.topologies import get_topology
-from seqkeras.topologies.seq2seq import translation_scores
+from seqkeras.topologies.seq2seq import multi_reference_streams, translation_scores
 
 PAIRS = [("I am cold.", "J'ai froid."), ("Go away!", "Va-t'en !"),
          ("He is tall.", "Il est grand."), ("We are late.", "Nous sommes en retard."),
@@ -147,7 +147,18 @@ def test_scores_and_exact_match():
     assert s["exact_match"] == pytest.approx(2 / 3)
     assert s["exact_match_any"] == 1.0                      # matches the other reference
     assert 50 < s["bleu"] < 100 and 50 < s["chrf"] < 100
+    # each distinct source once, against both of its references: every hypothesis is one
+    assert s["bleu_multi_ref"] == pytest.approx(100) and s["chrf_multi_ref"] == pytest.approx(100)
     assert translation_scores(sources, refs, refs, sacrebleu)["bleu"] == pytest.approx(100)
+
+
+def test_multi_reference_streams_pad_missing_references_with_none():
+    hyps, streams = multi_reference_streams({"a": {"hyp": "x", "refs": {"r1": None, "r2": None}},
+                                             "b": {"hyp": "y", "refs": {"r3": None}}})
+    assert hyps == ["x", "y"] and streams == [["r1", "r3"], ["r2", None]]
+    wrong = translation_scores(["a", "a"], ["Il pleut.", "Il pleut."],
+                               ["Il neige beaucoup.", "Il fait froid."], sacrebleu)
+    assert wrong["bleu_multi_ref"] < 50
 
 
 def test_pairs_are_required(tmp_path):
