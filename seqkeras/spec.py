@@ -126,8 +126,9 @@ class Replacement(Section):
 class TokenizeSpec(Section):
     #: word: words and punctuation marks; whitespace: split on spaces only; char: characters;
     #: word_marked: like word, with "▁" on every token that follows a space, so generated
-    #: tokens join back into text exactly (the target side of translation).
-    level: Literal["word", "whitespace", "char", "word_marked"] = "word"
+    #: tokens join back into text exactly (the target side of translation); wordpiece:
+    #: subwords learned from the training split (max_tokens pieces), joining back exactly.
+    level: Literal["word", "whitespace", "char", "word_marked", "wordpiece"] = "word"
     lowercase: bool = True
     unicode_normalization: Literal["NFC", "NFD", "NFKC", "NFKD", "none"] = "NFKC"
     #: Regex replacements applied in-graph before splitting (RE2 syntax).

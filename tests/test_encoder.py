@@ -10,8 +10,9 @@ import tensorflow as tf
 
 from seqkeras.constants import END, PAD, RESERVED_TOKENS, START, UNK, UNK_ID
 from seqkeras.spec import Replacement, TokenizeSpec
-from seqkeras.text.encoder import (TextEncoder, TextNormalizer, build_vocab, count_tokens,
-                                   coverage, load_vocab, pad_batch, save_vocab, truncate)
+from seqkeras.text.encoder import (VOCAB_FILE, TextEncoder, TextNormalizer, build_vocab,
+                                   count_tokens, coverage, fit_vocabulary, load_vocab,
+                                   pad_batch, save_vocab, truncate)
 from seqkeras.text.tokenizers import TOKENIZERS, get_tokenizer
 
 
@@ -26,7 +27,7 @@ def normalize(config: TokenizeSpec, *texts: str) -> list[str]:
 
 # ------------------------------------------------------------------ tokenizers
 def test_tokenizers_are_registered():
-    assert set(TOKENIZERS) == {"word", "whitespace", "char", "word_marked"}
+    assert set(TOKENIZERS) == {"word", "whitespace", "char", "word_marked", "wordpiece"}
     with pytest.raises(KeyError):
         get_tokenizer("sentencepiece")
 
@@ -40,6 +41,52 @@ def test_word_marked_tokens_join_back_into_the_text(text):
     words = [t.decode() for t in tokens.flat_values.numpy()]
     assert [w.lstrip("\u2581") for w in words] == \
         [t.decode() for t in get_tokenizer("word").split(tf.constant([text])).flat_values.numpy()]
+
+
+FRENCH = ["Je pense qu'il va pleuvoir demain.", "Il ne pleut pas.", "Il pleuvait hier.",
+          "Je pense que oui.", "Elle pense à demain.", "Nous pensons qu'il viendra."] * 3
+
+
+def fit_wordpiece(tmp_path, texts=FRENCH, max_tokens=200, min_frequency=1):
+    config = TokenizeSpec(level="wordpiece", lowercase=False, max_tokens=max_tokens,
+                          min_frequency=min_frequency, max_length=None)
+    summary = fit_vocabulary(config, texts, tmp_path)
+    return config, summary, TextEncoder(config, tmp_path / VOCAB_FILE)
+
+
+def test_wordpiece_vocabulary_is_learned_from_words_with_reserved_tokens_first(tmp_path):
+    _, summary, encoder = fit_wordpiece(tmp_path)
+    assert encoder.vocab[:len(RESERVED_TOKENS)] == list(RESERVED_TOKENS)
+    assert len(encoder.vocab) == summary["vocab_size"] <= 200
+    assert summary["vocab_coverage"] == 1.0           # every training word spelled by pieces
+    assert any(t.startswith("##") for t in encoder.vocab)
+    assert len(set(encoder.vocab)) == len(encoder.vocab)
+
+
+@pytest.mark.parametrize("text", ["Je pense qu'il va pleuvoir demain.", "Il pleuvra demain.",
+                                  "Nous pensions à vous.", ""])
+def test_wordpiece_pieces_join_back_into_the_text(tmp_path, text):
+    _, _, encoder = fit_wordpiece(tmp_path)
+    tokens = encoder.tokenize(tf.constant([text]))
+    joined = encoder.tokenizer.join(tokens.to_tensor("")).numpy()[0].decode()
+    assert joined == text
+    ids = encoder(tf.constant([text])).flat_values.numpy()
+    assert UNK_ID not in ids                           # unseen words are spelled, not [UNK]
+
+
+def test_wordpiece_splits_an_unseen_word_into_several_pieces(tmp_path):
+    _, _, encoder = fit_wordpiece(tmp_path)
+    pieces = [t.decode() for t in encoder.tokenize(tf.constant(["pleuvra"])).flat_values.numpy()]
+    assert len(pieces) > 1 and pieces[0].startswith("\u2581")
+    assert all(p.startswith("##") for p in pieces[1:])
+
+
+def test_wordpiece_min_frequency_drops_rare_characters(tmp_path):
+    texts = ["aaa bbb"] * 5 + ["zzz"]
+    _, summary, encoder = fit_wordpiece(tmp_path, texts, min_frequency=2)
+    assert not any("z" in t for t in encoder.vocab)
+    assert summary["vocab_coverage"] == pytest.approx(10 / 11)
+    assert UNK_ID in encoder(tf.constant(["zzz"])).flat_values.numpy()
 
 
 def test_word_marked_marks_only_tokens_after_a_space():

@@ -23,19 +23,19 @@ PAIRS = [("I am cold.", "J'ai froid."), ("Go away!", "Va-t'en !"),
 RECORDS = [{"text": s, "target": t} for s, t in PAIRS]
 
 
-def make_spec(**model):
+def make_spec(source_level="word", target_level="word_marked", **model):
     return PipelineSpec.model_validate({
         "name": "s2s_tiny", "topology": "seq2seq", "seed": 3,
         "data": {"sources": [{"path": "unused.tsv", "target_field": 1}]},
-        "tokenize": {"level": "word", "max_length": 12},
-        "target_tokenize": {"level": "word_marked", "lowercase": False, "max_length": 12},
+        "tokenize": {"level": source_level, "max_length": 12},
+        "target_tokenize": {"level": target_level, "lowercase": False, "max_length": 12},
         "model": {"embedding_dim": 8, "units": 8, "cell": "gru", **model},
         "train": {"batch_size": 4, "epochs": 1, "learning_rate": 0.01},
         "generate": {"max_length": 10}})
 
 
-def setup(tmp_path, **model):
-    spec = make_spec(**model)
+def setup(tmp_path, **options):
+    spec = make_spec(**options)
     topo = get_topology("seq2seq")
     topo.fit_preprocessor(spec, RECORDS, tmp_path)
     prep = topo.load_preprocessor(spec, tmp_path)
@@ -129,6 +129,22 @@ def test_served_outputs(tmp_path):
     # every word of the translation is one of its tokens (joined by the ▁ marks)
     words = b"".join(out["tokens"][0][:n[0]]).decode().replace("\u2581", " ").strip()
     assert out["translation"][0].decode() == words
+
+
+def test_wordpiece_on_both_sides_trains_and_serves_joined_text(tmp_path):
+    spec, topo, prep, model = setup(tmp_path, source_level="wordpiece",
+                                    target_level="wordpiece", attention="luong")
+    assert any(t.startswith("##") for t in prep.target.vocab)
+    x, y = next(iter(topo.make_dataset(spec, prep, RECORDS[:1], training=False)))
+    pieces = [prep.target.vocab[i] for i in y.numpy()[0] if i > END_ID]
+    assert prep.join(tf.constant([pieces], tf.string)).numpy()[0].decode() == "J'ai froid."
+    model.fit(topo.make_dataset(spec, prep, RECORDS, training=True), epochs=1, verbose=0)
+    fn = topo.serving_endpoints(spec, prep, model)["serving_default"][0]
+    out = {k: v.numpy() for k, v in fn(tf.constant(["I am cold."])).items()}
+    n = int(out["length"][0])
+    assert out["translation"][0].decode() == prep.join(
+        tf.constant([out["tokens"][0][:n]], tf.string)).numpy()[0].decode()
+    assert b"".join(t for t in out["source_tokens"][0] if t).decode() == "\u2581i\u2581am\u2581cold."
 
 
 def test_no_attention_serves_no_attention_outputs(tmp_path):

@@ -45,9 +45,9 @@ class TextEncoder(tf.Module):
         super().__init__(name="text_encoder")
         self.config = config
         self.normalize = TextNormalizer(config)
-        self.tokenizer = get_tokenizer(config.level)
         self.vocab_path = str(vocab_path)
         self.vocab = load_vocab(vocab_path)
+        self.tokenizer = get_tokenizer(config.level, self.vocab)
         initializer = tf.lookup.TextFileInitializer(
             self.vocab_path, tf.string, tf.lookup.TextFileIndex.WHOLE_LINE,
             tf.int64, tf.lookup.TextFileIndex.LINE_NUMBER)
@@ -110,6 +110,13 @@ def fit_vocabulary(config: TokenizeSpec, texts: Iterable[str], out_dir: str | Pa
     """Count tokens over the training texts, save ``vocab.txt`` in ``out_dir`` and
     return what a tokenize summary reports about it."""
     counts = count_tokens(config, texts)
+    tokenizer = get_tokenizer(config.level)
+    if getattr(tokenizer, "needs_vocabulary", False):  # subwords: learned from word counts
+        vocab = tokenizer.learn(counts, config.max_tokens, config.min_frequency)
+        save_vocab(vocab, Path(out_dir) / VOCAB_FILE)
+        return {"vocab_size": len(vocab), "distinct_words": len(counts),
+                "train_words": int(sum(counts.values())),
+                "vocab_coverage": piece_coverage(config, counts, vocab)}
     vocab = build_vocab(counts, config.max_tokens, config.min_frequency)
     save_vocab(vocab, Path(out_dir) / VOCAB_FILE)
     return {"vocab_size": len(vocab), "distinct_tokens": len(counts),
@@ -129,6 +136,18 @@ def coverage(counts: collections.Counter, vocab: list[str]) -> float:
     total = sum(counts.values())
     known = set(t.encode("utf-8") for t in vocab)
     return float(sum(n for t, n in counts.items() if t in known) / total) if total else 0.0
+
+
+def piece_coverage(config: TokenizeSpec, word_counts: collections.Counter,
+                   vocab: list[str]) -> float:
+    """Share of training words the subword vocabulary spells without [UNK]."""
+    total = sum(word_counts.values())
+    if not total:
+        return 0.0
+    words = list(word_counts)
+    pieces = get_tokenizer(config.level, vocab).pieces.tokenize(tf.constant(words))
+    unknown = tf.reduce_any(tf.equal(pieces, RESERVED_TOKENS[UNK_ID]), axis=1).numpy()
+    return float(sum(word_counts[w] for w, u in zip(words, unknown) if not u) / total)
 
 
 def pad_batch(ids: list[list[int]]) -> np.ndarray:

@@ -7,6 +7,8 @@ from __future__ import annotations
 import tensorflow as tf
 import tensorflow_text as tf_text
 
+from seqkeras.constants import RESERVED_TOKENS, UNK
+
 TOKENIZERS: dict[str, type] = {}
 
 
@@ -85,5 +87,51 @@ class MarkedWordTokenizer:
         return tf.strings.strip(tf.strings.regex_replace(joined, SPACE_MARK, " "))
 
 
-def get_tokenizer(name: str):
-    return TOKENIZERS[name]()
+@register_tokenizer("wordpiece")
+class WordpieceTokenizer:
+    """Subwords learned from the training split (BERT's WordPiece, tensorflow-text):
+    the text is split into ``word_marked`` words, each word into the longest pieces in
+    the vocabulary, pieces after the first prefixed ``##`` ("▁unbelievable" ->
+    ▁un ##believ ##able). Rare words become pieces instead of [UNK], and the pieces
+    join back into the text. Served by the ``fast_wordpiece`` ops TF Serving links."""
+
+    #: The vocabulary is learned by ``learn`` from word counts, not counted directly.
+    needs_vocabulary = True
+    suffix = "##"
+
+    def __init__(self, vocab: list[str] | None = None):
+        self.words = MarkedWordTokenizer()
+        self.pieces = None if vocab is None else tf_text.FastWordpieceTokenizer(
+            vocab, suffix_indicator=self.suffix, unknown_token=UNK, token_out_type=tf.string,
+            no_pretokenization=True, support_detokenization=False)
+
+    def split(self, strings: tf.Tensor) -> tf.RaggedTensor:
+        """Pieces; words while no vocabulary is given (what ``learn`` counts)."""
+        words = self.words.split(strings)
+        if self.pieces is None:
+            return words
+        return words.with_flat_values(self.pieces.tokenize(words.flat_values)).merge_dims(1, 2)
+
+    def join(self, tokens: tf.Tensor) -> tf.Tensor:
+        return self.words.join(tf.strings.regex_replace(tokens, f"^{self.suffix}", ""))
+
+    @classmethod
+    def learn(cls, word_counts: dict, max_tokens: int, min_frequency: int) -> list[str]:
+        """Reserved tokens, then at most ``max_tokens`` in all: the pieces that cover the
+        words seen at least ``min_frequency`` times (every character among them, so
+        only characters never seen in training become [UNK])."""
+        from tensorflow_text.tools.wordpiece_vocab import wordpiece_tokenizer_learner_lib
+
+        counts = [(w.decode("utf-8", "replace") if isinstance(w, bytes) else w, n)
+                  for w, n in word_counts.items() if n >= min_frequency]
+        vocab = wordpiece_tokenizer_learner_lib.learn(
+            counts, max_tokens, list(RESERVED_TOKENS), lower_thresh=min_frequency,
+            joiner=cls.suffix)
+        return [t for t in vocab if t][:max_tokens]
+
+
+def get_tokenizer(name: str, vocab: list[str] | None = None):
+    """The tokenizer ``name``; one that ``needs_vocabulary`` splits into its vocabulary's
+    pieces when ``vocab`` is given (into words, to learn them from, when not)."""
+    cls = TOKENIZERS[name]
+    return cls(vocab) if getattr(cls, "needs_vocabulary", False) else cls()
