@@ -47,13 +47,15 @@ ANCHORS = {
         ("keras-io lstm_seq2seq, char LSTM(256), 10k pairs", 0.877,
          "per-character val accuracy, not a BLEU; no published BLEU on this split"),
     ]),
-    "translate_en_fr_no_attention": ("test_bleu", "corpus BLEU, same model without attention",
+    "translate_en_fr_no_attention": ("test_bleu", "corpus BLEU, the same model and training budget "
+                                     "without attention",
                                      []),
 }
 
 #: extra measured columns shown when present
 EXTRAS = ["test_perplexity", "test_novel_share", "test_nll_per_step_after_first",
-          "test_frame_accuracy", "test_bleu_greedy", "test_chrf", "test_exact_match",
+          "test_frame_accuracy", "test_bleu_greedy", "test_bleu_multi_ref", "test_chrf",
+          "test_chrf_multi_ref", "test_exact_match",
           "test_exact_match_any", "test_macro_f1", "test_entity_precision", "test_entity_recall", "test_token_accuracy",
           "test_naive_mae_step_24", "test_skill_vs_naive", "test_naive_mae",
           "test_seasonal_naive_mae", "train_seconds", "epochs_run"]
