@@ -9,6 +9,7 @@ from seqkeras.errors import DataError, SeqkerasError
 
 from seqkeras.spec import PipelineSpec
 from seqkeras.topologies import TOPOLOGIES, TOPOLOGY_MODULES, get_topology
+from seqkeras.topologies.base import as_text
 from seqkeras.topologies.many_to_one import ManyToOne, length_buckets, uses_sigmoid
 
 
@@ -114,3 +115,8 @@ def test_training_batches_mix_labels_even_when_the_file_is_sorted(tmp_path):
     assert 0 < first.mean() < 1  # both labels in the first batch, despite a buffer of 4
     assert seeded_permutation(records, 1) == seeded_permutation(records, 1)
     assert seeded_permutation(records, 1) != records
+
+
+def test_as_text_decodes_served_bytes_and_formats_other_values():
+    assert as_text("é".encode()) == "é" and as_text("x") == "x" and as_text(3) == "3"
+    assert as_text(b"\xff") == "\ufffd"               # undecodable bytes do not stop predict

@@ -111,14 +111,14 @@ def fit_vocabulary(config: TokenizeSpec, texts: Iterable[str], out_dir: str | Pa
     return what a tokenize summary reports about it."""
     counts = count_tokens(config, texts)
     tokenizer = get_tokenizer(config.level)
-    if getattr(tokenizer, "needs_vocabulary", False):  # subwords: learned from word counts
-        vocab = tokenizer.learn(counts, config.max_tokens, config.min_frequency)
-        save_vocab(vocab, Path(out_dir) / VOCAB_FILE)
+    subwords = getattr(tokenizer, "needs_vocabulary", False)  # pieces learned from word counts
+    vocab = (tokenizer.learn if subwords else build_vocab)(
+        counts, config.max_tokens, config.min_frequency)
+    save_vocab(vocab, Path(out_dir) / VOCAB_FILE)
+    if subwords:
         return {"vocab_size": len(vocab), "distinct_words": len(counts),
                 "train_words": int(sum(counts.values())),
                 "vocab_coverage": piece_coverage(config, counts, vocab)}
-    vocab = build_vocab(counts, config.max_tokens, config.min_frequency)
-    save_vocab(vocab, Path(out_dir) / VOCAB_FILE)
     return {"vocab_size": len(vocab), "distinct_tokens": len(counts),
             "train_tokens": int(sum(counts.values())), "vocab_coverage": coverage(counts, vocab)}
 

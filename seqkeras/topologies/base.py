@@ -17,6 +17,11 @@ def register_topology(name: str):
     return wrap
 
 
+def as_text(value) -> str:
+    """A served string (bytes from TF) or any value -> str, for ``predict``'s lines."""
+    return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
+
+
 def get_topology(name: str) -> "Topology":
     """An instance of the topology ``name``, importing its module on first use."""
     if name not in TOPOLOGIES:

@@ -32,7 +32,7 @@ from seqkeras.errors import DataError, SeqkerasError
 from seqkeras.io.atomic import write_json
 from seqkeras.likelihood import sequence_nll
 from seqkeras.text.encoder import VOCAB_FILE, TextEncoder, fit_vocabulary
-from seqkeras.topologies.base import Topology, register_topology
+from seqkeras.topologies.base import Topology, as_text, register_topology
 from seqkeras.topologies.cells import compile_model, recurrent_stack
 from seqkeras.topologies.many_to_one import length_buckets, seeded_permutation
 from seqkeras.tracking import log_to_active_run
@@ -317,9 +317,5 @@ class Generation(Topology):
         return {k: out[k] for k in signature_inputs}
 
     def format_prediction(self, inputs: dict, outputs: dict) -> list[str]:
-        lines = []
-        for prefix, text in zip(inputs["prefix"], outputs["text"]):
-            prefix = prefix.decode() if isinstance(prefix, bytes) else str(prefix)
-            text = text.decode() if isinstance(text, bytes) else str(text)
-            lines.append(f"{prefix!r:>12}  ->  {text}")
-        return lines
+        return [f"{as_text(prefix)!r:>12}  ->  {as_text(text)}"
+                for prefix, text in zip(inputs["prefix"], outputs["text"])]

@@ -46,7 +46,7 @@ from seqkeras.layers import TokenCharEncoder, WordDropout
 from seqkeras.metrics import entity_report, entity_report_markdown, iob_chunks
 from seqkeras.text.encoder import (VOCAB_FILE, build_vocab, coverage, load_vocab, save_vocab,
                                    truncate)
-from seqkeras.topologies.base import Topology, register_topology
+from seqkeras.topologies.base import Topology, as_text, register_topology
 from seqkeras.topologies.cells import OPTIMIZERS, compile_model, recurrent_stack
 from seqkeras.topologies.many_to_one import length_buckets
 
@@ -529,8 +529,8 @@ class ManyToMany(Topology):
     def format_prediction(self, inputs: dict, outputs: dict) -> list[str]:
         lines = []
         for tokens, tags, n in zip(outputs["tokens"], outputs["tags"], outputs["lengths"]):
-            tokens = [_text(t) for t in tokens[:int(n)]]
-            tags = [_text(t) for t in tags[:int(n)]]
+            tokens = [as_text(t) for t in tokens[:int(n)]]
+            tags = [as_text(t) for t in tags[:int(n)]]
             lines.append(bracket_entities(tokens, tags))
         return lines
 
@@ -541,10 +541,6 @@ def bracket_entities(tokens: list[str], tags: list[str]) -> str:
     for kind, start, end in reversed(iob_chunks(tags)):
         words[start:end] = [f"[{' '.join(words[start:end])}]{kind}"]
     return " ".join(words)
-
-
-def _text(value) -> str:
-    return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
 
 
 def _report_plot(report: dict, path: Path, title: str) -> None:

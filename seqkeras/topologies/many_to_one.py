@@ -21,7 +21,7 @@ from seqkeras.io.atomic import write_json
 from seqkeras.layers import POOLINGS
 from seqkeras.metrics import classification_report
 from seqkeras.text.encoder import VOCAB_FILE, TextEncoder, fit_vocabulary
-from seqkeras.topologies.base import Topology, register_topology
+from seqkeras.topologies.base import Topology, as_text, register_topology
 from seqkeras.topologies.cells import compile_model, recurrent_stack
 
 LABELS_FILE = "labels.txt"
@@ -217,8 +217,7 @@ class ManyToOne(Topology):
     def format_prediction(self, inputs: dict, outputs: dict) -> list[str]:
         lines = []
         for text, label, score in zip(inputs["text"], outputs["label"], outputs["score"]):
-            text = text.decode() if isinstance(text, bytes) else str(text)
-            label = label.decode() if isinstance(label, bytes) else str(label)
+            text, label = as_text(text), as_text(label)
             short = text if len(text) <= 70 else text[:67] + "..."
             lines.append(f"{label:>12}  {float(score):.3f}  {short}")
         return lines

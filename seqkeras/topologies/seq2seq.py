@@ -40,7 +40,7 @@ from seqkeras.likelihood import sequence_nll
 from seqkeras.seq2seq_decoding import Seq2SeqDecoder
 from seqkeras.text.encoder import VOCAB_FILE, TextEncoder, fit_vocabulary
 from seqkeras.text.tokenizers import get_tokenizer
-from seqkeras.topologies.base import Topology, register_topology
+from seqkeras.topologies.base import Topology, as_text, register_topology
 from seqkeras.topologies.cells import CELLS, compile_model
 from seqkeras.topologies.many_to_one import length_buckets, seeded_permutation
 from seqkeras.tracking import log_to_active_run
@@ -271,12 +271,8 @@ class Seq2Seq(Topology):
         return {"source": np.array(texts, dtype=object)}
 
     def format_prediction(self, inputs: dict, outputs: dict) -> list[str]:
-        lines = []
-        for src, out in zip(inputs["source"], outputs["translation"]):
-            src = src.decode() if isinstance(src, bytes) else str(src)
-            out = out.decode() if isinstance(out, bytes) else str(out)
-            lines.append(f"{src}\n  -> {out}")
-        return lines
+        return [f"{as_text(src)}\n  -> {as_text(out)}"
+                for src, out in zip(inputs["source"], outputs["translation"])]
 
 
 def translation_scores(sources, hyps, refs, sacrebleu) -> dict:

@@ -66,7 +66,7 @@ import tensorflow as tf
 from seqkeras import timeseries as ts
 from seqkeras.errors import DataError, SeqkerasError
 from seqkeras.io.atomic import write_json, write_jsonl
-from seqkeras.topologies.base import Topology, register_topology
+from seqkeras.topologies.base import Topology, as_text, register_topology
 from seqkeras.topologies.cells import compile_model, recurrent_stack
 
 PREP_FILE = "series_preprocessor.json"
@@ -488,8 +488,8 @@ class SequencePrediction(Topology):
 
     def format_prediction(self, inputs: dict, outputs: dict) -> list[str]:
         forecast = np.asarray(outputs["forecast"])
-        names = [n.decode() if isinstance(n, bytes) else str(n)
-                 for n in np.asarray(outputs["target_names"])[0]] if len(forecast) else []
+        names = [as_text(n) for n in np.asarray(outputs["target_names"])[0]] \
+            if len(forecast) else []
         sources = getattr(self, "_predict_sources", None) or []
         lines = []
         for b, window in enumerate(forecast):
