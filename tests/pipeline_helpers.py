@@ -90,6 +90,32 @@ data:
     return path
 
 
+def run_all_stages(workdir: Path, name: str, spec_text: str) -> Path:
+    """Write ``pipelines/<name>.yaml`` under ``workdir``, run every stage (none may be
+    skipped) and return the spec's path."""
+    from seqkeras.runner import run_pipeline
+    from seqkeras.stages import STAGE_NAMES
+
+    path = workdir / "pipelines" / f"{name}.yaml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(spec_text)
+    assert run_pipeline(path).ran == STAGE_NAMES
+    return path
+
+
+def assert_serves(model_dir: Path, inputs: set, parity_examples: int) -> dict:
+    """``check_serving`` passed: allowed ops only, warmup replayed, the signature's inputs
+    and the number of parity examples as given; the report, for further checks."""
+    from seqkeras.serving.check import check_serving
+
+    report = check_serving(model_dir)
+    assert report["ok"], report.get("error")
+    assert report["disallowed_ops"] == [] and report["warmup_requests"] >= 1
+    assert set(report["signatures"]["serving_default"]["inputs"]) == inputs
+    assert report["parity"]["examples"] == parity_examples
+    return report
+
+
 @pytest.fixture
 def workdir(tmp_path, monkeypatch):
     """Run pipelines inside tmp_path (data/, models/, mlruns/ land there)."""

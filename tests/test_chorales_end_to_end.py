@@ -12,11 +12,9 @@ import tensorflow as tf
 
 from seqkeras.constants import PARITY_FILE
 from seqkeras.frame_decoding import frames_to_pitches, python_frame_decode
-from seqkeras.runner import run_pipeline
-from seqkeras.serving.check import check_serving
 from seqkeras.serving.predict import predict
-from seqkeras.stages import STAGE_NAMES
-from tests.pipeline_helpers import require_shared, workdir  # noqa: F401
+from tests.pipeline_helpers import (assert_serves, require_shared, run_all_stages,  # noqa: F401
+                                    workdir)
 
 pytestmark = pytest.mark.slow
 
@@ -37,10 +35,7 @@ export: {parity_examples: 6}
 
 def test_piano_roll_pipeline_serves_the_python_decoders_chorales(workdir):  # noqa: F811
     require_shared("jsb_chorales/jsb-chorales-quarter.json")
-    path = workdir / "pipelines" / "jsb_tiny.yaml"
-    path.parent.mkdir(parents=True)
-    path.write_text(SPEC)
-    assert run_pipeline(path).ran == STAGE_NAMES
+    run_all_stages(workdir, "jsb_tiny", SPEC)
 
     train = workdir / "data/jsb_tiny/train"
     metrics = json.loads((train / "metrics.json").read_text())
@@ -51,12 +46,7 @@ def test_piano_roll_pipeline_serves_the_python_decoders_chorales(workdir):  # no
         ["chorale_00.mid", "chorale_01.mid", "chorale_02.mid"]
     assert (train / "piano_roll_samples.png").stat().st_size > 0
 
-    report = check_serving(workdir / "models/jsb_tiny")
-    assert report["ok"], report.get("error")
-    assert report["disallowed_ops"] == [] and report["warmup_requests"] >= 1
-    assert set(report["signatures"]["serving_default"]["inputs"]) == \
-        {"steps", "temperature", "seed"}
-    assert report["parity"]["examples"] == 6
+    assert_serves(workdir / "models/jsb_tiny", {"steps", "temperature", "seed"}, 6)
 
     # what the C++ session produced is what the Python reference decoder samples
     version = workdir / "models/jsb_tiny/1"

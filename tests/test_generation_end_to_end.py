@@ -11,12 +11,10 @@ import pytest
 
 from seqkeras.constants import PARITY_FILE
 from seqkeras.io.atomic import read_jsonl
-from seqkeras.runner import run_pipeline
-from seqkeras.serving.check import check_serving
 from seqkeras.spec import load_spec
-from seqkeras.stages import STAGE_NAMES
 from seqkeras.topologies import get_topology
-from tests.pipeline_helpers import require_shared, workdir  # noqa: F401
+from tests.pipeline_helpers import (assert_serves, require_shared, run_all_stages,  # noqa: F401
+                                    workdir)
 
 pytestmark = pytest.mark.slow
 
@@ -38,10 +36,7 @@ export: {parity_examples: 8}
 
 def test_generation_pipeline_serves_the_python_decoders_strings(workdir):  # noqa: F811
     require_shared("names/names.txt")
-    path = workdir / "pipelines" / "names_tiny.yaml"
-    path.parent.mkdir(parents=True)
-    path.write_text(SPEC)
-    assert run_pipeline(path).ran == STAGE_NAMES
+    path = run_all_stages(workdir, "names_tiny", SPEC)
 
     metrics = json.loads((workdir / "data/names_tiny/train/metrics.json").read_text())
     assert 0 < metrics["test_nll_per_char"] < 4.0      # untrained: ln(30) = 3.4
@@ -50,12 +45,7 @@ def test_generation_pipeline_serves_the_python_decoders_strings(workdir):  # noq
     samples = (workdir / "data/names_tiny/train/samples.txt").read_text().splitlines()
     assert len(samples) == 10
 
-    report = check_serving(workdir / "models/names_tiny")
-    assert report["ok"], report.get("error")
-    assert report["disallowed_ops"] == [] and report["warmup_requests"] >= 1
-    assert set(report["signatures"]["serving_default"]["inputs"]) == \
-        {"prefix", "temperature", "max_length", "seed"}
-    assert report["parity"]["examples"] == 8
+    assert_serves(workdir / "models/names_tiny", {"prefix", "temperature", "max_length", "seed"}, 8)
 
     # the strings the C++ session produced are those of the Python reference decoder
     version = workdir / "models/names_tiny/1"

@@ -12,13 +12,11 @@ import pytest
 import tensorflow as tf
 
 from seqkeras.constants import PARITY_FILE
-from seqkeras.runner import run_pipeline
 from seqkeras.seq2seq_decoding import python_greedy
-from seqkeras.serving.check import check_serving
 from seqkeras.spec import load_spec
-from seqkeras.stages import STAGE_NAMES
 from seqkeras.topologies import get_topology
-from tests.pipeline_helpers import require_shared, workdir  # noqa: F401
+from tests.pipeline_helpers import (assert_serves, require_shared, run_all_stages,  # noqa: F401
+                                    workdir)
 
 pytestmark = pytest.mark.slow
 
@@ -47,10 +45,7 @@ export: {parity_examples: 6}
 
 def test_translation_pipeline_serves_in_graph_decoding(workdir):  # noqa: F811
     require_shared("tatoeba_fra_eng/fra-eng_2019-04.zip")
-    path = workdir / "pipelines" / "translate_tiny.yaml"
-    path.parent.mkdir(parents=True)
-    path.write_text(SPEC)
-    assert run_pipeline(path).ran == STAGE_NAMES
+    path = run_all_stages(workdir, "translate_tiny", SPEC)
 
     train_dir = workdir / "data/translate_tiny/train"
     metrics = json.loads((train_dir / "metrics.json").read_text())
@@ -61,13 +56,9 @@ def test_translation_pipeline_serves_in_graph_decoding(workdir):  # noqa: F811
     assert (train_dir / "attention.png").stat().st_size > 0
     assert "reference:" in (train_dir / "translations.txt").read_text()
 
-    report = check_serving(workdir / "models/translate_tiny")
-    assert report["ok"], report.get("error")
-    assert report["disallowed_ops"] == [] and report["warmup_requests"] >= 1
-    assert set(report["signatures"]["serving_default"]["inputs"]) == {"source"}
+    report = assert_serves(workdir / "models/translate_tiny", {"source"}, 6)
     assert {"translation", "attention", "source_tokens"} <= \
         set(report["signatures"]["serving_default"]["outputs"])
-    assert report["parity"]["examples"] == 6
 
     # what the C++ session answered (checked equal above) is the Python loop's greedy
     # output when the beam is one wide
