@@ -34,7 +34,7 @@ from seqkeras.likelihood import sequence_nll
 from seqkeras.text.encoder import VOCAB_FILE, TextEncoder, fit_vocabulary
 from seqkeras.topologies.base import Topology, as_text, register_topology
 from seqkeras.topologies.cells import compile_model, recurrent_stack
-from seqkeras.topologies.many_to_one import length_buckets, seeded_permutation
+from seqkeras.topologies.many_to_one import batch_dataset, seeded_permutation, target_length
 from seqkeras.tracking import log_to_active_run
 
 LABELS_FILE = "labels.txt"
@@ -150,19 +150,8 @@ class Generation(Topology):
                 return x, y
             return (x, tf.fill(tf.shape(x), c)), y
 
-        ds = ds.map(shift).cache()
-        t = spec.train
-        if training:
-            ds = ds.shuffle(t.shuffle_buffer, seed=spec.seed, reshuffle_each_iteration=True)
-            if t.bucket_by_length:
-                bounds = length_buckets(spec.tokenize.max_length)
-                ds = ds.bucket_by_sequence_length(lambda x, y: tf.shape(y)[0], bounds,
-                                                  [t.batch_size] * (len(bounds) + 1))
-            else:
-                ds = ds.padded_batch(t.batch_size)
-        else:
-            ds = ds.padded_batch(t.batch_size)
-        return ds.prefetch(tf.data.AUTOTUNE)
+        return batch_dataset(ds.map(shift).cache(), spec, training, spec.tokenize.max_length,
+                             length=target_length)
 
     # --------------------------------------------------------------------- evaluate
     def nll(self, spec, prep, model, records) -> tuple[float, int]:

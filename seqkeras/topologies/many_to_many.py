@@ -48,7 +48,7 @@ from seqkeras.text.encoder import (VOCAB_FILE, build_vocab, coverage, load_vocab
                                    truncate)
 from seqkeras.topologies.base import Topology, as_text, register_topology
 from seqkeras.topologies.cells import OPTIMIZERS, compile_model, recurrent_stack
-from seqkeras.topologies.many_to_one import length_buckets
+from seqkeras.topologies.many_to_one import batch_dataset
 
 TAGS_FILE = "tags.txt"
 CHARS_FILE = "chars.txt"
@@ -421,19 +421,8 @@ class ManyToMany(Topology):
     def make_dataset(self, spec, prep: TaggerPrep, records, training: bool):
         records = _records(records, "records")
         ds = self._token_dataset(spec, prep, records).cache()
-        t = spec.train
         pad = (tf.constant("", tf.string), tf.constant(PAD_TAG, tf.int32))
-        if training:
-            ds = ds.shuffle(t.shuffle_buffer, seed=spec.seed, reshuffle_each_iteration=True)
-            if t.bucket_by_length:
-                bounds = length_buckets(spec.tokenize.max_length)
-                ds = ds.bucket_by_sequence_length(
-                    lambda x, y: tf.shape(x)[0], bounds, [t.batch_size] * (len(bounds) + 1),
-                    padding_values=pad)
-            else:
-                ds = ds.padded_batch(t.batch_size, padding_values=pad)
-        else:
-            ds = ds.padded_batch(t.batch_size, padding_values=pad)
+        ds = batch_dataset(ds, spec, training, spec.tokenize.max_length, padding_values=pad)
         ds = ds.map(self._features(spec, prep), num_parallel_calls=tf.data.AUTOTUNE)
         return ds.prefetch(tf.data.AUTOTUNE)
 

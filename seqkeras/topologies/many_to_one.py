@@ -70,19 +70,30 @@ def encode_records(encoder, texts: list[str]) -> tf.data.Dataset:
                                       lambda: tf.constant([PAD_ID], tf.int64)))
 
 
-def batch_dataset(ds, spec, training: bool, max_length):
-    """Shuffle and bucket by length for training; keep order for evaluation."""
+def input_length(x, y):
+    return tf.shape(x)[0]
+
+
+def target_length(x, y):
+    return tf.shape(y)[0]
+
+
+def batch_dataset(ds, spec, training: bool, max_length, length=input_length,
+                  padding_values=None):
+    """Shuffle and bucket by ``length(x, y)`` for training (``train.bucket_by_length``);
+    keep order for evaluation. Every topology's (x, y) pairs are batched here."""
     t = spec.train
     if training:
         ds = ds.shuffle(t.shuffle_buffer, seed=spec.seed, reshuffle_each_iteration=True)
         if t.bucket_by_length:
             bounds = length_buckets(max_length)
             ds = ds.bucket_by_sequence_length(
-                lambda x, y: tf.shape(x)[0], bounds, [t.batch_size] * (len(bounds) + 1))
+                length, bounds, [t.batch_size] * (len(bounds) + 1),
+                padding_values=padding_values)
         else:
-            ds = ds.padded_batch(t.batch_size)
+            ds = ds.padded_batch(t.batch_size, padding_values=padding_values)
     else:
-        ds = ds.padded_batch(t.batch_size)
+        ds = ds.padded_batch(t.batch_size, padding_values=padding_values)
     return ds.prefetch(tf.data.AUTOTUNE)
 
 

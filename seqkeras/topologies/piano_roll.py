@@ -45,7 +45,7 @@ from seqkeras.io.atomic import write_json, write_jsonl
 from seqkeras.io.readers import open_text
 from seqkeras.topologies.base import Topology, register_topology
 from seqkeras.topologies.cells import compile_model, recurrent_stack
-from seqkeras.topologies.many_to_one import length_buckets, seeded_permutation
+from seqkeras.topologies.many_to_one import batch_dataset, seeded_permutation, target_length
 
 PREP_FILE = "piano_roll.json"
 SAMPLES_DIR = "samples"
@@ -247,17 +247,8 @@ class PianoRoll(Topology):
         frame = tf.TensorSpec([None, music.KEYS], tf.float32)
         ds = tf.data.Dataset.from_generator(lambda: self.pairs(records),
                                             output_signature=(frame, frame)).cache()
-        t = spec.train
-        pad = (tf.constant(PAD_VALUE), tf.constant(0.0))
-        if training:
-            ds = ds.shuffle(t.shuffle_buffer, seed=spec.seed, reshuffle_each_iteration=True)
-            if t.bucket_by_length:
-                bounds = length_buckets(spec.tokenize.max_length)
-                ds = ds.bucket_by_sequence_length(lambda x, y: tf.shape(y)[0], bounds,
-                                                  [t.batch_size] * (len(bounds) + 1),
-                                                  padding_values=pad)
-                return ds.prefetch(tf.data.AUTOTUNE)
-        return ds.padded_batch(t.batch_size, padding_values=pad).prefetch(tf.data.AUTOTUNE)
+        return batch_dataset(ds, spec, training, spec.tokenize.max_length, length=target_length,
+                             padding_values=(tf.constant(PAD_VALUE), tf.constant(0.0)))
 
     # ----------------------------------------------------------------- evaluate
     def nll(self, spec, prep, model, records) -> dict:

@@ -42,7 +42,7 @@ from seqkeras.text.encoder import VOCAB_FILE, TextEncoder, fit_vocabulary
 from seqkeras.text.tokenizers import get_tokenizer
 from seqkeras.topologies.base import Topology, as_text, register_topology
 from seqkeras.topologies.cells import CELLS, compile_model
-from seqkeras.topologies.many_to_one import length_buckets, seeded_permutation
+from seqkeras.topologies.many_to_one import batch_dataset, seeded_permutation
 from seqkeras.tracking import log_to_active_run
 
 log = logging.getLogger("seqkeras")
@@ -163,17 +163,9 @@ class Seq2Seq(Topology):
                       "target_in_ids": tf.concat([[tf.constant(START_ID, tf.int64)], tgt], 0)}
             return inputs, tf.concat([tgt, [tf.constant(END_ID, tf.int64)]], 0)
 
-        ds = ds.map(shift).cache()
-        t = spec.train
-        if training:
-            ds = ds.shuffle(t.shuffle_buffer, seed=spec.seed, reshuffle_each_iteration=True)
-            if t.bucket_by_length:
-                bounds = length_buckets(spec.tokenize.max_length)
-                ds = ds.bucket_by_sequence_length(
-                    lambda x, y: tf.maximum(tf.shape(x["source_ids"])[0], tf.shape(y)[0]),
-                    bounds, [t.batch_size] * (len(bounds) + 1))
-                return ds.prefetch(tf.data.AUTOTUNE)
-        return ds.padded_batch(t.batch_size).prefetch(tf.data.AUTOTUNE)
+        return batch_dataset(
+            ds.map(shift).cache(), spec, training, spec.tokenize.max_length,
+            length=lambda x, y: tf.maximum(tf.shape(x["source_ids"])[0], tf.shape(y)[0]))
 
     # --------------------------------------------------------------------- evaluate
     def nll(self, spec, prep, model, records) -> tuple[float, int]:
