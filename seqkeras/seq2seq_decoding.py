@@ -49,6 +49,7 @@ class Seq2SeqDecoder:
         self.embedding = model.get_layer("target_embedding")
         self.cell = model.get_layer("decoder").cell
         self.attention = model.get_layer("attention") if "attention" in names else None
+        self.head_norm = model.get_layer("head_norm") if "head_norm" in names else None
         self.output_hidden = model.get_layer("attention_output")
         self.logits = model.get_layer("logits")
 
@@ -80,6 +81,8 @@ class Seq2SeqDecoder:
         else:
             hidden = out
             weights = tf.zeros([tf.shape(token)[0], tf.shape(memory["values"])[1]])
+        if self.head_norm is not None:
+            hidden = self.head_norm(hidden)
         return self.logits(self.output_hidden(hidden)), new_states, tf.cast(weights, tf.float32)
 
     # -------------------------------------------------------------------- greedy

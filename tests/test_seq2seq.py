@@ -60,10 +60,10 @@ def test_teacher_forcing_pairs(tmp_path):
 
 
 @pytest.mark.parametrize("attention", ["none", "bahdanau", "luong"])
-@pytest.mark.parametrize("bidirectional,cell", [(True, "lstm"), (False, "gru")])
-def test_padding_changes_nothing_on_either_side(tmp_path, attention, bidirectional, cell):
+@pytest.mark.parametrize("bidirectional,cell,norm", [(True, "lstm", False), (False, "gru", True)])
+def test_padding_changes_nothing_on_either_side(tmp_path, attention, bidirectional, cell, norm):
     spec, topo, prep, model = setup(tmp_path, attention=attention, bidirectional=bidirectional,
-                                    cell=cell)
+                                    cell=cell, head_layer_norm=norm)
     src = source_ids(prep, ["i am cold ."])
     tgt = np.array([[START_ID, 5, 6]], np.int64)
     base = model({"source_ids": src, "target_in_ids": tgt}).numpy()
@@ -81,9 +81,13 @@ def test_loss_ignores_target_padding(tmp_path):
     assert a == pytest.approx(b, rel=1e-5)
 
 
-@pytest.mark.parametrize("attention", ["none", "bahdanau", "luong"])
-def test_in_graph_greedy_equals_the_python_loop(tmp_path, attention):
-    spec, topo, prep, model = setup(tmp_path, attention=attention, bidirectional=True)
+@pytest.mark.parametrize("attention,norm", [("none", False), ("bahdanau", False),
+                                            ("luong", False), ("none", True), ("bahdanau", True)])
+def test_in_graph_greedy_equals_the_python_loop(tmp_path, attention, norm):
+    """The in-graph step must apply every layer the model does (head_norm included)."""
+    spec, topo, prep, model = setup(tmp_path, attention=attention, bidirectional=True,
+                                    head_layer_norm=norm)
+    assert ("head_norm" in {layer.name for layer in model.layers}) == norm
     model.fit(topo.make_dataset(spec, prep, RECORDS, training=True), epochs=3, verbose=0)
     src = source_ids(prep, [s for s, _ in PAIRS[:5]])
     ids, lengths, attn = Seq2SeqDecoder(model).greedy(tf.constant(src), 10)

@@ -11,7 +11,8 @@ Model (the names the decoder looks layers up by are in quotes)::
                   bidirectional optional) -> "encoder_outputs" [B, S, D]
                                            -> final states -> "decoder_init_*"
     [START] + target -> "target_embedding" -> "decoder" RNN (units = D) from those states
-                  -> ["attention" over encoder_outputs, concatenated] -> "attention_output"
+                  -> ["attention" over encoder_outputs, concatenated] -> ["head_norm"]
+                  -> "attention_output"
                   (tanh, Luong's attentional hidden state) -> "logits" [B, T, vocab]
 
 Training is teacher-forced: the decoder reads the reference shifted right by [START] and
@@ -136,6 +137,8 @@ class Seq2Seq(Topology):
         if m.attention != "none":
             context = SourceAttention(units, m.attention, name="attention")([decoded, encoded])
             hidden = keras.layers.Concatenate(name="with_context")([decoded, context])
+        if m.head_layer_norm:
+            hidden = keras.layers.LayerNormalization(name="head_norm")(hidden)
         # head_units < units makes the vocabulary-sized output layer (most of the FLOPs) cheaper
         hidden = keras.layers.Dense(m.head_units or units, activation="tanh",
                                     name="attention_output")(hidden)
