@@ -36,7 +36,8 @@ data:
   max_records_per_split: 120
 tokenize: {level: wordpiece, max_tokens: 200, max_length: 16}   # the fast_wordpiece ops
 target_tokenize: {level: word_marked, lowercase: false, max_tokens: 200, max_length: 12}
-model: {embedding_dim: 8, cell: gru, units: 8, bidirectional: true, attention: luong}
+model: {embedding_dim: 8, cell: gru, units: 8, bidirectional: true, attention: luong,
+       head_layer_norm: true}
 train: {epochs: 2, batch_size: 32, steps_per_epoch: 3, early_stopping: null}
 generate: {beam_size: 2, max_length: 8}
 export: {parity_examples: 6}
