@@ -50,6 +50,8 @@ ANCHORS = {
     "translate_en_fr_no_attention": ("test_bleu", "corpus BLEU, the same model and training budget "
                                      "without attention",
                                      []),
+    "translate_en_fr_wordpiece": ("test_bleu", "corpus BLEU, translate_en_fr with WordPiece "
+                                  "subwords on both sides", []),
 }
 
 #: extra measured columns shown when present
