@@ -346,10 +346,10 @@ class PipelineSpec(Section):
     @field_validator("topology")
     @classmethod
     def _registered_topology(cls, name):
-        from seqkeras.topologies import TOPOLOGY_MODULES
+        from seqkeras.topologies import topology_names
 
-        if name not in TOPOLOGY_MODULES:
-            known = list(TOPOLOGY_MODULES)
+        known = topology_names()
+        if name not in known:
             raise ValueError(f"unknown topology {name!r}{_suggest(name, known)}; "
                              f"registered: {', '.join(sorted(known))}")
         return name

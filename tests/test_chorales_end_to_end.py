@@ -11,7 +11,7 @@ import pytest
 import tensorflow as tf
 
 from seqkeras.constants import PARITY_FILE
-from seqkeras.frame_decoding import frames_to_pitches, python_frame_decode
+from seqkeras.topologies.piano_roll.frame_decoder import frames_to_pitches, python_frame_decode
 from seqkeras.serving.predict import predict
 from tests.pipeline_helpers import (assert_serves, require_shared, run_all_stages,  # noqa: F401
                                     workdir)

@@ -1,4 +1,4 @@
-"""seqkeras.topologies.many_to_many and seqkeras.crf: tagging models on a tiny vocabulary,
+"""seqkeras.topologies.many_to_many.topology and seqkeras.crf: tagging models on a tiny vocabulary,
 padding invariance, the CRF against brute force, the in-graph tokenizer and serving."""
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from seqkeras.errors import DataError
 from seqkeras.layers import TokenCharEncoder, WordDropout
 from seqkeras.spec import PipelineSpec
 from seqkeras.topologies import get_topology
-from seqkeras.topologies.many_to_many import (CASINGS, ManyToMany, SentenceTokenizer,
+from seqkeras.topologies.many_to_many.topology import (CASINGS, ManyToMany, SentenceTokenizer,
                                               bracket_entities, casing_ids, detokenize)
 
 RECORDS = [

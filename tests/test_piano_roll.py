@@ -11,9 +11,9 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from seqkeras import music
+from seqkeras.topologies.piano_roll import music
 from seqkeras.errors import DataError, SeqkerasError
-from seqkeras.frame_decoding import (cap_voices, frames_to_pitches, pitches_to_frames,
+from seqkeras.topologies.piano_roll.frame_decoder import (cap_voices, frames_to_pitches, pitches_to_frames,
                                      python_frame_decode, sample_frame)
 from seqkeras.spec import PipelineSpec
 from seqkeras.stages import StageContext

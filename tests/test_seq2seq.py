@@ -11,10 +11,10 @@ import tensorflow as tf
 
 from seqkeras.constants import END_ID, START_ID
 from seqkeras.errors import DataError, SeqkerasError
-from seqkeras.seq2seq_decoding import Seq2SeqDecoder, python_greedy, visible_lengths
+from seqkeras.topologies.seq2seq.decoder import Seq2SeqDecoder, python_greedy, visible_lengths
 from seqkeras.spec import PipelineSpec
 from seqkeras.topologies import get_topology
-from seqkeras.topologies.seq2seq import multi_reference_streams, translation_scores
+from seqkeras.topologies.seq2seq.topology import multi_reference_streams, translation_scores
 
 PAIRS = [("I am cold.", "J'ai froid."), ("Go away!", "Va-t'en !"),
          ("He is tall.", "Il est grand."), ("We are late.", "Nous sommes en retard."),

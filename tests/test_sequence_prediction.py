@@ -10,11 +10,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from seqkeras import timeseries as ts
+from seqkeras.topologies.sequence_prediction import series as ts
 from seqkeras.errors import DataError
 from seqkeras.spec import PipelineSpec
 from seqkeras.topologies import get_topology
-from seqkeras.topologies.sequence_prediction import (SequencePrediction, SeriesPrep, input_name,
+from seqkeras.topologies.sequence_prediction.topology import (SequencePrediction, SeriesPrep, input_name,
                                                      split_arrays)
 
 

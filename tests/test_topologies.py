@@ -9,9 +9,9 @@ import tensorflow as tf
 from seqkeras.errors import DataError, SeqkerasError
 
 from seqkeras.spec import PipelineSpec
-from seqkeras.topologies import TOPOLOGIES, TOPOLOGY_MODULES, get_topology
+from seqkeras.topologies import get_topology, topology_names
 from seqkeras.topologies.base import as_text
-from seqkeras.topologies.many_to_one import (ManyToOne, batch_dataset, length_buckets,
+from seqkeras.topologies.many_to_one.topology import (ManyToOne, batch_dataset, length_buckets,
                                              target_length, uses_sigmoid)
 
 
@@ -23,8 +23,10 @@ def make_spec(**sections) -> PipelineSpec:
 def test_registry():
     assert isinstance(get_topology("many_to_one"), ManyToOne)
     # every name the spec accepts resolves to a class registered under that name
-    for name in TOPOLOGY_MODULES:
-        assert get_topology(name).name == name and name in TOPOLOGIES
+    assert topology_names() == ["generation", "many_to_many", "many_to_one", "piano_roll",
+                                "seq2seq", "sequence_prediction"]
+    for name in topology_names():
+        assert get_topology(name).name == name
     with pytest.raises(KeyError):
         get_topology("seq2seq_nope")
 
@@ -126,7 +128,7 @@ def test_padding_changes_nothing(tmp_path, cell, bidirectional, pooling, labels)
 
 def test_training_batches_mix_labels_even_when_the_file_is_sorted(tmp_path):
     """A label-sorted split must not reach training one class at a time."""
-    from seqkeras.topologies.many_to_one import seeded_permutation
+    from seqkeras.topologies.many_to_one.topology import seeded_permutation
 
     topology = ManyToOne()
     spec = make_spec(tokenize={"level": "char"},

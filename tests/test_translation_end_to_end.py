@@ -12,7 +12,7 @@ import pytest
 import tensorflow as tf
 
 from seqkeras.constants import PARITY_FILE
-from seqkeras.seq2seq_decoding import python_greedy
+from seqkeras.topologies.seq2seq.decoder import python_greedy
 from seqkeras.spec import load_spec
 from seqkeras.topologies import get_topology
 from tests.pipeline_helpers import (assert_serves, require_shared, run_all_stages,  # noqa: F401

@@ -1,20 +1,13 @@
-"""Topologies, registered by name. A topology knows how to fit its preprocessing,
-build the Keras functional model, feed it, evaluate it and serve it.
+"""Topologies: one package each (``seqkeras/topologies/<name>/``), registered once in
+its ``__init__`` (see :mod:`seqkeras.topologies.registry`). A topology knows how to fit
+its preprocessing, build the Keras functional model, feed it, evaluate it and serve it
+(:class:`seqkeras.topologies.base.Topology`).
 
-The registry maps each name to the module that defines it, so checking a spec's
-topology name (``seqkeras validate``) does not import TensorFlow. Adding a topology
-touches a new module here, its line below, one YAML and its tests.
+Nothing here imports TensorFlow: ``seqkeras validate`` lists and checks topologies
+without it.
 """
 
-from seqkeras.topologies.base import TOPOLOGIES, Topology, get_topology, register_topology
+from seqkeras.topologies.registry import (get_topology, register_topology, topology_entry,
+                                          topology_names)
 
-TOPOLOGY_MODULES = {
-    "many_to_one": "seqkeras.topologies.many_to_one",
-    "many_to_many": "seqkeras.topologies.many_to_many",
-    "sequence_prediction": "seqkeras.topologies.sequence_prediction",
-    "generation": "seqkeras.topologies.generation",
-    "piano_roll": "seqkeras.topologies.piano_roll",
-    "seq2seq": "seqkeras.topologies.seq2seq",
-}
-
-__all__ = ["TOPOLOGIES", "TOPOLOGY_MODULES", "Topology", "get_topology", "register_topology"]
+__all__ = ["get_topology", "register_topology", "topology_entry", "topology_names"]

@@ -1,4 +1,4 @@
-"""The Topology interface the stages talk to, and the registry."""
+"""The Topology interface the stages talk to (the registry is in ``registry.py``)."""
 
 from __future__ import annotations
 
@@ -6,31 +6,10 @@ import abc
 from pathlib import Path
 from typing import Any
 
-TOPOLOGIES: dict[str, type["Topology"]] = {}
-
-
-def register_topology(name: str):
-    def wrap(cls):
-        cls.name = name
-        TOPOLOGIES[name] = cls
-        return cls
-    return wrap
-
 
 def as_text(value) -> str:
     """A served string (bytes from TF) or any value -> str, for ``predict``'s lines."""
     return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
-
-
-def get_topology(name: str) -> "Topology":
-    """An instance of the topology ``name``, importing its module on first use."""
-    if name not in TOPOLOGIES:
-        import importlib
-
-        from seqkeras.topologies import TOPOLOGY_MODULES
-
-        importlib.import_module(TOPOLOGY_MODULES[name])
-    return TOPOLOGIES[name]()
 
 
 class Topology(abc.ABC):
@@ -40,6 +19,7 @@ class Topology(abc.ABC):
     artifacts of the stages before it, and writes only into the folder it is given.
     """
 
+    #: Set by the registry to the package's registered name.
     name: str
 
     def ingest(self, ctx) -> dict:

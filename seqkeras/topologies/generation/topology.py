@@ -32,9 +32,9 @@ from seqkeras.errors import DataError, SeqkerasError
 from seqkeras.io.atomic import write_json
 from seqkeras.likelihood import sequence_nll
 from seqkeras.text.encoder import VOCAB_FILE, TextEncoder, fit_vocabulary
-from seqkeras.topologies.base import Topology, as_text, register_topology
+from seqkeras.topologies.base import Topology, as_text
 from seqkeras.topologies.cells import compile_model, recurrent_stack
-from seqkeras.topologies.many_to_one import batch_dataset, seeded_permutation, target_length
+from seqkeras.topologies.many_to_one.topology import batch_dataset, seeded_permutation, target_length
 from seqkeras.tracking import log_to_active_run
 
 LABELS_FILE = "labels.txt"
@@ -68,7 +68,6 @@ def conditioned(spec) -> bool:
     return spec.model.condition_dim > 0
 
 
-@register_topology("generation")
 class Generation(Topology):
     """Embedding (masked) -> unidirectional recurrent stack (sequences) -> Dense(vocab)."""
 

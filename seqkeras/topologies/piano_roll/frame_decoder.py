@@ -22,7 +22,7 @@ import numpy as np
 import tensorflow as tf
 
 from seqkeras.decoding import HARD_MAX_LENGTH, StepDecoder
-from seqkeras.music import KEYS, LOW_PITCH, VOICES, pitches_to_roll
+from seqkeras.topologies.piano_roll.music import KEYS, LOW_PITCH, VOICES, pitches_to_roll
 
 
 def cap_voices(on, logits, voices: int = VOICES):

@@ -11,7 +11,7 @@ Direct multi-output
     ``mae``, ``data.series.loss``) is averaged over all steps and targets, on targets
     normalized with the training span's mean and standard deviation.
 
-Data (``data.series``; reading and filling in ``seqkeras.timeseries``)
+Data (``data.series``; reading and filling in ``seqkeras.topologies.sequence_prediction.series``)
     Ingest parses the timestamps, sorts, reindexes to the frequency (gaps become missing
     steps), fills by the ``missing`` policy and counts what it filled; rows that cannot be
     used go to ``rejects.jsonl``. The split is by time: train, then val, then test. Val and
@@ -63,10 +63,10 @@ import numpy as np
 import pandas as pd
 import tensorflow as tf
 
-from seqkeras import timeseries as ts
+from seqkeras.topologies.sequence_prediction import series as ts
 from seqkeras.errors import DataError, SeqkerasError
 from seqkeras.io.atomic import write_json, write_jsonl
-from seqkeras.topologies.base import Topology, as_text, register_topology
+from seqkeras.topologies.base import Topology, as_text
 from seqkeras.topologies.cells import compile_model, recurrent_stack
 
 PREP_FILE = "series_preprocessor.json"
@@ -154,7 +154,6 @@ def split_arrays(prep: SeriesPrep, records: list[dict]) -> SplitArrays:
                        [r["time"] for r in records])
 
 
-@register_topology("sequence_prediction")
 class SequencePrediction(Topology):
     """Forecasting: window of features -> recurrent stack -> Dense(horizon x targets)."""
 

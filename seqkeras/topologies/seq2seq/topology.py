@@ -18,7 +18,7 @@ Model (the names the decoder looks layers up by are in quotes)::
 Training is teacher-forced: the decoder reads the reference shifted right by [START] and
 predicts it followed by [END]; padding is masked out of the loss on both sides.
 The export runs the encoder once and the decoding loop in-graph
-(``seqkeras.seq2seq_decoding``): raw source sentences in, translations out (plus the
+(``seqkeras.topologies.seq2seq.decoder``): raw source sentences in, translations out (plus the
 attention weights and the tokens they refer to when the model attends).
 """
 
@@ -38,12 +38,12 @@ from seqkeras.constants import END_ID, PAD_ID, START_ID
 from seqkeras.errors import DataError, SeqkerasError
 from seqkeras.io.atomic import write_json
 from seqkeras.likelihood import sequence_nll
-from seqkeras.seq2seq_decoding import Seq2SeqDecoder
+from seqkeras.topologies.seq2seq.decoder import Seq2SeqDecoder
 from seqkeras.text.encoder import VOCAB_FILE, TextEncoder, fit_vocabulary
 from seqkeras.text.tokenizers import get_tokenizer
-from seqkeras.topologies.base import Topology, as_text, register_topology
+from seqkeras.topologies.base import Topology, as_text
 from seqkeras.topologies.cells import CELLS, compile_model
-from seqkeras.topologies.many_to_one import batch_dataset, seeded_permutation
+from seqkeras.topologies.many_to_one.topology import batch_dataset, seeded_permutation
 from seqkeras.tracking import log_to_active_run
 
 log = logging.getLogger("seqkeras")
@@ -69,7 +69,6 @@ def target_config(spec):
     return spec.target_tokenize or spec.tokenize
 
 
-@register_topology("seq2seq")
 class Seq2Seq(Topology):
     """Recurrent encoder -> recurrent decoder with optional attention."""
 

@@ -8,14 +8,14 @@ Data
     ``rejects.jsonl``). Records: ``{"id": "train/12", "steps": [[60, 64, 67], ...]}``.
 
 Model
-    Frames are 88-key multi-hot vectors (``seqkeras.music``). Teacher forcing: the input is
+    Frames are 88-key multi-hot vectors (``seqkeras.topologies.piano_roll.music``). Teacher forcing: the input is
     an all-zero start frame + frames[:-1], the target the frames. Padded input steps are
     -1 and masked (``Masking``), so they never count. Unidirectional recurrent stack ->
     Dense(88) logits. The loss is the sigmoid cross-entropy summed over the 88 keys and
     averaged over real steps: the negative log-likelihood per time step in nats of
     independent Bernoulli keys, the figure the JSB literature reports (RNN/LSTM/GRU rows).
 
-Serving (``seqkeras.frame_decoding``; the whole sampling loop in the graph)
+Serving (``seqkeras.topologies.piano_roll.frame_decoder``; the whole sampling loop in the graph)
     ``serving_default``: ``steps`` int32, ``temperature`` float32, ``seed`` int64 (all
     [None]) -> ``pitches`` int32 [None, T, 4] (sounding notes high to low, -1 = silent),
     ``piano_roll`` int32 [None, T, 88], ``length`` int32 [None].
@@ -36,16 +36,16 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from seqkeras import music
+from seqkeras.topologies.piano_roll import music
 from seqkeras.constants import SPLITS
 from seqkeras.errors import DataError, SeqkerasError
-from seqkeras.frame_decoding import FrameDecoder, frames_to_pitches, pitches_to_frames
+from seqkeras.topologies.piano_roll.frame_decoder import FrameDecoder, frames_to_pitches, pitches_to_frames
 from seqkeras.io import paths
 from seqkeras.io.atomic import write_json, write_jsonl
 from seqkeras.io.readers import open_text
-from seqkeras.topologies.base import Topology, register_topology
+from seqkeras.topologies.base import Topology
 from seqkeras.topologies.cells import compile_model, recurrent_stack
-from seqkeras.topologies.many_to_one import batch_dataset, seeded_permutation, target_length
+from seqkeras.topologies.many_to_one.topology import batch_dataset, seeded_permutation, target_length
 
 PREP_FILE = "piano_roll.json"
 SAMPLES_DIR = "samples"
@@ -136,7 +136,6 @@ def _distribution(values) -> dict:
     return dist(np.asarray(values))
 
 
-@register_topology("piano_roll")
 class PianoRoll(Topology):
     """Masked frames -> unidirectional recurrent stack (sequences) -> Dense(88) logits."""
 

@@ -46,9 +46,9 @@ from seqkeras.layers import TokenCharEncoder, WordDropout
 from seqkeras.metrics import entity_report, entity_report_markdown, iob_chunks
 from seqkeras.text.encoder import (VOCAB_FILE, build_vocab, coverage, load_vocab, save_vocab,
                                    truncate)
-from seqkeras.topologies.base import Topology, as_text, register_topology
+from seqkeras.topologies.base import Topology, as_text
 from seqkeras.topologies.cells import OPTIMIZERS, compile_model, recurrent_stack
-from seqkeras.topologies.many_to_one import batch_dataset
+from seqkeras.topologies.many_to_one.topology import batch_dataset
 
 TAGS_FILE = "tags.txt"
 CHARS_FILE = "chars.txt"
@@ -251,7 +251,6 @@ def _records(records, what: str) -> list[dict]:
     return kept
 
 
-@register_topology("many_to_many")
 class ManyToMany(Topology):
     """Aligned tagging: word (+ char, casing) features -> recurrent stack -> per-token
     potentials -> softmax or CRF."""

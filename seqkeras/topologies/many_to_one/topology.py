@@ -21,7 +21,7 @@ from seqkeras.io.atomic import write_json
 from seqkeras.layers import POOLINGS
 from seqkeras.metrics import classification_report
 from seqkeras.text.encoder import VOCAB_FILE, TextEncoder, fit_vocabulary
-from seqkeras.topologies.base import Topology, as_text, register_topology
+from seqkeras.topologies.base import Topology, as_text
 from seqkeras.topologies.cells import compile_model, recurrent_stack
 
 LABELS_FILE = "labels.txt"
@@ -97,7 +97,6 @@ def batch_dataset(ds, spec, training: bool, max_length, length=input_length,
     return ds.prefetch(tf.data.AUTOTUNE)
 
 
-@register_topology("many_to_one")
 class ManyToOne(Topology):
     """Text classification: embedding (masked) -> recurrent stack -> dense head."""
 

@@ -1,0 +1,9 @@
+"""piano_roll: one-to-many polyphonic music as 88-key frames, sampled in-graph.
+
+This module imports no TensorFlow; the implementation is in ``topology.py``.
+"""
+
+from seqkeras.topologies.registry import register_topology
+
+register_topology("piano_roll", "seqkeras.topologies.piano_roll.topology:PianoRoll",
+                  "one-to-many polyphonic music as 88-key frames, sampled in-graph")
