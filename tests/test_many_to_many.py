@@ -1,4 +1,4 @@
-"""seqkeras.topologies.many_to_many.topology and seqkeras.crf: tagging models on a tiny vocabulary,
+"""seqkeras.topologies.many_to_many: tagging models on a tiny vocabulary,
 padding invariance, the CRF against brute force, the in-graph tokenizer and serving."""
 
 from __future__ import annotations
@@ -10,14 +10,14 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from seqkeras.crf import (CRF, PAD_TAG, MaskedTokenAccuracy, TaggerModel, crf_log_norm,
-                          crf_sequence_score, tagging_loss_sum, viterbi_decode)
 from seqkeras.errors import DataError
-from seqkeras.layers import TokenCharEncoder, WordDropout
+from seqkeras.layers.crf import CRF
 from seqkeras.spec import PipelineSpec
 from seqkeras.topologies import get_topology
+from seqkeras.topologies.many_to_many.tagger_model import (PAD_TAG, MaskedTokenAccuracy,
+                                                          TaggerModel, tagging_loss_sum)
 from seqkeras.topologies.many_to_many.topology import (CASINGS, ManyToMany, SentenceTokenizer,
-                                              bracket_entities, casing_ids, detokenize)
+                                                      bracket_entities, casing_ids, detokenize)
 
 RECORDS = [
     {"tokens": ["Rand", "is", "a", "friend", "of", "Perrin", "."],
@@ -223,79 +223,6 @@ def test_loss_ignores_padding(use_crf):
     moved = potentials.copy()
     moved[0, 2, 0] += 5.0          # (a shift of every tag alike would change nothing)
     assert abs(float(tagging_loss_sum(tags, moved, crf)[0]) - float(total)) > 1e-3
-
-
-def brute_force(potentials, length, transitions, start, end):
-    best, best_score, scores = None, -np.inf, []
-    k = potentials.shape[-1]
-    for path in itertools.product(range(k), repeat=length):
-        s = start[path[0]] + end[path[-1]] + sum(potentials[t, y] for t, y in enumerate(path))
-        s += sum(transitions[a, b] for a, b in zip(path, path[1:]))
-        scores.append(s)
-        if s > best_score:
-            best, best_score = path, s
-    return list(best), best_score, np.logaddexp.reduce(scores)
-
-
-def test_viterbi_and_forward_algorithm_equal_brute_force():
-    rng = np.random.default_rng(42)
-    k, steps = 3, 5
-    potentials = rng.normal(size=(4, steps, k)).astype("float32")
-    transitions = rng.normal(size=(k, k)).astype("float32") * 2
-    start, end = rng.normal(size=k).astype("float32"), rng.normal(size=k).astype("float32")
-    lengths = np.array([5, 3, 1, 0])
-    paths, scores = viterbi_decode(potentials, lengths, transitions, start, end)
-    log_z = crf_log_norm(potentials, lengths, transitions, start, end).numpy()
-    for b, n in enumerate(lengths):
-        if n == 0:
-            assert paths.numpy()[b].tolist() == [0] * steps and log_z[b] == 0
-            continue
-        path, score, z = brute_force(potentials[b, :n], n, transitions, start, end)
-        assert paths.numpy()[b, :n].tolist() == path
-        assert paths.numpy()[b, n:].tolist() == [0] * (steps - n)
-        assert scores.numpy()[b] == pytest.approx(score, rel=1e-5)
-        assert log_z[b] == pytest.approx(z, rel=1e-5)
-        gold = np.array(path + [PAD_TAG] * (steps - n))
-        seq = crf_sequence_score(potentials[b:b + 1], gold[None], [n], transitions, start, end)
-        assert float(seq[0]) == pytest.approx(score, rel=1e-5)
-    # an empty batch dimension in time decodes to an empty matrix
-    empty, _ = viterbi_decode(np.zeros((2, 0, k), "float32"), [0, 0], transitions, start, end)
-    assert empty.shape == (2, 0)
-
-
-def test_crf_probabilities_sum_to_one():
-    rng = np.random.default_rng(1)
-    k, n = 2, 3
-    potentials = rng.normal(size=(1, n, k)).astype("float32")
-    layer = CRF(k)
-    layer.build((None, None, k))
-    total = sum(np.exp(float(layer.log_likelihood(potentials, np.array([p]), [n])[0]))
-                for p in itertools.product(range(k), repeat=n))
-    assert total == pytest.approx(1.0, rel=1e-5)
-
-
-def test_word_dropout_only_while_training():
-    layer = WordDropout(0.5, unk_id=1, first_regular_id=4, seed=1)
-    ids = np.array([[5, 6, 7, 8, 9, 10, 2, 0, 0]] * 50, dtype="int64")
-    assert (np.asarray(layer(ids, training=False)) == ids).all()
-    out = np.asarray(layer(ids, training=True))
-    assert (out[:, 6:] == ids[:, 6:]).all()                  # reserved ids and padding kept
-    replaced = (out[:, :6] == 1).mean()
-    assert 0.35 < replaced < 0.65 and set(np.unique(out[:, :6])) <= {1, 5, 6, 7, 8, 9, 10}
-
-
-@pytest.mark.parametrize("encoder", ["cnn", "lstm", "gru"])
-def test_char_encoder_sees_only_its_token(encoder):
-    layer = TokenCharEncoder(20, 4, 3, encoder=encoder)
-    a = np.array([[[5, 6, 7], [8, 9, 0], [0, 0, 0]]], dtype="int64")      # narrower padding
-    b = np.array([[[5, 6, 7, 0], [0, 0, 0, 0], [0, 0, 0, 0]],
-                  [[8, 9, 0, 0], [3, 0, 0, 0], [0, 0, 0, 0]]], dtype="int64")
-    out_a, out_b = np.asarray(layer(a)), np.asarray(layer(b))
-    assert out_a.shape == (1, 3, layer.output_dim)
-    np.testing.assert_allclose(out_a[0, 0], out_b[0, 0], rtol=1e-5, atol=1e-6)
-    np.testing.assert_allclose(out_a[0, 1], out_b[1, 0], rtol=1e-5, atol=1e-6)
-    assert (out_a[0, 2] == 0).all() and (out_b[0, 1:] == 0).all()
-    assert np.abs(out_a[0, 0] - out_a[0, 1]).max() > 0
 
 
 @pytest.mark.parametrize("text, tokens", [

@@ -33,7 +33,8 @@ from seqkeras.io.atomic import write_json
 from seqkeras.likelihood import sequence_nll
 from seqkeras.text.encoder import VOCAB_FILE, TextEncoder, fit_vocabulary
 from seqkeras.topologies.base import Topology, as_text
-from seqkeras.topologies.cells import compile_model, recurrent_stack
+from seqkeras.layers.recurrent_stack import recurrent_stack
+from seqkeras.training.optimizers import compile_model
 from seqkeras.topologies.many_to_one.topology import batch_dataset, seeded_permutation, target_length
 from seqkeras.tracking import log_to_active_run
 

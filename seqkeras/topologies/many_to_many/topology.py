@@ -38,16 +38,20 @@ import tensorflow as tf
 import tensorflow_text as tf_text
 
 from seqkeras.constants import PAD_ID, RESERVED_TOKENS, UNK_ID
-from seqkeras.crf import CRF, PAD_TAG, MaskedTokenAccuracy, TaggerModel, decode_potentials, \
-    tagging_loss_sum
 from seqkeras.errors import DataError
 from seqkeras.io.atomic import read_json, write_json
-from seqkeras.layers import TokenCharEncoder, WordDropout
+from seqkeras.layers.char_encoder import TokenCharEncoder
+from seqkeras.layers.crf import CRF
+from seqkeras.layers.recurrent_stack import recurrent_stack
+from seqkeras.layers.word_dropout import WordDropout
 from seqkeras.metrics import entity_report, entity_report_markdown, iob_chunks
 from seqkeras.text.encoder import (VOCAB_FILE, build_vocab, coverage, load_vocab, save_vocab,
                                    truncate)
 from seqkeras.topologies.base import Topology, as_text
-from seqkeras.topologies.cells import OPTIMIZERS, compile_model, recurrent_stack
+from seqkeras.topologies.many_to_many.tagger_model import (PAD_TAG, MaskedTokenAccuracy,
+                                                          TaggerModel, decode_potentials,
+                                                          tagging_loss_sum)
+from seqkeras.training.optimizers import OPTIMIZERS, compile_model
 from seqkeras.topologies.many_to_one.topology import batch_dataset
 
 TAGS_FILE = "tags.txt"

@@ -18,11 +18,12 @@ from seqkeras import plots
 from seqkeras.constants import PAD_ID
 from seqkeras.errors import DataError, SeqkerasError
 from seqkeras.io.atomic import write_json
-from seqkeras.layers import POOLINGS
+from seqkeras.layers.pooling import POOLINGS
 from seqkeras.metrics import classification_report
 from seqkeras.text.encoder import VOCAB_FILE, TextEncoder, fit_vocabulary
 from seqkeras.topologies.base import Topology, as_text
-from seqkeras.topologies.cells import compile_model, recurrent_stack
+from seqkeras.layers.recurrent_stack import recurrent_stack
+from seqkeras.training.optimizers import compile_model
 
 LABELS_FILE = "labels.txt"
 log = logging.getLogger("seqkeras")

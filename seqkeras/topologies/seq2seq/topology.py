@@ -33,7 +33,7 @@ import numpy as np
 import tensorflow as tf
 
 from seqkeras import plots
-from seqkeras.attention import SourceAttention
+from seqkeras.layers.attention import SourceAttention
 from seqkeras.constants import END_ID, PAD_ID, START_ID
 from seqkeras.errors import DataError, SeqkerasError
 from seqkeras.io.atomic import write_json
@@ -42,7 +42,8 @@ from seqkeras.topologies.seq2seq.decoder import Seq2SeqDecoder
 from seqkeras.text.encoder import VOCAB_FILE, TextEncoder, fit_vocabulary
 from seqkeras.text.tokenizers import get_tokenizer
 from seqkeras.topologies.base import Topology, as_text
-from seqkeras.topologies.cells import CELLS, compile_model
+from seqkeras.layers.recurrent_stack import CELLS
+from seqkeras.training.optimizers import compile_model
 from seqkeras.topologies.many_to_one.topology import batch_dataset, seeded_permutation
 from seqkeras.tracking import log_to_active_run
 

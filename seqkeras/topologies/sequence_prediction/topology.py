@@ -67,7 +67,8 @@ from seqkeras.topologies.sequence_prediction import series as ts
 from seqkeras.errors import DataError, SeqkerasError
 from seqkeras.io.atomic import write_json, write_jsonl
 from seqkeras.topologies.base import Topology, as_text
-from seqkeras.topologies.cells import compile_model, recurrent_stack
+from seqkeras.layers.recurrent_stack import recurrent_stack
+from seqkeras.training.optimizers import compile_model
 
 PREP_FILE = "series_preprocessor.json"
 REJECTS_FILE = "rejects.jsonl"

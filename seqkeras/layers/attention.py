@@ -24,8 +24,14 @@ _NEG = -1e9
 
 @keras.saving.register_keras_serializable(package="seqkeras")
 class SourceAttention(keras.layers.Layer):
-    """``[query [B, T, Dq], values [B, S, Dv]]`` -> context ``[B, T, Dv]``, with the
-    softmax weights ``[B, T, S]`` available from ``attend``."""
+    """``[query [B, T, Dq], values [B, S, Dv]]`` (float) -> context ``[B, T, Dv]``, with
+    the softmax weights ``[B, T, S]`` available from ``attend``.
+
+    ``units``: width of the additive score's hidden layer (``bahdanau``; unused by
+    ``luong``). The values' mask (``[B, S]``, True = real source step) keeps padding out
+    of the softmax; the output carries the query's mask. Raises ValueError for a
+    ``score`` outside ``SCORES``.
+    """
 
     def __init__(self, units: int, score: str = "bahdanau", **kwargs):
         super().__init__(**kwargs)
@@ -49,10 +55,14 @@ class SourceAttention(keras.layers.Layer):
         self.built = True
 
     def project_keys(self, values):
+        """Keys ``[B, S, units]`` (bahdanau) or ``[B, S, Dq]`` (luong) from the values
+        ``[B, S, Dv]``: computed once per source, reused by every decoding step."""
         return self.key_dense(values)
 
     def attend(self, query, keys, values, source_mask=None):
-        """Context ``[B, T, Dv]`` and weights ``[B, T, S]``; ``source_mask`` [B, S] bool."""
+        """Context ``[B, T, Dv]`` and softmax weights ``[B, T, S]`` (each row sums to 1
+        over the real source steps) for queries ``[B, T, Dq]``, the projected ``keys``
+        and the ``values``; ``source_mask`` ``[B, S]`` bool (None: every step is real)."""
         if self.score == "bahdanau":
             q = self.query_dense(query)                                   # [B, T, U]
             hidden = ops.tanh(ops.expand_dims(q, 2) + ops.expand_dims(keys, 1))

@@ -1,5 +1,5 @@
-"""SourceAttention: weights are a distribution over the real source steps only, the
-step-by-step path equals the whole-sequence path, and the layer survives a save/load."""
+"""seqkeras.layers.attention: weights are a distribution over the real source steps only,
+the step-by-step path equals the whole-sequence path, and the layer survives a save/load."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ import keras
 import numpy as np
 import pytest
 
-from seqkeras.attention import SourceAttention
+from seqkeras.layers.attention import SourceAttention
+from tests.layers.layer_testing import run_layer_test
 
 
 def inputs(seed=0):
@@ -76,3 +77,12 @@ def test_in_a_model_it_masks_by_the_source_and_round_trips(tmp_path):
     assert loaded.get_layer("att").score == "luong"
     np.testing.assert_allclose(np.asarray(loaded([query, np.array([[4, 5, 0, 0]])])),
                                np.asarray(a), rtol=1e-6)
+
+
+@pytest.mark.parametrize("score, weights", [("bahdanau", 3), ("luong", 1)])
+def test_layer_checks(score, weights):
+    query, values, mask = inputs(4)
+    out = run_layer_test(SourceAttention, {"units": 7, "score": score, "name": "att"},
+                         [query, values], call_kwargs={"mask": [None, mask]},
+                         expected_output_shape=(2, 3, 4), expected_num_weights=weights)
+    assert np.isfinite(out).all()

@@ -14,9 +14,8 @@ Sequences are padded on the right; ``lengths`` says how many steps of each are r
 Padded steps never change a score: the forward/Viterbi state is carried through them
 unchanged and the gold path's terms are masked.
 
-Also here: ``TaggerModel`` (a functional Keras model whose loss is the CRF negative
-log-likelihood or, without a CRF layer, per-token cross-entropy, both over real tokens
-only) and ``MaskedTokenAccuracy``. Tags of padded steps are ``-1`` in the targets.
+The tagging model whose loss reads this layer's weights (``TaggerModel``) belongs to the
+many_to_many topology (``seqkeras.topologies.many_to_many.tagger_model``).
 """
 
 from __future__ import annotations
@@ -24,9 +23,6 @@ from __future__ import annotations
 import keras
 import tensorflow as tf
 from keras import ops
-
-#: Target value of padded steps: never counted in a loss or a metric.
-PAD_TAG = -1
 
 
 # ----------------------------------------------------------------------------- algorithms
@@ -40,7 +36,13 @@ def _one_more_step(potentials):
 
 
 def crf_sequence_score(potentials, tags, lengths, transitions, start, end):
-    """Unnormalised score of the given tag sequences, [B]."""
+    """Unnormalised score of the given tag sequences: float32 ``[B]``.
+
+    ``potentials`` float ``[B, T, K]``; ``tags`` int ``[B, T]`` (padded steps any value,
+    negative ones included: they are masked); ``lengths`` int ``[B]`` real steps;
+    ``transitions`` ``[K, K]`` (from, to), ``start`` and ``end`` ``[K]``. An empty
+    sequence scores 0. Raises nothing of its own (TF raises on mismatched shapes).
+    """
     potentials = _one_more_step(potentials)
     tags = tf.pad(tf.maximum(tf.cast(tags, tf.int32), 0), [[0, 0], [0, 1]])  # padding masked
     lengths = tf.cast(lengths, tf.int32)
@@ -58,7 +60,8 @@ def crf_sequence_score(potentials, tags, lengths, transitions, start, end):
 
 
 def crf_log_norm(potentials, lengths, transitions, start, end):
-    """log Z (the forward algorithm) for each sequence, [B]; 0 for empty sequences."""
+    """log Z (the forward algorithm) for each sequence: float32 ``[B]`` in nats; 0 for
+    empty sequences. Arguments as in :func:`crf_sequence_score` (no tags)."""
     potentials = _one_more_step(potentials)
     lengths = tf.cast(lengths, tf.int32)
     max_len = tf.shape(potentials)[1]
@@ -78,13 +81,16 @@ def crf_log_norm(potentials, lengths, transitions, start, end):
 
 
 def crf_log_likelihood(potentials, tags, lengths, transitions, start, end):
-    """log p(tags | potentials) for each sequence, [B] (0 for empty sequences)."""
+    """log p(tags | potentials) for each sequence: float32 ``[B]`` in nats (<= 0; 0 for
+    empty sequences). Arguments as in :func:`crf_sequence_score`."""
     return (crf_sequence_score(potentials, tags, lengths, transitions, start, end)
             - crf_log_norm(potentials, lengths, transitions, start, end))
 
 
 def viterbi_decode(potentials, lengths, transitions, start, end):
-    """The highest-scoring tag sequences, [B, T] int32 (padded steps 0), and their scores [B]."""
+    """The highest-scoring tag sequences, int32 ``[B, T]`` (padded steps 0), and their
+    unnormalised scores, float32 ``[B]`` (0 for empty sequences). Arguments as in
+    :func:`crf_sequence_score` (no tags); ``T`` may be 0."""
     steps_in = tf.shape(potentials)[1]
     potentials = _one_more_step(potentials)
     lengths = tf.cast(lengths, tf.int32)
@@ -128,7 +134,11 @@ class CRF(keras.layers.Layer):
     """CRF output layer: holds the tag-transition scores (plus start and end scores)
     and passes the per-token potentials through unchanged (and their mask).
 
-    The loss (``TaggerModel``) and decoding (``decode``) read its weights.
+    Input: potentials ``[batch, steps, num_tags]`` (any float dtype) with their mask;
+    output: the same values as float32, same mask. Weights: ``transitions``
+    ``[num_tags, num_tags]`` (from, to), ``start_transitions`` and ``end_transitions``
+    ``[num_tags]``. A loss (the many_to_many ``TaggerModel``) and decoding (``decode``)
+    read them. Raises nothing of its own.
     """
 
     def __init__(self, num_tags: int, **kwargs):
@@ -155,97 +165,18 @@ class CRF(keras.layers.Layer):
         return input_shape
 
     def weights_tuple(self):
+        """(transitions [K, K], start [K], end [K]) as tensors."""
         return (tf.convert_to_tensor(self.transitions),
                 tf.convert_to_tensor(self.start_transitions),
                 tf.convert_to_tensor(self.end_transitions))
 
     def log_likelihood(self, potentials, tags, lengths):
+        """log p(tags | potentials), float32 ``[B]`` nats (see :func:`crf_log_likelihood`)."""
         return crf_log_likelihood(potentials, tags, lengths, *self.weights_tuple())
 
     def decode(self, potentials, lengths):
+        """Viterbi: (best tags int32 ``[B, T]``, scores ``[B]``) (see :func:`viterbi_decode`)."""
         return viterbi_decode(potentials, lengths, *self.weights_tuple())
 
     def get_config(self):
         return {**super().get_config(), "num_tags": self.num_tags}
-
-
-# ------------------------------------------------------------------- loss, metric, model
-def lengths_from_targets(y_true):
-    """Real steps per sequence from targets padded with ``PAD_TAG``."""
-    return tf.reduce_sum(tf.cast(tf.cast(y_true, tf.int32) >= 0, tf.int32), axis=1)
-
-
-def tagging_loss_sum(y_true, potentials, crf: CRF | None):
-    """(summed loss over real tokens, number of real tokens) for a padded batch.
-
-    With a CRF: the negative log-likelihood of each gold sequence; without: per-token
-    cross-entropy of softmax(potentials). Padded steps (target ``PAD_TAG``) add nothing.
-    """
-    y_true = tf.cast(y_true, tf.int32)
-    potentials = tf.cast(potentials, tf.float32)
-    valid = y_true >= 0
-    tokens = tf.reduce_sum(tf.cast(valid, tf.float32))
-    if crf is not None:
-        nll = -crf.log_likelihood(potentials, y_true, lengths_from_targets(y_true))
-        return tf.reduce_sum(nll), tokens
-    ce = tf.nn.sparse_softmax_cross_entropy_with_logits(labels=tf.maximum(y_true, 0),
-                                                        logits=potentials)
-    return tf.reduce_sum(tf.where(valid, ce, tf.zeros_like(ce))), tokens
-
-
-def decode_potentials(potentials, lengths, crf: CRF | None):
-    """Best tag ids [B, T] (Viterbi with a CRF, per-token argmax without); padded steps 0."""
-    potentials = tf.cast(potentials, tf.float32)
-    if crf is not None:
-        return crf.decode(potentials, lengths)[0]
-    mask = tf.sequence_mask(tf.cast(lengths, tf.int32), tf.shape(potentials)[1])
-    best = tf.argmax(potentials, axis=-1, output_type=tf.int32)
-    return tf.where(mask, best, tf.zeros_like(best))
-
-
-@keras.saving.register_keras_serializable(package="seqkeras")
-class MaskedTokenAccuracy(keras.metrics.Metric):
-    """Share of real tokens (target >= 0) whose highest potential is the gold tag."""
-
-    def __init__(self, name="accuracy", **kwargs):
-        super().__init__(name=name, **kwargs)
-        self.correct = self.add_variable(shape=(), initializer="zeros", name="correct")
-        self.total = self.add_variable(shape=(), initializer="zeros", name="total")
-
-    def update_state(self, y_true, y_pred, sample_weight=None):
-        y_true = ops.cast(y_true, "int32")
-        valid = ops.cast(y_true >= 0, "float32")
-        hit = ops.cast(ops.equal(ops.cast(ops.argmax(y_pred, axis=-1), "int32"), y_true),
-                       "float32") * valid
-        self.correct.assign_add(ops.sum(hit))
-        self.total.assign_add(ops.sum(valid))
-
-    def result(self):
-        return ops.divide_no_nan(self.correct, self.total)
-
-    def reset_state(self):
-        self.correct.assign(0.0)
-        self.total.assign(0.0)
-
-
-@keras.saving.register_keras_serializable(package="seqkeras")
-class TaggerModel(keras.Model):
-    """A functional tagging model whose loss is the mean over real tokens of the CRF
-    negative log-likelihood (when it ends in a ``CRF`` layer) or of the per-token
-    cross-entropy; targets are tag ids padded with ``PAD_TAG``. Built like any
-    functional model: ``TaggerModel(inputs, outputs)``."""
-
-    @property
-    def crf_layer(self) -> CRF | None:
-        found = [layer for layer in self.layers if isinstance(layer, CRF)]
-        return found[-1] if found else None
-
-    def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
-        total, tokens = tagging_loss_sum(y, y_pred, self.crf_layer)
-        loss = tf.math.divide_no_nan(total, tokens)
-        for extra in self.losses:
-            loss = loss + tf.cast(extra, loss.dtype)
-        return loss
-
-    def decode(self, potentials, lengths):
-        return decode_potentials(potentials, lengths, self.crf_layer)

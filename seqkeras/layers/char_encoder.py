@@ -1,70 +1,17 @@
-"""Small Keras layers seqkeras models need beyond keras.layers, serializable by name."""
+"""Character-level word encoder: one vector per token from its characters.
+
+Capitalisation, prefixes and suffixes are the strongest signals a tagger has for words
+it never saw in training; a small network over each word's characters learns them
+(Ma & Hovy 2016 with a CNN, Lample et al. 2016 with a bidirectional LSTM).
+"""
 
 from __future__ import annotations
 
 import keras
 from keras import ops
 
-
-@keras.saving.register_keras_serializable(package="seqkeras")
-class MaskedGlobalMaxPooling1D(keras.layers.Layer):
-    """Max over time of the unmasked steps (padding never wins the max).
-
-    A sequence with no unmasked step pools to zeros rather than a huge negative number.
-    """
-
-    def __init__(self, **kwargs):
-        super().__init__(**kwargs)
-        self.supports_masking = True
-
-    def call(self, inputs, mask=None):
-        if mask is None:
-            return ops.max(inputs, axis=1)
-        valid = ops.expand_dims(ops.cast(mask, "bool"), -1)
-        lowest = ops.full_like(inputs, -1e9)
-        pooled = ops.max(ops.where(valid, inputs, lowest), axis=1)
-        any_valid = ops.any(valid, axis=1)
-        return ops.where(any_valid, pooled, ops.zeros_like(pooled))
-
-    def compute_mask(self, inputs, mask=None):
-        return None
-
-    def compute_output_shape(self, input_shape):
-        return (input_shape[0], input_shape[2])
-
-
-POOLINGS = {
-    "mean": lambda name: keras.layers.GlobalAveragePooling1D(name=name),
-    "max": lambda name: MaskedGlobalMaxPooling1D(name=name),
-}
-
-
-@keras.saving.register_keras_serializable(package="seqkeras")
-class WordDropout(keras.layers.Layer):
-    """While training, replace each real token id by ``unk_id`` with probability ``rate``
-    (ids below ``first_regular_id``, padding and the reserved tokens, are left alone), so
-    the model learns to tag words it has never seen from their other features."""
-
-    def __init__(self, rate: float, unk_id: int = 1, first_regular_id: int = 4, seed=None,
-                 **kwargs):
-        super().__init__(**kwargs)
-        self.rate, self.unk_id, self.first_regular_id = float(rate), int(unk_id), int(first_regular_id)
-        self.seed = seed
-        self.seed_generator = keras.random.SeedGenerator(seed)
-
-    def call(self, ids, training=None):
-        if not training or self.rate <= 0:
-            return ids
-        noise = keras.random.uniform(ops.shape(ids), seed=self.seed_generator)
-        drop = ops.logical_and(noise < self.rate, ids >= self.first_regular_id)
-        return ops.where(drop, ops.cast(self.unk_id, ids.dtype), ids)
-
-    def compute_output_shape(self, input_shape):
-        return input_shape
-
-    def get_config(self):
-        return {**super().get_config(), "rate": self.rate, "unk_id": self.unk_id,
-                "first_regular_id": self.first_regular_id, "seed": self.seed}
+#: ``encoder`` values the layer accepts.
+ENCODERS = ("cnn", "lstm", "gru")
 
 
 @keras.saving.register_keras_serializable(package="seqkeras")
@@ -77,12 +24,16 @@ class TokenCharEncoder(keras.layers.Layer):
     states of a bidirectional recurrent layer of ``units`` per direction (Lample et al.
     2016). Only real tokens are encoded (padding tokens give zeros), so padding costs
     nothing and changes nothing; the output is masked where a token has no character.
+
+    Input: int char ids ``[batch, tokens, chars]``; output: float32 ``[batch, tokens,
+    output_dim]`` (``units`` for cnn, ``2 * units`` otherwise) and a bool mask ``[batch,
+    tokens]``. Raises ValueError for an ``encoder`` outside ``ENCODERS``.
     """
 
     def __init__(self, vocab_size: int, embedding_dim: int, units: int, encoder: str = "lstm",
                  kernel_size: int = 3, **kwargs):
         super().__init__(**kwargs)
-        if encoder not in ("cnn", "lstm", "gru"):
+        if encoder not in ENCODERS:
             raise ValueError(f"unknown char encoder {encoder!r} (cnn, lstm or gru)")
         self.vocab_size, self.embedding_dim, self.units = int(vocab_size), int(embedding_dim), int(units)
         self.encoder, self.kernel_size = encoder, int(kernel_size)
@@ -97,6 +48,7 @@ class TokenCharEncoder(keras.layers.Layer):
 
     @property
     def output_dim(self) -> int:
+        """Features per token: ``units`` (cnn) or ``2 * units`` (bidirectional lstm/gru)."""
         return self.units if self.encoder == "cnn" else 2 * self.units
 
     def build(self, input_shape):

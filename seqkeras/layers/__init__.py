@@ -1,0 +1,25 @@
+"""Keras layers shared by the topologies: one Keras object a module.
+
+==================  ==========================================================
+``recurrent_stack``  the cell registry and the stacked (bi)directional RNN builder
+``pooling``          ``MaskedGlobalMaxPooling1D`` and the ``model.pooling`` choices
+``word_dropout``     ``WordDropout``: unknown-word replacement while training
+``char_encoder``     ``TokenCharEncoder``: a vector per word from its characters
+``attention``        ``SourceAttention``: Bahdanau / Luong attention over a source
+``crf``              ``CRF``: linear-chain CRF layer, forward algorithm and Viterbi
+==================  ==========================================================
+
+Every layer is registered with ``@keras.saving.register_keras_serializable(package=
+"seqkeras")`` under its class name, so ``model.keras`` files load by that name whatever
+module the class lives in; importing this package registers them all.
+"""
+
+from seqkeras.layers.attention import SourceAttention
+from seqkeras.layers.char_encoder import TokenCharEncoder
+from seqkeras.layers.crf import CRF
+from seqkeras.layers.pooling import POOLINGS, MaskedGlobalMaxPooling1D
+from seqkeras.layers.recurrent_stack import CELLS, recurrent_stack
+from seqkeras.layers.word_dropout import WordDropout
+
+__all__ = ["CELLS", "CRF", "POOLINGS", "MaskedGlobalMaxPooling1D", "SourceAttention",
+           "TokenCharEncoder", "WordDropout", "recurrent_stack"]
