@@ -145,7 +145,7 @@ class TokenizeSpec(Section):
 # -------------------------------------------------------------------------- model
 class ModelSpec(Section):
     embedding_dim: int = Field(64, gt=0)
-    cell: Literal["simple_rnn", "lstm", "gru"] = "lstm"
+    cell: Literal["simple_rnn", "lstm", "gru", "min_gru", "min_lstm"] = "lstm"
     units: int = Field(64, gt=0)
     layers: int = Field(1, ge=1)
     bidirectional: bool = False

@@ -42,7 +42,7 @@ from seqkeras.topologies.seq2seq.decoder import Seq2SeqDecoder
 from seqkeras.text.encoder import VOCAB_FILE, TextEncoder, fit_vocabulary
 from seqkeras.text.tokenizers import get_tokenizer
 from seqkeras.topologies.base import Topology, as_text
-from seqkeras.layers.recurrent_stack import CELLS
+from seqkeras.layers.recurrent_stack import rnn_layer
 from seqkeras.training.optimizers import compile_model
 from seqkeras.topologies.many_to_one.topology import batch_dataset, seeded_permutation
 from seqkeras.tracking import log_to_active_run
@@ -97,7 +97,6 @@ class Seq2Seq(Topology):
     def build_model(self, spec, prep: Seq2SeqPrep):
         m = spec.model
         keras.utils.set_random_seed(spec.seed)
-        cell = CELLS[m.cell]
         source = keras.Input(shape=(None,), dtype="int64", name="source_ids")
         target = keras.Input(shape=(None,), dtype="int64", name="target_in_ids")
 
@@ -107,9 +106,8 @@ class Seq2Seq(Topology):
             x = keras.layers.Dropout(m.embedding_dropout, name="source_dropout")(x)
         for i in range(m.layers):
             last = i == m.layers - 1
-            layer = cell(m.units, return_sequences=True, return_state=last,
-                         dropout=m.dropout, recurrent_dropout=m.recurrent_dropout,
-                         name=f"encoder_{m.cell}_{i}")
+            layer = rnn_layer(m, m.units, f"encoder_{m.cell}_{i}", return_sequences=True,
+                              return_state=last)
             if m.bidirectional:
                 layer = keras.layers.Bidirectional(layer, name=f"encoder_bi_{i}")
             out = layer(x)
@@ -130,9 +128,7 @@ class Seq2Seq(Topology):
                                    name="target_embedding")(target)
         if m.embedding_dropout:
             y = keras.layers.Dropout(m.embedding_dropout, name="target_dropout")(y)
-        decoded = cell(units, return_sequences=True, dropout=m.dropout,
-                       recurrent_dropout=m.recurrent_dropout, name="decoder")(
-                           y, initial_state=init)
+        decoded = rnn_layer(m, units, "decoder", return_sequences=True)(y, initial_state=init)
         hidden = decoded
         if m.attention != "none":
             context = SourceAttention(units, m.attention, name="attention")([decoded, encoded])
