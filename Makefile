@@ -77,6 +77,8 @@ bench: install  ## benchmarks -> benchmarks/RESULTS.md
 	$(BIN)/python -m benchmarks.decoding
 	$(BIN)/python -m benchmarks.decoding pipelines/chorales.yaml
 	$(BIN)/python -m benchmarks.decoding pipelines/translate_en_fr.yaml
+	$(BIN)/python -m benchmarks.hardware
+	$(BIN)/python -m benchmarks.time_to_target
 
 clean:  ## remove stage outputs and exports (keeps the MLflow store)
 	rm -rf data/*/ models/

@@ -11,7 +11,9 @@ Each side's clock starts when the side starts (reading the data included; import
 TensorFlow, common to all sides, is not). ``Probe`` scores the validation split every
 ``probe_examples`` training examples and at every epoch end, and stops the clock while
 it or ``fit``'s own validation runs: the time to target is training time, and the
-validation passes (the same for every side) are reported apart.
+validation passes (the same for every side) are reported apart. The clock keeps wall
+time and this process's CPU time: on cores shared with other work, wall time swells
+with their load, CPU time much less, so a ratio of CPU times is the steadier one.
 """
 
 from __future__ import annotations
@@ -36,7 +38,9 @@ class SideResult:
     name: str
     recipe: str                        #: what was trained, in words
     prepare_s: float                   #: side start -> fit starts (data, vocabulary, model)
+    prepare_cpu_s: float = 0.0
     train_s: float = 0.0               #: fit wall time without validation passes
+    train_cpu_s: float = 0.0
     validation_s: float = 0.0          #: probes and fit's epoch-end validation
     test_s: float = 0.0
     epochs: int = 0
@@ -44,16 +48,17 @@ class SideResult:
     examples: int = 0
     real_tokens: int = 0               #: ids != 0 in the training batches
     positions: int = 0                 #: padded [batch, length] cells of those batches
-    trace: list = field(default_factory=list)   #: (clock s, examples, value, where)
+    #: (wall s, examples, value, where, CPU s) at every validation score
+    trace: list = field(default_factory=list)
     test: dict = field(default_factory=dict)
     flops: object = None
     notes: list = field(default_factory=list)
 
-    def time_to(self, target: float, higher: bool) -> tuple[float, int] | None:
-        """(clock seconds, training examples) at the first validation score at the target."""
-        for seconds, examples, value, _ in self.trace:
+    def time_to(self, target: float, higher: bool) -> tuple[float, int, float] | None:
+        """(wall s, training examples, CPU s) at the first validation score at the target."""
+        for seconds, examples, value, _, cpu in self.trace:
             if (value >= target) if higher else (value <= target):
-                return seconds, examples
+                return seconds, examples, cpu
         return None
 
     def best(self, higher: bool) -> float:
@@ -67,6 +72,26 @@ class SideResult:
                                    self.examples)
 
 
+class Clock:
+    """Wall and process CPU seconds since construction, minus the paused spans."""
+
+    def __init__(self):
+        self.wall0, self.cpu0 = time.perf_counter(), time.process_time()
+        self.paused_wall = self.paused_cpu = 0.0
+        self._pause = None
+
+    def now(self) -> tuple[float, float]:
+        return (time.perf_counter() - self.wall0 - self.paused_wall,
+                time.process_time() - self.cpu0 - self.paused_cpu)
+
+    def pause(self):
+        self._pause = (time.perf_counter(), time.process_time())
+
+    def resume(self):
+        self.paused_wall += time.perf_counter() - self._pause[0]
+        self.paused_cpu += time.process_time() - self._pause[1]
+
+
 class Probe(keras.callbacks.Callback):
     """Validation score every ``every`` examples and at epoch ends, on a paused clock.
 
@@ -74,24 +99,21 @@ class Probe(keras.callbacks.Callback):
     after that many steps (default: steps x ``batch_size``).
     ``stop_at`` (value or None) ends training at the first score reaching it."""
 
-    def __init__(self, start: float, score, monitor: str, every: int, batch_size: int,
+    def __init__(self, clock: Clock, score, monitor: str, every: int, batch_size: int,
                  higher: bool, stop_at=None, log=print, count=None):
         super().__init__()
         self.count = count
-        self.start, self.score, self.monitor = start, score, monitor
+        self.clock, self.score, self.monitor = clock, score, monitor
         self.every, self.batch_size, self.higher = every, batch_size, higher
         self.stop_at, self.log = stop_at, log
-        self.paused, self.examples, self.steps = 0.0, 0, 0
+        self.examples, self.steps = 0, 0
         self.next_probe = every
         self.trace: list = []
         self._val_started = None
 
-    def clock(self) -> float:
-        return time.perf_counter() - self.start - self.paused
-
-    def _record(self, seconds, value, where):
-        self.trace.append((seconds, self.examples, float(value), where))
-        self.log(f"[probe] {seconds:7.1f} s, {self.examples:7d} examples: "
+    def _record(self, at, value, where):
+        self.trace.append((at[0], self.examples, float(value), where, at[1]))
+        self.log(f"[probe] {at[0]:7.1f} s ({at[1]:7.1f} CPU s), {self.examples:7d} examples: "
                  f"{self.monitor} {value:.4f} ({where})")
         if self.stop_at is not None and (value >= self.stop_at if self.higher
                                          else value <= self.stop_at):
@@ -100,19 +122,21 @@ class Probe(keras.callbacks.Callback):
     def on_train_batch_end(self, batch, logs=None):
         self.steps += 1
         self.examples = self.count(self.steps) if self.count else self.examples + self.batch_size
-        if self.examples >= self.next_probe:
+        last_of_epoch = self.params.get("steps") == batch + 1  # fit validates it anyway
+        if self.examples >= self.next_probe and not last_of_epoch:
             self.next_probe += self.every
-            seconds = self.clock()
-            t0 = time.perf_counter()
+            at = self.clock.now()
+            self.clock.pause()
             value = self.score(self.model)
-            self.paused += time.perf_counter() - t0
-            self._record(seconds, value, "probe")
+            self.clock.resume()
+            self._record(at, value, "probe")
 
     def on_test_begin(self, logs=None):  # fit's epoch-end validation
-        self._val_started = (time.perf_counter(), self.clock())
+        self._val_started = self.clock.now()
+        self.clock.pause()
 
     def on_test_end(self, logs=None):
-        self.paused += time.perf_counter() - self._val_started[0]
+        self.clock.resume()
 
     def on_epoch_end(self, epoch, logs=None):
         if logs and self.monitor in logs and self._val_started is not None:
@@ -147,7 +171,7 @@ def keras_io_side(csv_path: Path, monitor: str, every: int, higher: bool, sample
                   epochs: int | None, stop_at=None, seed: int = 1337, log=print) -> SideResult:
     from benchmarks import keras_io_imdb as kio
 
-    start = time.perf_counter()
+    clock = Clock()
     splits = read_imdb_csv(csv_path)
     if sample:
         splits = {k: random.Random(seed).sample(v, min(sample[k], len(v)))
@@ -160,14 +184,13 @@ def keras_io_side(csv_path: Path, monitor: str, every: int, higher: bool, sample
     side = SideResult("keras-io recipe", recipe=(
         f"2 x BiLSTM(64), embedding 128, {kio.NUM_WORDS} words, {kio.MAXLEN} ids (pre-padded, "
         f"last kept), no masking; batch {kio.BATCH_SIZE}, Adam 1e-3, {epochs} epochs"),
-        prepare_s=time.perf_counter() - start)
-    probe = Probe(start, _evaluate_score(monitor, (x["val"], y["val"]), kio.BATCH_SIZE),
+        prepare_s=clock.now()[0], prepare_cpu_s=clock.now()[1])
+    probe = Probe(clock, _evaluate_score(monitor, (x["val"], y["val"]), kio.BATCH_SIZE),
                   monitor, every, kio.BATCH_SIZE, higher, stop_at, log)
     log(f"[keras-io] prepared in {side.prepare_s:.1f} s; x_train {x['train'].shape}")
-    t0 = time.perf_counter()
     history = model.fit(x["train"], y["train"], batch_size=kio.BATCH_SIZE, epochs=epochs,
                         validation_data=(x["val"], y["val"]), callbacks=[probe], verbose=0)
-    _finish(side, probe, t0, len(history.epoch))
+    _finish(side, probe, len(history.epoch))
     side.examples = min(side.steps * kio.BATCH_SIZE, len(x["train"]) * side.epochs)
     # fit shuffles: the real tokens seen are the examples times the split's mean
     side.real_tokens = int(side.examples * np.count_nonzero(x["train"], axis=1).mean())
@@ -181,10 +204,11 @@ def keras_io_side(csv_path: Path, monitor: str, every: int, higher: bool, sample
     return side
 
 
-def _finish(side: SideResult, probe: Probe, fit_started: float, epochs: int) -> None:
+def _finish(side: SideResult, probe: Probe, epochs: int) -> None:
     side.trace = probe.trace
-    side.validation_s = probe.paused
-    side.train_s = time.perf_counter() - fit_started - probe.paused
+    side.validation_s = probe.clock.paused_wall
+    side.train_s, side.train_cpu_s = (now - before for now, before in
+                                      zip(probe.clock.now(), (side.prepare_s, side.prepare_cpu_s)))
     side.epochs, side.steps = epochs, probe.steps
     side.examples = probe.examples
 
@@ -200,7 +224,7 @@ def seqkeras_side(name: str, spec_path: Path, overrides: dict, monitor: str, eve
     from seqkeras.topologies import get_topology
     from seqkeras.tracking import Tracker
 
-    start = time.perf_counter()
+    clock = Clock()
     with tempfile.TemporaryDirectory(prefix="ttt_") as tmp:
         spec = load_spec(spec_path)
         run_pipeline(spec_path, stage="tokenize", track=False, data_dir=tmp)
@@ -226,19 +250,18 @@ def seqkeras_side(name: str, spec_path: Path, overrides: dict, monitor: str, eve
             f"{m.embedding_dim}; max_length {spec.tokenize.max_length}, batch {t.batch_size}, "
             f"{t.optimizer} {t.learning_rate}, up to {t.epochs} epochs"
             + (f" ({', '.join(f'{k}={v}' for k, v in overrides.items())})" if overrides else "")),
-            prepare_s=time.perf_counter() - start)
-        probe = Probe(start, _evaluate_score(monitor, val_ds), monitor, every, t.batch_size,
+            prepare_s=clock.now()[0], prepare_cpu_s=clock.now()[1])
+        probe = Probe(clock, _evaluate_score(monitor, val_ds), monitor, every, t.batch_size,
                       higher, stop_at, log,
                       count=lambda steps: sum(r[0] for r in tap.rows[:steps]))
         out = Path(tmp) / "train"
         out.mkdir()
         callbacks = train_stage.callbacks(spec, out, Tracker(enabled=False)) + [probe]
         log(f"[{name}] prepared in {side.prepare_s:.1f} s: {side.recipe}")
-        t0 = time.perf_counter()
         history = model.fit(train_ds.map(_tap_first(tap)), validation_data=val_ds,
                             epochs=t.epochs, steps_per_epoch=t.steps_per_epoch,
                             callbacks=callbacks, verbose=0)
-        _finish(side, probe, t0, len(history.epoch))
+        _finish(side, probe, len(history.epoch))
         rows = tap.rows[:side.steps]
         side.examples = sum(r[0] for r in rows)
         side.real_tokens = sum(r[2] for r in rows)
