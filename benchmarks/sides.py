@@ -140,7 +140,7 @@ class Probe(keras.callbacks.Callback):
 
     def on_epoch_end(self, epoch, logs=None):
         if logs and self.monitor in logs and self._val_started is not None:
-            self._record(self._val_started[1], logs[self.monitor], f"end of epoch {epoch + 1}")
+            self._record(self._val_started, logs[self.monitor], f"end of epoch {epoch + 1}")
         self.next_probe = self.examples + self.every  # probes restart at each epoch
 
 

