@@ -121,6 +121,7 @@ class StepSplit:
     name: str
     steps: int
     median_ms: float                 #: fit on the real input pipeline
+    cpu_ms: float                    #: process CPU time per step (mean), same steps
     memory_ms: float                 #: fit on the same batches held in memory
     matmul_ms: float                 #: counted matmul FLOPs at their measured shape rates
     executed_flops: float            #: per median step, padded positions included
@@ -170,6 +171,7 @@ def step_split(name: str, model, dataset, warmup: int, steps: int, log=print) ->
     model.fit(dataset.map(tap), epochs=1, steps_per_epoch=warmup + steps, verbose=0,
               callbacks=[timer])
     _, step_ms = timed_window(timer, warmup, steps)
+    cpu_ms = 1000 * (timer.cpu_ends[warmup + steps - 1] - timer.cpu_ends[warmup - 1]) / steps
     batches = list(dataset.take(warmup + steps))
     memory = tf.data.Dataset.from_generator(
         lambda: iter(batches), output_signature=dataset.element_spec)
@@ -186,7 +188,7 @@ def step_split(name: str, model, dataset, warmup: int, steps: int, log=print) ->
     flops = model_flops(model)
     rates = _shape_rates(flops, batch, int(round(width)))
     return StepSplit(
-        name=name, steps=steps, median_ms=float(np.median(step_ms)),
+        name=name, steps=steps, median_ms=float(np.median(step_ms)), cpu_ms=cpu_ms,
         memory_ms=float(np.median(memory_ms)),
         matmul_ms=1000 * matmul_seconds(flops, batch, int(round(width)), rates),
         executed_flops=flops.training(positions, batch), useful_flops=flops.training(real, batch),
@@ -267,10 +269,11 @@ def _render(rows, args, run) -> str:
                      f"{r['executed_flops'] / step / 1e9:.2f} ({100 * r['executed_flops'] / step / peak:.1f}%)",
                      f"{r['useful_flops'] / step / 1e9:.2f} ({100 * r['useful_flops'] / step / peak:.1f}%)"])
     out += [table(["model", "threads (intra,inter)", "batch", "mean length", "real tokens",
-                   "step ms", "data pipeline ms", "matmuls ms", "other ops + framework ms",
+                   "step ms", "CPU ms / step", "data pipeline ms", "matmuls ms", "other ops + framework ms",
                    "peak GFLOP/s", "executed GFLOP/s (% of peak)", "useful GFLOP/s (% of peak)"],
                   body), "",
-            "*step ms*: median training step on the real input pipeline. *data pipeline*: "
+            "*step ms*: median training step on the real input pipeline (wall); *CPU ms*: this "
+            "process's CPU time per step (2 cores: up to 2 ms a ms). *data pipeline*: "
             "that minus the median step on the same batches held in memory. *matmuls*: the "
             "step's counted matmul FLOPs (3 x forward) at the rate each matmul shape reaches "
             "when run back to back alone (a step loop's [batch, k] x [k, n] products are small). "
