@@ -8,7 +8,6 @@ import pytest
 import tensorflow as tf
 
 from seqkeras.constants import END_ID, START_ID
-from seqkeras.decoding import sample_next
 from seqkeras.errors import SeqkerasError
 from seqkeras.spec import PipelineSpec
 from seqkeras.topologies import get_topology
@@ -73,28 +72,6 @@ def test_bidirectional_is_rejected(tmp_path):
     topo = get_topology("generation")
     with pytest.raises(SeqkerasError, match="bidirectional"):
         topo.fit_preprocessor(spec, [{"text": "ab"}], tmp_path)
-
-
-def test_sampling_is_seeded_per_row_and_greedy_is_the_zero_temperature_limit():
-    logits = tf.random.stateless_normal([6, 12], seed=[1, 2]) * 3.0
-    temp = tf.ones([6])
-    seeds = tf.constant([5, 5, 6, 7, 8, 9], tf.int64)
-    a = sample_next(logits, temp, seeds, 4).numpy()
-    b = sample_next(logits, temp, seeds, 4).numpy()
-    assert (a == b).all()
-    # a row's draw depends on its own seed, not on the batch around it
-    assert sample_next(logits[2:3], temp[:1], seeds[2:3], 4).numpy()[0] == a[2]
-    draws = {tuple(sample_next(logits, temp, seeds + s, 4).numpy()) for s in range(20)}
-    assert len(draws) > 1                                         # seeds matter
-    greedy = sample_next(logits, tf.zeros([6]), seeds, 4).numpy()
-    cold = sample_next(logits, tf.fill([6], 1e-4), seeds, 4).numpy()
-    assert (greedy == cold).all()
-    masked = logits.numpy().copy()
-    masked[:, :3] = -np.inf                                       # PAD, UNK, START banned
-    assert (greedy == masked.argmax(-1)).all()
-    assert not np.isin(np.concatenate([a, greedy]), [0, 1, 2]).any()
-    top1 = sample_next(logits, temp, seeds, 4, top_k=1).numpy()
-    assert (top1 == greedy).all()
 
 
 def inputs_batch(n=6):

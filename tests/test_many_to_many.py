@@ -3,7 +3,6 @@ padding invariance, the CRF against brute force, the in-graph tokenizer and serv
 
 from __future__ import annotations
 
-import itertools
 
 import keras
 import numpy as np

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import tensorflow as tf
 
 from seqkeras.errors import DataError, SeqkerasError
 
 from seqkeras.spec import PipelineSpec
 from seqkeras.topologies import get_topology, topology_names
 from seqkeras.topologies.base import as_text
-from seqkeras.topologies.many_to_one.topology import (ManyToOne, batch_dataset, length_buckets,
-                                             target_length, uses_sigmoid)
+from seqkeras.topologies.many_to_one.topology import ManyToOne, uses_sigmoid
+from seqkeras.training.batching import seeded_permutation
 
 
 def make_spec(**sections) -> PipelineSpec:
@@ -29,34 +28,6 @@ def test_registry():
         assert get_topology(name).name == name
     with pytest.raises(KeyError):
         get_topology("seq2seq_nope")
-
-
-def pairs(lengths):
-    """(x, y): x of 3 ids, y of the given length (ids 1.., 0 pads)."""
-    return tf.data.Dataset.from_generator(
-        lambda: ((np.ones(3, np.int64), np.arange(1, n + 1, dtype=np.int64)) for n in lengths),
-        output_signature=(tf.TensorSpec([None], tf.int64), tf.TensorSpec([None], tf.int64)))
-
-
-def test_batch_dataset_buckets_training_batches_by_the_given_length():
-    spec = make_spec(train={"batch_size": 4})
-    lengths = [5, 40] * 8
-    batches = list(batch_dataset(pairs(lengths), spec, True, 64, length=target_length,
-                                 padding_values=(np.int64(0), np.int64(-1))))
-    # lengths 5 and 40 fall in different buckets: a batch never mixes them
-    assert sorted(y.shape[1] for _, y in batches) == [5] * 2 + [40] * 2
-    assert all(((y == -1).numpy().sum() == 0) for _, y in batches)   # nothing padded
-    # evaluation keeps the order and pads with the given values
-    x, y = next(iter(batch_dataset(pairs(lengths), spec, False, 64, length=target_length,
-                                   padding_values=(np.int64(0), np.int64(-1)))))
-    assert y.shape == (4, 40) and (y.numpy()[0, 5:] == -1).all()
-
-
-@pytest.mark.parametrize("max_length, bounds", [
-    (200, [16, 32, 64, 128]), (16, []), (17, [16]), (None, [16, 32, 64, 128, 256, 512]),
-])
-def test_length_buckets(max_length, bounds):
-    assert length_buckets(max_length) == bounds
 
 
 def test_uses_sigmoid():
@@ -128,8 +99,6 @@ def test_padding_changes_nothing(tmp_path, cell, bidirectional, pooling, labels)
 
 def test_training_batches_mix_labels_even_when_the_file_is_sorted(tmp_path):
     """A label-sorted split must not reach training one class at a time."""
-    from seqkeras.topologies.many_to_one.topology import seeded_permutation
-
     topology = ManyToOne()
     spec = make_spec(tokenize={"level": "char"},
                      train={"shuffle_buffer": 4, "batch_size": 8, "bucket_by_length": False})

@@ -10,7 +10,7 @@ Optional conditioning (``model.condition_dim > 0``): the record's label (the sou
 the served signature then takes a ``condition`` string (unknown values map to a
 reserved "no condition" id 0).
 
-The export runs the whole sampling loop in-graph (``seqkeras.decoding.StepDecoder``):
+The export runs the whole sampling loop in-graph (``seqkeras.decoding.step_decoder.StepDecoder``):
 ``serving_default`` takes prefix / temperature / max_length / seed (+ condition) and
 returns the generated strings. Sampling is stateless, seeded per row and position, so a
 fixed seed always gives the same string (parity-checkable through TF's C++ loader).
@@ -27,15 +27,15 @@ import numpy as np
 import tensorflow as tf
 
 from seqkeras.constants import END_ID, START_ID
-from seqkeras.decoding import StepDecoder, python_decode
+from seqkeras.decoding.step_decoder import StepDecoder, python_decode
 from seqkeras.errors import DataError, SeqkerasError
 from seqkeras.io.atomic import write_json
-from seqkeras.likelihood import sequence_nll
 from seqkeras.text.encoder import VOCAB_FILE, TextEncoder, fit_vocabulary
 from seqkeras.topologies.base import Topology, as_text
 from seqkeras.layers.recurrent_stack import recurrent_stack
+from seqkeras.training.batching import batch_dataset, seeded_permutation, target_length
+from seqkeras.training.likelihood import sequence_nll
 from seqkeras.training.optimizers import compile_model
-from seqkeras.topologies.many_to_one.topology import batch_dataset, seeded_permutation, target_length
 from seqkeras.tracking import log_to_active_run
 
 LABELS_FILE = "labels.txt"

@@ -51,8 +51,8 @@ from seqkeras.topologies.base import Topology, as_text
 from seqkeras.topologies.many_to_many.tagger_model import (PAD_TAG, MaskedTokenAccuracy,
                                                           TaggerModel, decode_potentials,
                                                           tagging_loss_sum)
+from seqkeras.training.batching import batch_dataset
 from seqkeras.training.optimizers import OPTIMIZERS, compile_model
-from seqkeras.topologies.many_to_one.topology import batch_dataset
 
 TAGS_FILE = "tags.txt"
 CHARS_FILE = "chars.txt"

@@ -23,6 +23,7 @@ from seqkeras.metrics import classification_report
 from seqkeras.text.encoder import VOCAB_FILE, TextEncoder, fit_vocabulary
 from seqkeras.topologies.base import Topology, as_text
 from seqkeras.layers.recurrent_stack import recurrent_stack
+from seqkeras.training.batching import batch_dataset, seeded_permutation
 from seqkeras.training.optimizers import compile_model
 
 LABELS_FILE = "labels.txt"
@@ -46,56 +47,12 @@ def uses_sigmoid(spec, num_classes: int) -> bool:
     return head == "sigmoid" or (head == "auto" and num_classes == 2)
 
 
-def length_buckets(max_length: int | None) -> list[int]:
-    """Bucket boundaries 16, 32, 64, ... below the longest allowed sequence."""
-    top = max_length or 1024
-    bounds, b = [], 16
-    while b < top:
-        bounds.append(b)
-        b *= 2
-    return bounds
-
-
-def seeded_permutation(records: list, seed: int) -> list:
-    """Records in a seeded random order. Data files are often sorted by label (IMDB's
-    are), and a shuffle buffer smaller than the data would then feed one class at a time."""
-    order = np.random.default_rng(seed).permutation(len(records))
-    return [records[i] for i in order]
-
-
 def encode_records(encoder, texts: list[str]) -> tf.data.Dataset:
     """Dataset of 1-D id vectors (at least one id: an all-padding row is fully masked)."""
     ds = tf.data.Dataset.from_tensor_slices(tf.constant(texts, dtype=tf.string))
     ds = ds.batch(1024).map(encoder, num_parallel_calls=tf.data.AUTOTUNE).unbatch()
     return ds.map(lambda ids: tf.cond(tf.size(ids) > 0, lambda: ids,
                                       lambda: tf.constant([PAD_ID], tf.int64)))
-
-
-def input_length(x, y):
-    return tf.shape(x)[0]
-
-
-def target_length(x, y):
-    return tf.shape(y)[0]
-
-
-def batch_dataset(ds, spec, training: bool, max_length, length=input_length,
-                  padding_values=None):
-    """Shuffle and bucket by ``length(x, y)`` for training (``train.bucket_by_length``);
-    keep order for evaluation. Every topology's (x, y) pairs are batched here."""
-    t = spec.train
-    if training:
-        ds = ds.shuffle(t.shuffle_buffer, seed=spec.seed, reshuffle_each_iteration=True)
-        if t.bucket_by_length:
-            bounds = length_buckets(max_length)
-            ds = ds.bucket_by_sequence_length(
-                length, bounds, [t.batch_size] * (len(bounds) + 1),
-                padding_values=padding_values)
-        else:
-            ds = ds.padded_batch(t.batch_size, padding_values=padding_values)
-    else:
-        ds = ds.padded_batch(t.batch_size, padding_values=padding_values)
-    return ds.prefetch(tf.data.AUTOTUNE)
 
 
 class ManyToOne(Topology):

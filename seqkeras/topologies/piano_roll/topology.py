@@ -45,8 +45,8 @@ from seqkeras.io.atomic import write_json, write_jsonl
 from seqkeras.io.readers import open_text
 from seqkeras.topologies.base import Topology
 from seqkeras.layers.recurrent_stack import recurrent_stack
+from seqkeras.training.batching import batch_dataset, seeded_permutation, target_length
 from seqkeras.training.optimizers import compile_model
-from seqkeras.topologies.many_to_one.topology import batch_dataset, seeded_permutation, target_length
 
 PREP_FILE = "piano_roll.json"
 SAMPLES_DIR = "samples"

@@ -37,14 +37,14 @@ from seqkeras.layers.attention import SourceAttention
 from seqkeras.constants import END_ID, PAD_ID, START_ID
 from seqkeras.errors import DataError, SeqkerasError
 from seqkeras.io.atomic import write_json
-from seqkeras.likelihood import sequence_nll
 from seqkeras.topologies.seq2seq.decoder import Seq2SeqDecoder
 from seqkeras.text.encoder import VOCAB_FILE, TextEncoder, fit_vocabulary
 from seqkeras.text.tokenizers import get_tokenizer
 from seqkeras.topologies.base import Topology, as_text
 from seqkeras.layers.recurrent_stack import CELLS
+from seqkeras.training.batching import batch_dataset, seeded_permutation
+from seqkeras.training.likelihood import sequence_nll
 from seqkeras.training.optimizers import compile_model
-from seqkeras.topologies.many_to_one.topology import batch_dataset, seeded_permutation
 from seqkeras.tracking import log_to_active_run
 
 log = logging.getLogger("seqkeras")

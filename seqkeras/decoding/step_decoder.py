@@ -1,18 +1,15 @@
-"""Autoregressive decoding for next-token language models: one sampling rule, two loops.
+"""Autoregressive decoding of next-token language models: the in-graph loop and its reference.
 
-* ``sample_next`` picks the next token for every row: greedy where the row's temperature
-  is 0, else a draw from ``softmax(logits / temperature)`` (optionally among the top k)
-  with ``tf.random.stateless_categorical`` seeded by ``(row seed, position)``. A row's
-  tokens depend only on its own prefix, temperature, seed and limit: never on the batch.
 * ``StepDecoder.generate`` runs the whole loop in-graph (``tf.while_loop``), stepping
   the trained recurrent layers' cells one token at a time and carrying their states;
-  this is what the SavedModel serves.
+  this is what the SavedModel serves. The piano-roll frame decoder reuses its stepping.
 * ``python_decode`` is the reference: a Python loop that calls the Keras model once per
   step on the full sequence so far (no state carried, no loop in a graph). Tests assert
   that both give the same strings; the benchmark times one against the other.
 
-Positions: the [START] token is position 0, the prefix's characters follow. The token
-chosen for position ``p`` uses seed ``(seed, p)``, in both loops.
+Both choose tokens with :func:`seqkeras.decoding.sampling.sample_next`. Positions: the
+[START] token is position 0, the prefix's characters follow. The token chosen for
+position ``p`` uses seed ``(seed, p)``, in both loops.
 """
 
 from __future__ import annotations
@@ -21,41 +18,8 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from seqkeras.constants import END_ID, PAD_ID, START_ID, UNK_ID
-
-#: Tokens never generated: padding, unknown and start.
-BANNED_IDS = (PAD_ID, UNK_ID, START_ID)
-#: Served ``max_length`` values are clipped to this many generated tokens.
-HARD_MAX_LENGTH = 256
-#: The logit of a token that must not be picked (finite, so sums of scores stay finite).
-NEG = -1e9
-
-
-def ban(logits):
-    """Logits [N, V] as float32 with the never-generated tokens (BANNED_IDS) pushed to NEG."""
-    logits = tf.cast(logits, tf.float32)
-    banned = tf.reduce_sum(tf.one_hot(list(BANNED_IDS), tf.shape(logits)[1]), axis=0) > 0
-    return tf.where(banned[None, :], tf.constant(NEG, tf.float32), logits)
-
-
-def sample_next(logits, temperature, seed, position, top_k: int = 0):
-    """Next token per row: [B, V] logits, [B] float temperature, [B] int64 seeds,
-    a scalar position -> [B] int64 ids."""
-    logits = ban(logits)
-    vocab = logits.shape[-1]
-    greedy = tf.argmax(logits, axis=-1, output_type=tf.int64)
-    if top_k and (vocab is None or top_k < vocab):
-        kth = tf.math.top_k(logits, k=top_k).values[:, -1:]
-        logits = tf.where(logits < kth, tf.constant(NEG, tf.float32), logits)
-    temperature = tf.cast(temperature, tf.float32)
-    scaled = logits / tf.maximum(temperature, 1e-6)[:, None]
-    position = tf.cast(position, tf.int64)
-    seeds = tf.stack([tf.cast(seed, tf.int64), tf.fill(tf.shape(seed), position)], axis=1)
-    drawn = tf.map_fn(
-        lambda a: tf.random.stateless_categorical(a[0][None, :], 1, seed=a[1],
-                                                  dtype=tf.int64)[0, 0],
-        (scaled, seeds), fn_output_signature=tf.TensorSpec([], tf.int64))
-    return tf.where(temperature > 0, drawn, greedy)
+from seqkeras.constants import END_ID, PAD_ID
+from seqkeras.decoding.sampling import HARD_MAX_LENGTH, sample_next
 
 
 class StepDecoder:

@@ -10,8 +10,12 @@ import tensorflow as tf
 
 
 def sequence_nll(model, dataset) -> tuple[float, int]:
-    """Summed negative log-likelihood (nats) of the real targets (id > 0, so [END] counts
-    and padding does not) of ``(inputs, targets)`` batches, and the number of targets."""
+    """(summed negative log-likelihood in nats, number of targets) over a dataset.
+
+    ``dataset`` yields ``(inputs, targets)`` batches; ``model(inputs)`` gives logits
+    ``[B, T, V]`` for int targets ``[B, T]``. Only real targets count (id > 0, so [END]
+    counts and padding does not). Returns (float, int). Raises nothing of its own.
+    """
     @tf.function(reduce_retracing=True, autograph=False)
     def batch_nll(x, y):
         logp = tf.nn.log_softmax(tf.cast(model(x, training=False), tf.float32), axis=-1)

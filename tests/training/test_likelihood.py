@@ -6,7 +6,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from seqkeras.likelihood import sequence_nll
+from seqkeras.training.likelihood import sequence_nll
 
 
 def test_sum_over_real_targets_only_and_independent_of_batching():
