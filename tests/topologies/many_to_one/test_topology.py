@@ -1,4 +1,4 @@
-"""seqkeras.topologies: registry and the many-to-one helpers that need no training."""
+"""seqkeras.topologies.many_to_one: preprocessing, heads, padding invariance, record order."""
 
 from __future__ import annotations
 
@@ -8,8 +8,6 @@ import pytest
 from seqkeras.errors import DataError, SeqkerasError
 
 from seqkeras.spec import PipelineSpec
-from seqkeras.topologies import get_topology, topology_names
-from seqkeras.topologies.base import as_text
 from seqkeras.topologies.many_to_one.topology import ManyToOne, uses_sigmoid
 from seqkeras.training.batching import seeded_permutation
 
@@ -17,17 +15,6 @@ from seqkeras.training.batching import seeded_permutation
 def make_spec(**sections) -> PipelineSpec:
     return PipelineSpec.model_validate({"name": "t", "data": {"sources": [{"path": "x.csv"}]},
                                         **sections})
-
-
-def test_registry():
-    assert isinstance(get_topology("many_to_one"), ManyToOne)
-    # every name the spec accepts resolves to a class registered under that name
-    assert topology_names() == ["generation", "many_to_many", "many_to_one", "piano_roll",
-                                "seq2seq", "sequence_prediction"]
-    for name in topology_names():
-        assert get_topology(name).name == name
-    with pytest.raises(KeyError):
-        get_topology("seq2seq_nope")
 
 
 def test_uses_sigmoid():
@@ -109,8 +96,3 @@ def test_training_batches_mix_labels_even_when_the_file_is_sorted(tmp_path):
     assert 0 < first.mean() < 1  # both labels in the first batch, despite a buffer of 4
     assert seeded_permutation(records, 1) == seeded_permutation(records, 1)
     assert seeded_permutation(records, 1) != records
-
-
-def test_as_text_decodes_served_bytes_and_formats_other_values():
-    assert as_text("é".encode()) == "é" and as_text("x") == "x" and as_text(3) == "3"
-    assert as_text(b"\xff") == "\ufffd"               # undecodable bytes do not stop predict
