@@ -44,10 +44,11 @@ from seqkeras.layers.char_encoder import TokenCharEncoder
 from seqkeras.layers.crf import CRF
 from seqkeras.layers.recurrent_stack import recurrent_stack
 from seqkeras.layers.word_dropout import WordDropout
-from seqkeras.metrics import entity_report, entity_report_markdown, iob_chunks
 from seqkeras.text.encoder import (VOCAB_FILE, build_vocab, coverage, load_vocab, save_vocab,
                                    truncate)
 from seqkeras.topologies.base import Topology, as_text
+from seqkeras.topologies.many_to_many.metrics import entity_report, entity_report_markdown, iob_chunks
+from seqkeras.topologies.many_to_many.plots import entity_scores_plot
 from seqkeras.topologies.many_to_many.tagger_model import (PAD_TAG, MaskedTokenAccuracy,
                                                           TaggerModel, decode_potentials,
                                                           tagging_loss_sum)
@@ -470,7 +471,7 @@ class ManyToMany(Topology):
         (Path(out_dir) / REPORT_MD).write_text(
             entity_report_markdown(report, f"{spec.name}: entity-level scores (test)"),
             encoding="utf-8")
-        _report_plot(report, Path(out_dir) / REPORT_PNG, f"{spec.name}: entity scores (test)")
+        entity_scores_plot(report, Path(out_dir) / REPORT_PNG, f"{spec.name}: entity scores (test)")
         metrics = {"loss": loss, "entity_f1": report["f1"],
                    "entity_precision": report["precision"], "entity_recall": report["recall"],
                    "token_accuracy": report["token_accuracy"]}
@@ -533,24 +534,3 @@ def bracket_entities(tokens: list[str], tags: list[str]) -> str:
     for kind, start, end in reversed(iob_chunks(tags)):
         words[start:end] = [f"[{' '.join(words[start:end])}]{kind}"]
     return " ".join(words)
-
-
-def _report_plot(report: dict, path: Path, title: str) -> None:
-    from seqkeras import plots
-
-    plt = plots.plt
-    names = list(report["per_type"]) + ["overall"]
-    rows = list(report["per_type"].values()) + [report]
-    x = np.arange(len(names))
-    fig, ax = plt.subplots(figsize=(1.3 * len(names) + 3, 3.8))
-    for i, metric in enumerate(("precision", "recall", "f1")):
-        values = [r[metric] for r in rows]
-        bars = ax.bar(x + (i - 1) * 0.27, values, 0.27, label=metric)
-        for bar, v in zip(bars, values):
-            ax.text(bar.get_x() + bar.get_width() / 2, v + 0.01, f"{v:.2f}", ha="center",
-                    fontsize=7)
-    ax.set_xticks(x, [f"{n}\n(n={r['support']})" for n, r in zip(names, rows)])
-    ax.set_ylim(0, 1.08)
-    ax.set_title(title)
-    ax.legend(loc="lower right")
-    plots.save(fig, path)

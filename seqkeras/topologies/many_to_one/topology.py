@@ -14,14 +14,14 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from seqkeras import plots
 from seqkeras.constants import PAD_ID
 from seqkeras.errors import DataError, SeqkerasError
 from seqkeras.io.atomic import write_json
 from seqkeras.layers.pooling import POOLINGS
-from seqkeras.metrics import classification_report
 from seqkeras.text.encoder import VOCAB_FILE, TextEncoder, fit_vocabulary
 from seqkeras.topologies.base import Topology, as_text
+from seqkeras.topologies.many_to_one.metrics import classification_report
+from seqkeras.topologies.many_to_one.plots import confusion_matrix
 from seqkeras.layers.recurrent_stack import recurrent_stack
 from seqkeras.training.batching import batch_dataset, seeded_permutation
 from seqkeras.training.optimizers import compile_model
@@ -143,7 +143,7 @@ class ManyToOne(Topology):
         loss = -np.mean(np.log(np.clip(probs[np.arange(len(y_true)), y_true], 1e-7, 1.0)))
         report = classification_report(y_true, probs.argmax(-1), prep.labels)
         write_json(out_dir / "classification_report.json", report)
-        plots.confusion_matrix(report["confusion_matrix"], prep.labels,
+        confusion_matrix(report["confusion_matrix"], prep.labels,
                                out_dir / "confusion_matrix.png",
                                title=f"{spec.name}: confusion matrix (test)")
         return {"loss": float(loss), "accuracy": report["accuracy"],

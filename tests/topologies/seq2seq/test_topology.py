@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import sacrebleu
 import tensorflow as tf
 
 from seqkeras.constants import END_ID, START_ID
@@ -14,7 +13,6 @@ from seqkeras.errors import DataError, SeqkerasError
 from seqkeras.topologies.seq2seq.decoder import Seq2SeqDecoder, python_greedy, visible_lengths
 from seqkeras.spec import PipelineSpec
 from seqkeras.topologies import get_topology
-from seqkeras.topologies.seq2seq.topology import multi_reference_streams, translation_scores
 
 PAIRS = [("I am cold.", "J'ai froid."), ("Go away!", "Va-t'en !"),
          ("He is tall.", "Il est grand."), ("We are late.", "Nous sommes en retard."),
@@ -155,30 +153,6 @@ def test_no_attention_serves_no_attention_outputs(tmp_path):
     spec, topo, prep, model = setup(tmp_path, attention="none")
     fn = topo.serving_endpoints(spec, prep, model)["serving_default"][0]
     assert set(fn(tf.constant(["I know."]))) == {"translation", "tokens", "length"}
-
-
-def test_scores_and_exact_match():
-    sources = ["a", "a", "b"]
-    refs = ["Le chat dort sur le tapis rouge.", "Le chat dort sur le tapis.",
-            "Il fait beau aujourd'hui à Paris."]
-    hyps = ["Le chat dort sur le tapis rouge.", "Le chat dort sur le tapis rouge.",
-            "Il fait beau aujourd'hui à Paris."]
-    s = translation_scores(sources, hyps, refs, sacrebleu)
-    assert s["exact_match"] == pytest.approx(2 / 3)
-    assert s["exact_match_any"] == 1.0                      # matches the other reference
-    assert 50 < s["bleu"] < 100 and 50 < s["chrf"] < 100
-    # each distinct source once, against both of its references: every hypothesis is one
-    assert s["bleu_multi_ref"] == pytest.approx(100) and s["chrf_multi_ref"] == pytest.approx(100)
-    assert translation_scores(sources, refs, refs, sacrebleu)["bleu"] == pytest.approx(100)
-
-
-def test_multi_reference_streams_pad_missing_references_with_none():
-    hyps, streams = multi_reference_streams({"a": {"hyp": "x", "refs": {"r1": None, "r2": None}},
-                                             "b": {"hyp": "y", "refs": {"r3": None}}})
-    assert hyps == ["x", "y"] and streams == [["r1", "r3"], ["r2", None]]
-    wrong = translation_scores(["a", "a"], ["Il pleut.", "Il pleut."],
-                               ["Il neige beaucoup.", "Il fait froid."], sacrebleu)
-    assert wrong["bleu_multi_ref"] < 50
 
 
 def test_pairs_are_required(tmp_path):
