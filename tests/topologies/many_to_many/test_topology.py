@@ -10,13 +10,11 @@ import pytest
 import tensorflow as tf
 
 from seqkeras.errors import DataError
-from seqkeras.layers.crf import CRF
 from seqkeras.spec import PipelineSpec
 from seqkeras.topologies import get_topology
-from seqkeras.topologies.many_to_many.tagger_model import (PAD_TAG, MaskedTokenAccuracy,
-                                                          TaggerModel, tagging_loss_sum)
-from seqkeras.topologies.many_to_many.topology import (CASINGS, ManyToMany, SentenceTokenizer,
-                                                      bracket_entities, casing_ids, detokenize)
+from seqkeras.topologies.many_to_many.tagger_model import PAD_TAG, MaskedTokenAccuracy, TaggerModel
+from seqkeras.topologies.many_to_many.featurizer import CASINGS
+from seqkeras.topologies.many_to_many.topology import ManyToMany, bracket_entities
 
 RECORDS = [
     {"tokens": ["Rand", "is", "a", "friend", "of", "Perrin", "."],
@@ -98,13 +96,6 @@ def test_featurizer_masks_padding_and_keeps_case_for_chars(prep_dir):
     assert out["casing_ids"].numpy().tolist() == [
         [CASINGS.index("Title"), CASINGS.index("lower"), CASINGS.index("lower")],
         [CASINGS.index("UPPER"), 0, 0]]
-
-
-def test_casing_classes():
-    tokens = tf.constant(["1996-08-22", "61st", ",", "friend", "U.S.", "Perrin", "eBay", "", "é"])
-    names = [CASINGS[i] for i in casing_ids(tokens).numpy()]
-    assert names == ["numeric", "has_digit", "punctuation", "lower", "UPPER", "Title", "mIxed",
-                     "[PAD]", "lower"]
 
 
 COMBINATIONS = [
@@ -195,61 +186,6 @@ def test_padding_changes_nothing(prep_dir, crf, char_dim, char_encoder, casing):
     acc_a.update_state(y_alone, p_alone)
     acc_p.update_state(y_pad, p_pad[:1])
     assert float(acc_a.result()) == pytest.approx(float(acc_p.result()))
-
-
-@pytest.mark.parametrize("use_crf", [True, False])
-def test_loss_ignores_padding(use_crf):
-    rng = np.random.default_rng(0)
-    k = 4
-    crf = None
-    if use_crf:
-        crf = CRF(k)
-        crf.build((None, None, k))
-        crf.transitions.assign(rng.normal(size=(k, k)).astype("float32"))
-    potentials = rng.normal(size=(2, 5, k)).astype("float32")
-    tags = np.array([[1, 2, 3, PAD_TAG, PAD_TAG], [0, 1, 2, 3, 0]])
-    total, tokens = tagging_loss_sum(tags, potentials, crf)
-    assert float(tokens) == 8
-    noisy = potentials.copy()
-    noisy[0, 3:] = rng.normal(size=(2, k)) * 100            # wild values on padded steps
-    total2, _ = tagging_loss_sum(tags, noisy, crf)
-    np.testing.assert_allclose(total2, total, rtol=1e-6)
-    # the padded sequence alone, unpadded, gives the same per-sequence loss
-    first, _ = tagging_loss_sum(tags[:1, :3], potentials[:1, :3], crf)
-    only_second, _ = tagging_loss_sum(tags[1:], potentials[1:], crf)
-    np.testing.assert_allclose(float(first) + float(only_second), float(total), rtol=1e-5)
-    # but a real step's potentials do matter
-    moved = potentials.copy()
-    moved[0, 2, 0] += 5.0          # (a shift of every tag alike would change nothing)
-    assert abs(float(tagging_loss_sum(tags, moved, crf)[0]) - float(total)) > 1e-3
-
-
-@pytest.mark.parametrize("text, tokens", [
-    ("Germany's U.S. envoy don't like it.", ["Germany", "'s", "U.S.", "envoy", "do", "n't",
-                                             "like", "it", "."]),
-    ("1. Stefan Edberg (Sweden) 6-4 7-5", ["1.", "Stefan", "Edberg", "(", "Sweden", ")", "6-4",
-                                           "7-5"]),
-    ("He won 2. Then 1,000 US$ went -- on 1996-08-22, a 10-year-old's 61st",
-     ["He", "won", "2", ".", "Then", "1,000", "US$", "went", "--", "on", "1996-08-22", ",", "a",
-      "10-year-old", "'s", "61st"]),
-    ("Mr. O'Brien of S&P, a one-day ... trip!", ["Mr.", "O'Brien", "of", "S&P", ",", "a",
-                                                  "one-day", "...", "trip", "!"]),
-    ("", []),
-    ("   ", []),
-])
-def test_sentence_tokenizer_follows_conll(text, tokens):
-    tokenizer = SentenceTokenizer(make_spec().tokenize, ["Mr."])
-    assert [t.decode() for t in tokenizer(tf.constant([text])).to_list()[0]] == tokens
-
-
-def test_sentence_tokenizer_round_trips_conll_tokens_and_truncates():
-    tokenizer = SentenceTokenizer(make_spec(tokenize={"max_length": 4}).tokenize, ["Mr."])
-    got = tokenizer(tf.constant([" ".join(r["tokens"]) for r in RECORDS])).to_list()
-    assert [[t.decode() for t in row] for row in got] == [r["tokens"][:4] for r in RECORDS]
-    assert detokenize(["Germany", "'s", "call", ",", "do", "n't", "."]) == "Germany's call, don't."
-    whitespace = SentenceTokenizer(make_spec(tokenize={"level": "whitespace"}).tokenize, [])
-    assert whitespace(tf.constant(["Germany's call, ok"])).to_list() == [[b"Germany's", b"call,",
-                                                                          b"ok"]]
 
 
 def test_serving_endpoints_align_tags_with_tokens(prep_dir):
