@@ -15,7 +15,7 @@ from seqkeras.runner import run_pipeline
 from seqkeras.serving.check import check_serving
 from seqkeras.serving.predict import predict
 from seqkeras.stages import STAGE_NAMES
-from seqkeras.topologies.sequence_prediction.topology import SeriesPrep
+from seqkeras.topologies.sequence_prediction.prep import SeriesPrep
 from tests.pipeline_helpers import require_shared, workdir  # noqa: F401
 
 pytestmark = pytest.mark.slow

@@ -16,7 +16,7 @@ from seqkeras.errors import DataError, SeqkerasError
 from seqkeras.topologies.piano_roll.frame_decoder import (cap_voices, frames_to_pitches, pitches_to_frames,
                                      python_frame_decode, sample_frame)
 from seqkeras.spec import PipelineSpec
-from seqkeras.stages import StageContext
+from seqkeras.stages import StageContext, ingest
 from seqkeras.tracking import Tracker
 from seqkeras.topologies import get_topology
 from tests.pipeline_helpers import require_shared
@@ -56,7 +56,7 @@ def run_ingest(tmp_path, spec):
     out.mkdir()
     ctx = StageContext(spec=spec, spec_path=tmp_path / "p.yaml", workdir=tmp_path, out=out,
                        tracker=Tracker(enabled=False), log=logging.getLogger("seqkeras.tests"))
-    return get_topology("piano_roll").ingest(ctx), out
+    return ingest.run(ctx), out
 
 
 def test_ingest_keeps_the_file_splits_and_rejects_malformed_chorales(tmp_path, chorales):

@@ -1,4 +1,5 @@
-"""seqkeras.stages.ingest: splits, rejects, sampling and labels, on real files."""
+"""The ingest stage with the default (text records) reader: the files it writes, splits,
+rejects, sampling and labels, on real files."""
 
 from __future__ import annotations
 
@@ -10,7 +11,6 @@ import zipfile
 import pytest
 
 from seqkeras.errors import DataError
-from seqkeras.stages.ingest import assign_split, hash_fraction
 
 SPLITS = ("train", "val", "test")
 
@@ -26,23 +26,6 @@ def splits_of(out) -> dict[str, list[dict]]:
 
 def stats_of(out) -> dict:
     return json.loads((out / "stats.json").read_text())
-
-
-# ---------------------------------------------------------------- pure helpers
-def test_hash_fraction_is_deterministic_and_in_unit_interval():
-    values = [hash_fraction(7, f"text {i}") for i in range(200)]
-    assert all(0 <= v < 1 for v in values)
-    assert values == [hash_fraction(7, f"text {i}") for i in range(200)]
-    assert len(set(values)) == 200
-    assert hash_fraction(7, "same") != hash_fraction(8, "same")
-
-
-@pytest.mark.parametrize("fraction, split", [
-    (0.0, "test"), (0.099, "test"), (0.1, "val"), (0.29, "val"), (0.31, "train"), (0.99, "train"),
-])
-def test_assign_split_thresholds(fraction, split):
-    # test takes [0, test), val takes [test, test + val), train the rest
-    assert assign_split(fraction, val=0.2, test=0.1) == split
 
 
 # ------------------------------------------------------------- split handling
@@ -300,15 +283,6 @@ def test_real_sms_spam_tsv(shared_data, monkeypatch, write_spec, run_ingest):
     assert 0.15 < summary["records"]["test"] / total < 0.25
 
 
-def test_iob1_to_iob2():
-    from seqkeras.stages.ingest import to_iob2
-
-    # IOB1: I- opens an entity unless it follows the same type; B- only splits neighbours
-    assert to_iob2(["I-PER", "I-PER", "O", "I-LOC", "B-LOC", "I-ORG"]) == \
-        ["B-PER", "I-PER", "O", "B-LOC", "B-LOC", "B-ORG"]
-    assert to_iob2(["B-PER", "I-PER"]) == ["B-PER", "I-PER"]  # IOB2 stays as it is
-
-
 def test_conll_source_gives_token_and_tag_records(data_root, write_spec, run_ingest):
     (data_root / "ner.txt").write_text("-DOCSTART- O\n\nRand I-PER\nis O\n\nPerrin I-PER\n")
     summary, out = run_ingest(write_spec(
@@ -329,3 +303,46 @@ def test_target_field_gives_pairs_and_empty_targets_are_rejected(data_root, writ
                                        {"text": "Run!", "target": "Cours !"}]
     (reject,) = read_jsonl(out / "rejects.jsonl")
     assert reject["reason"] == "empty target" and reject["line"] == 2
+
+
+# ------------------------------------------------------ the stage is the one writer
+def test_the_stage_writes_and_tracks_exactly_what_the_reader_returned(data_root, write_spec,
+                                                                     tmp_path):
+    import logging
+
+    from seqkeras.ingest.records import read_records
+    from seqkeras.spec import load_spec
+    from seqkeras.stages import StageContext, ingest
+    from seqkeras.tracking import Tracker
+
+    class Recorder(Tracker):
+        def __init__(self):
+            super().__init__(enabled=False)
+            self.calls = []
+
+        def log_metrics(self, metrics, step=None):
+            self.calls.append(("metrics", metrics))
+
+        def log_artifact(self, path, artifact_path=None):
+            self.calls.append(("artifact", path.name, artifact_path))
+
+    (data_root / "s.csv").write_text("text,label\n" + "".join(
+        f"text number {i},{'ab'[i % 2]}\n" for i in range(30)) + ",a\n")
+    spec = load_spec(write_spec("data:\n  sources: [{path: s.csv}]\n"))
+    log = logging.getLogger("seqkeras.tests")
+    expected = read_records(spec, log)
+    out = tmp_path / "out"
+    out.mkdir()
+    tracker = Recorder()
+    summary = ingest.run(StageContext(spec=spec, spec_path=tmp_path / "p.yaml",
+                                      workdir=tmp_path, out=out, tracker=tracker, log=log))
+    assert summary == expected.summary
+    assert sorted(p.name for p in out.iterdir()) == sorted(
+        ["train.jsonl", "val.jsonl", "test.jsonl", "rejects.jsonl", "stats.json", "lengths.png"])
+    assert splits_of(out) == expected.records
+    assert read_jsonl(out / "rejects.jsonl") == expected.rejects
+    assert stats_of(out) == json.loads(json.dumps(expected.stats))
+    assert tracker.calls == [("metrics", expected.metrics),
+                             ("artifact", "stats.json", "ingest"),
+                             ("artifact", "lengths.png", "ingest"),
+                             ("artifact", "rejects.jsonl", "ingest")]
