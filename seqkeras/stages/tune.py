@@ -85,6 +85,7 @@ TUNERS = {
 
 
 def run(ctx) -> dict:
+    """Search ``tune.space`` (or write ``{}`` when tuning is off); the best values."""
     spec, tune = ctx.spec, ctx.spec.tune
     if not tune.enabled:
         write_json(ctx.out / BEST_FILE, {})

@@ -49,11 +49,15 @@ PREDICT_DEFAULTS = {"temperature": 1.0, "max_length": 32}
 
 @dataclass
 class GenerationPrep:
+    """The tokenize stage's output, loaded: the in-graph text encoder and the condition
+    values (labels) when the model is conditioned."""
+
     encoder: TextEncoder
     #: Condition values (index + 1 is the condition id; 0 = none / unknown).
     labels: list[str]
 
     def condition_ids(self, values) -> np.ndarray:
+        """Condition ids, int64 ``[len(values)]``: label index + 1, 0 for unknown or None."""
         index = {v: i + 1 for i, v in enumerate(self.labels)}
         return np.array([index.get(v, 0) for v in values], dtype=np.int64)
 
@@ -66,6 +70,7 @@ def check_spec(spec) -> None:
 
 
 def conditioned(spec) -> bool:
+    """Whether the model is conditioned on the records' label (``model.condition_dim > 0``)."""
     return spec.model.condition_dim > 0
 
 

@@ -32,6 +32,9 @@ log = logging.getLogger("seqkeras")
 
 @dataclass
 class ClassifierPrep:
+    """The tokenize stage's output, loaded: the in-graph text encoder and the labels in
+    class-id order."""
+
     encoder: TextEncoder
     labels: list[str]
 
@@ -41,6 +44,9 @@ class ClassifierPrep:
 
 
 def uses_sigmoid(spec, num_classes: int) -> bool:
+    """Whether the head is one sigmoid unit (``model.head``: ``sigmoid``, or ``auto`` with
+    two classes) rather than a softmax. Raises SeqkerasError for ``sigmoid`` with other
+    than two classes."""
     head = spec.model.head
     if head == "sigmoid" and num_classes != 2:
         raise SeqkerasError(f"model.head 'sigmoid' needs two classes, the data has {num_classes}")

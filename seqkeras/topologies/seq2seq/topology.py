@@ -59,6 +59,8 @@ HEATMAPS = 4
 
 @dataclass
 class Seq2SeqPrep:
+    """The tokenize stage's output, loaded: one in-graph encoder per side."""
+
     source: TextEncoder
     target: TextEncoder
 
@@ -68,6 +70,7 @@ class Seq2SeqPrep:
 
 
 def target_config(spec):
+    """The target side's tokenize section: ``target_tokenize``, else ``tokenize``."""
     return spec.target_tokenize or spec.tokenize
 
 
