@@ -208,6 +208,7 @@ def test_columns_format_by_index(data_root, write_spec, run_ingest):
 def test_no_label_field_gives_unlabelled_records(data_root, write_spec, run_ingest):
     (data_root / "u.jsonl").write_text('{"text": "just text"}\n')
     _, out = run_ingest(write_spec(
+        "topology: generation\n"
         "data:\n  sources: [{path: u.jsonl, label_field: null, split: train}]\n"))
     assert splits_of(out)["train"] == [{"text": "just text"}]
 
@@ -312,6 +313,7 @@ def test_iob1_to_iob2():
 def test_conll_source_gives_token_and_tag_records(data_root, write_spec, run_ingest):
     (data_root / "ner.txt").write_text("-DOCSTART- O\n\nRand I-PER\nis O\n\nPerrin I-PER\n")
     summary, out = run_ingest(write_spec(
+        "topology: many_to_many\n"
         "data:\n  sources: [{path: ner.txt, format: conll, text_field: 0, label_field: -1,"
         " split: train}]\n  tag_scheme: iob2\n"))
     assert splits_of(out)["train"] == [{"tokens": ["Rand", "is"], "tags": ["B-PER", "O"]},
@@ -323,6 +325,7 @@ def test_target_field_gives_pairs_and_empty_targets_are_rejected(data_root, writ
     (data_root / "pairs.tsv").write_text("Go.\tVa !\tCC-BY 2.0\nHi.\t  \tCC-BY 2.0\n"
                                          "Run!\tCours !\tCC-BY 2.0\n")
     summary, out = run_ingest(write_spec(
+        "topology: seq2seq\n"
         "data:\n  sources:\n    - {path: pairs.tsv, header: false, text_field: 0,"
         " target_field: 1, label_field: null, split: train}\n"))
     assert splits_of(out)["train"] == [{"text": "Go.", "target": "Va !"},

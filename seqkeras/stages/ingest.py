@@ -19,6 +19,7 @@ from seqkeras.errors import DataError
 from seqkeras.io import paths
 from seqkeras.io.atomic import write_json, write_jsonl
 from seqkeras.io.readers import READERS, RowError, detect_format, get_field, open_text
+from seqkeras.io.values import numbers_list, numbers_list_reason
 
 REJECTS_FILE = "rejects.jsonl"
 STATS_FILE = "stats.json"
@@ -75,6 +76,11 @@ def read_source(source, index: int, spec, log):
                 text, label = " ".join(text), None
             else:
                 record = {}
+                fields = ((source.text_field, text), (source.target_field, target))
+                numeric = [f for f, v in fields if v is not None and numbers_list(v)]
+                if numeric:  # text tokenizers would split "[1.05, 2]" into "[", "1" ...
+                    yield "reject", name, line, numbers_list_reason(numeric[0]), _raw(row)[:200]
+                    continue
             text = text.strip()
             if not text:
                 yield "reject", name, line, "empty text", _raw(row)

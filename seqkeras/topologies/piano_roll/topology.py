@@ -45,14 +45,13 @@ from seqkeras.io.atomic import write_json, write_jsonl
 from seqkeras.io.readers import open_text
 from seqkeras.topologies.base import Topology
 from seqkeras.topologies.cells import compile_model, recurrent_stack
+from seqkeras.topologies.piano_roll.spec import PREDICT_DEFAULTS
 from seqkeras.topologies.many_to_one.topology import batch_dataset, seeded_permutation, target_length
 
 PREP_FILE = "piano_roll.json"
 SAMPLES_DIR = "samples"
 #: Padded input steps hold this value on every key; Masking drops them.
 PAD_VALUE = -1.0
-#: ``seqkeras predict`` defaults (``steps=``, ``temperature=``, ``seed=``, ``samples=``).
-PREDICT_DEFAULTS = {"steps": 32, "temperature": 1.0, "seed": 0, "samples": 1}
 log = logging.getLogger("seqkeras")
 
 
@@ -76,12 +75,6 @@ class PianoRollPrep:
     """What the tokenize stage keeps: the training data's shape (nothing is learned)."""
 
     summary: dict
-
-
-def check_spec(spec) -> None:
-    if spec.model.bidirectional:
-        raise SeqkerasError("topology 'piano_roll' predicts each frame from the frames before "
-                            "it: model.bidirectional must be false")
 
 
 def check_chorale(chorale) -> str | None:
@@ -201,7 +194,6 @@ class PianoRoll(Topology):
 
     # ------------------------------------------------------------ preprocessing
     def fit_preprocessor(self, spec, train_records, out_dir: Path) -> dict:
-        check_spec(spec)
         steps = [s for r in train_records for s in r["steps"]]
         pitches = [p for s in steps for p in s]
         summary = {"train_chorales": len(train_records), "train_steps": len(steps),
@@ -218,7 +210,6 @@ class PianoRoll(Topology):
 
     # -------------------------------------------------------------------- model
     def build_model(self, spec, prep):
-        check_spec(spec)
         m = spec.model
         keras.utils.set_random_seed(spec.seed)
         frames = keras.Input(shape=(None, music.KEYS), dtype="float32", name="frames")

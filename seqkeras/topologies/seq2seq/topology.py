@@ -35,7 +35,7 @@ import tensorflow as tf
 from seqkeras import plots
 from seqkeras.attention import SourceAttention
 from seqkeras.constants import END_ID, PAD_ID, START_ID
-from seqkeras.errors import DataError, SeqkerasError
+from seqkeras.errors import DataError
 from seqkeras.io.atomic import write_json
 from seqkeras.likelihood import sequence_nll
 from seqkeras.topologies.seq2seq.decoder import Seq2SeqDecoder
@@ -74,7 +74,6 @@ class Seq2Seq(Topology):
 
     # ---------------------------------------------------------------- preprocessing
     def fit_preprocessor(self, spec, train_records, out_dir: Path) -> dict:
-        check_spec(spec)
         pairs = [r for r in train_records if "target" in r]
         if not pairs:
             raise DataError("topology 'seq2seq' needs source/target pairs, but the training "
@@ -322,8 +321,3 @@ def attention_heatmaps(examples: list, path: Path) -> Path:
         ax.set_title(source if len(source) < 48 else source[:45] + "...", fontsize=9)
     return plots.save(fig, path)
 
-
-def check_spec(spec) -> None:
-    if spec.data.sources and all(s.target_field is None for s in spec.data.sources):
-        raise SeqkerasError("topology 'seq2seq' reads source/target pairs: set "
-                            "data.sources[].target_field")
