@@ -92,7 +92,9 @@ def _bound_expansion(path: Path, root) -> None:
         return
     # blame the deepest key whose value alone is past the bound
     node, loc, line = root, (), root.start_mark.line + 1
-    while True:
+    descended: set[int] = set()
+    while id(node) not in descended:  # a recursive alias would lead around forever
+        descended.add(id(node))
         if isinstance(node, yaml.MappingNode):
             items = [(k.value, k.start_mark.line + 1, v) for k, v in node.value]
         elif isinstance(node, yaml.SequenceNode):
