@@ -332,3 +332,21 @@ def test_target_field_gives_pairs_and_empty_targets_are_rejected(data_root, writ
                                        {"text": "Run!", "target": "Cours !"}]
     (reject,) = read_jsonl(out / "rejects.jsonl")
     assert reject["reason"] == "empty target" and reject["line"] == 2
+
+
+def test_lists_of_numbers_given_to_a_text_tokenizer_are_rejected(data_root, write_spec,
+                                                                 run_ingest):
+    from seqkeras.spec import load_spec
+
+    (data_root / "n.jsonl").write_text('{"text": [1.05, 2.0], "label": "a"}\n'
+                                       '{"text": "real text", "label": "b"}\n'
+                                       '{"text": "[3, [4, 5]]", "label": "a"}\n'
+                                       '{"text": "[see above]", "label": "a"}\n')
+    # validate refuses this file (its first rows); ingest is the last line of defence
+    spec = load_spec(write_spec("data:\n  sources: [{path: n.jsonl, split: train}]\n"),
+                     check_files=False)
+    summary, out = run_ingest(spec)
+    assert [r["text"] for r in splits_of(out)["train"]] == ["real text", "[see above]"]
+    rejects = read_jsonl(out / "rejects.jsonl")
+    assert [r["line"] for r in rejects] == [1, 3]
+    assert all("holds a list of numbers" in r["reason"] for r in rejects)
