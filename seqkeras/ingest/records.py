@@ -24,6 +24,7 @@ from seqkeras.ingest.splits import assign_split, hash_fraction, limit_per_split
 from seqkeras.ingest.stats import distribution
 from seqkeras.io import paths
 from seqkeras.io.readers import READERS, RowError, detect_format, get_field, open_text
+from seqkeras.io.values import numbers_list, numbers_list_reason
 
 #: Log a progress line every this many rows.
 PROGRESS_EVERY = 20_000
@@ -67,6 +68,11 @@ def read_source(source, index: int, spec, log):
                 text, label = " ".join(text), None
             else:
                 record = {}
+                fields = ((source.text_field, text), (source.target_field, target))
+                numeric = [f for f, v in fields if v is not None and numbers_list(v)]
+                if numeric:  # text tokenizers would split "[1.05, 2]" into "[", "1" ...
+                    yield "reject", name, line, numbers_list_reason(numeric[0]), _raw(row)[:200]
+                    continue
             text = text.strip()
             if not text:
                 yield "reject", name, line, "empty text", _raw(row)

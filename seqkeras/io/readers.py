@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Callable, Iterator, Union
 
 from seqkeras.errors import DataError
+from seqkeras.io.archives import choose_member
 
 Row = Union[dict, list]
 
@@ -60,17 +61,7 @@ def open_text(path: Path, member: str | None = None, encoding: str = "utf-8"):
     suffix = path.suffix.lower()
     if suffix == ".zip":
         with zipfile.ZipFile(path) as archive:
-            names = [n for n in archive.namelist()
-                     if not n.endswith("/") and "__MACOSX" not in n]
-            if member is None:
-                candidates = [n for n in names if Path(n).suffix.lower() in _SUFFIX_FORMATS]
-                if len(candidates) != 1:
-                    raise DataError(f"{path}: set 'member' to the file to read inside the "
-                                    f"archive (it holds: {', '.join(names[:10])})")
-                member = candidates[0]
-            if member not in names:
-                raise DataError(f"{path}: no member {member!r} in the archive "
-                                f"(it holds: {', '.join(names[:10])})")
+            member = choose_member(path, archive.namelist(), member)
             with archive.open(member) as raw:
                 yield io.TextIOWrapper(raw, encoding=encoding, errors="replace",
                                        newline=""), f"{path}!{member}"

@@ -50,11 +50,15 @@ def callbacks(spec, out, tracker) -> list:
     es = spec.train.early_stopping
     if es is not None:
         cbs.append(keras.callbacks.EarlyStopping(monitor=es.monitor, patience=es.patience,
+                                                 mode=spec.metric_direction(es.monitor,
+                                                                            es.direction),
                                                  restore_best_weights=es.restore_best_weights,
                                                  verbose=1))
     lr = spec.train.reduce_lr_on_plateau
     if lr is not None:
         cbs.append(keras.callbacks.ReduceLROnPlateau(monitor=lr.monitor, factor=lr.factor,
+                                                     mode=spec.metric_direction(lr.monitor,
+                                                                                lr.direction),
                                                      patience=lr.patience, min_lr=lr.min_lr,
                                                      verbose=1))
     cbs.append(keras.callbacks.ModelCheckpoint(

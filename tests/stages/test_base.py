@@ -31,15 +31,21 @@ def test_generate_section_is_fingerprinted_only_for_generation():
     from seqkeras.runner import stage_fingerprint
     from seqkeras.spec import PipelineSpec
     from seqkeras.stages import STAGES
+    from seqkeras.stages.base import fingerprint_sections
 
     train = next(s for s in STAGES if s.name == "train")
     upstream = {"build": "b", "tune": "t"}
 
-    def fp(topology, temperature):
+    def fp(topology, **sections):
         spec = PipelineSpec.model_validate({
             "name": "x", "topology": topology, "data": {"sources": [{"path": "a.txt"}]},
-            "generate": {"temperature": temperature}})
+            **sections})
         return stage_fingerprint(train, spec, upstream, "d")
 
-    assert fp("generation", 1.0) != fp("generation", 0.5)
-    assert fp("many_to_one", 1.0) == fp("many_to_one", 0.5)
+    assert fp("generation", generate={"temperature": 1.0}) != \
+        fp("generation", generate={"temperature": 0.5})
+    # the sections a topology declares (EXTRA_SECTIONS) join only its own fingerprints
+    assert fingerprint_sections(train, "generation") == ("train", "model", "generate")
+    assert fingerprint_sections(train, "many_to_one") == ("train", "model")
+    tokenize = next(s for s in STAGES if s.name == "tokenize")
+    assert fingerprint_sections(tokenize, "seq2seq") == ("tokenize", "target_tokenize")

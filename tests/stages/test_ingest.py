@@ -191,6 +191,7 @@ def test_columns_format_by_index(data_root, write_spec, run_ingest):
 def test_no_label_field_gives_unlabelled_records(data_root, write_spec, run_ingest):
     (data_root / "u.jsonl").write_text('{"text": "just text"}\n')
     _, out = run_ingest(write_spec(
+        "topology: generation\n"
         "data:\n  sources: [{path: u.jsonl, label_field: null, split: train}]\n"))
     assert splits_of(out)["train"] == [{"text": "just text"}]
 
@@ -286,6 +287,7 @@ def test_real_sms_spam_tsv(shared_data, monkeypatch, write_spec, run_ingest):
 def test_conll_source_gives_token_and_tag_records(data_root, write_spec, run_ingest):
     (data_root / "ner.txt").write_text("-DOCSTART- O\n\nRand I-PER\nis O\n\nPerrin I-PER\n")
     summary, out = run_ingest(write_spec(
+        "topology: many_to_many\n"
         "data:\n  sources: [{path: ner.txt, format: conll, text_field: 0, label_field: -1,"
         " split: train}]\n  tag_scheme: iob2\n"))
     assert splits_of(out)["train"] == [{"tokens": ["Rand", "is"], "tags": ["B-PER", "O"]},
@@ -297,6 +299,7 @@ def test_target_field_gives_pairs_and_empty_targets_are_rejected(data_root, writ
     (data_root / "pairs.tsv").write_text("Go.\tVa !\tCC-BY 2.0\nHi.\t  \tCC-BY 2.0\n"
                                          "Run!\tCours !\tCC-BY 2.0\n")
     summary, out = run_ingest(write_spec(
+        "topology: seq2seq\n"
         "data:\n  sources:\n    - {path: pairs.tsv, header: false, text_field: 0,"
         " target_field: 1, label_field: null, split: train}\n"))
     assert splits_of(out)["train"] == [{"text": "Go.", "target": "Va !"},
@@ -346,3 +349,21 @@ def test_the_stage_writes_and_tracks_exactly_what_the_reader_returned(data_root,
                              ("artifact", "stats.json", "ingest"),
                              ("artifact", "lengths.png", "ingest"),
                              ("artifact", "rejects.jsonl", "ingest")]
+
+
+def test_lists_of_numbers_given_to_a_text_tokenizer_are_rejected(data_root, write_spec,
+                                                                 run_ingest):
+    from seqkeras.spec import load_spec
+
+    (data_root / "n.jsonl").write_text('{"text": [1.05, 2.0], "label": "a"}\n'
+                                       '{"text": "real text", "label": "b"}\n'
+                                       '{"text": "[3, [4, 5]]", "label": "a"}\n'
+                                       '{"text": "[see above]", "label": "a"}\n')
+    # validate refuses this file (its first rows); ingest is the last line of defence
+    spec = load_spec(write_spec("data:\n  sources: [{path: n.jsonl, split: train}]\n"),
+                     check_files=False)
+    summary, out = run_ingest(spec)
+    assert [r["text"] for r in splits_of(out)["train"]] == ["real text", "[see above]"]
+    rejects = read_jsonl(out / "rejects.jsonl")
+    assert [r["line"] for r in rejects] == [1, 3]
+    assert all("holds a list of numbers" in r["reason"] for r in rejects)

@@ -28,10 +28,11 @@ import tensorflow as tf
 
 from seqkeras.constants import END_ID, START_ID
 from seqkeras.decoding.step_decoder import StepDecoder, python_decode
-from seqkeras.errors import DataError, SeqkerasError
+from seqkeras.errors import DataError
 from seqkeras.io.atomic import write_json
 from seqkeras.text.encoder import VOCAB_FILE, TextEncoder, fit_vocabulary
 from seqkeras.topologies.base import Topology, as_text
+from seqkeras.topologies.generation.spec import PREDICT_DEFAULTS
 from seqkeras.layers.recurrent_stack import recurrent_stack
 from seqkeras.training.batching import batch_dataset, seeded_permutation, target_length
 from seqkeras.training.likelihood import sequence_nll
@@ -42,9 +43,6 @@ LABELS_FILE = "labels.txt"
 SAMPLES_FILE = "samples.txt"
 log = logging.getLogger("seqkeras")
 
-#: ``seqkeras predict`` defaults (``temperature=``, ``max_length=``, ``seed=`` and
-#: ``condition=`` arguments override them; seeds default to 0, 1, 2, ... per prefix).
-PREDICT_DEFAULTS = {"temperature": 1.0, "max_length": 32}
 
 
 @dataclass
@@ -62,11 +60,6 @@ class GenerationPrep:
         return np.array([index.get(v, 0) for v in values], dtype=np.int64)
 
 
-def check_spec(spec) -> None:
-    if spec.model.bidirectional:
-        raise SeqkerasError("topology 'generation' predicts the next token from the tokens "
-                            "before it: model.bidirectional must be false (a backward layer "
-                            "would see the future)")
 
 
 def conditioned(spec) -> bool:
@@ -81,7 +74,6 @@ class Generation(Topology):
 
     # ---------------------------------------------------------------- preprocessing
     def fit_preprocessor(self, spec, train_records, out_dir: Path) -> dict:
-        check_spec(spec)
         summary = fit_vocabulary(spec.tokenize, (r["text"] for r in train_records), out_dir)
         labels = sorted({r["label"] for r in train_records if "label" in r})
         if conditioned(spec) and not labels:
@@ -103,7 +95,6 @@ class Generation(Topology):
 
     # ------------------------------------------------------------------------ model
     def build_model(self, spec, prep: GenerationPrep):
-        check_spec(spec)
         m = spec.model
         keras.utils.set_random_seed(spec.seed)
         tokens = keras.Input(shape=(None,), dtype="int64", name="token_ids")

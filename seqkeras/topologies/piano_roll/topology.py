@@ -40,6 +40,7 @@ from seqkeras.errors import SeqkerasError
 from seqkeras.io.atomic import write_json
 from seqkeras.layers.recurrent_stack import recurrent_stack
 from seqkeras.topologies.base import Topology
+from seqkeras.topologies.piano_roll.spec import PREDICT_DEFAULTS
 from seqkeras.topologies.piano_roll import music
 from seqkeras.topologies.piano_roll.chorales import read_chorale_records
 from seqkeras.topologies.piano_roll.frame_decoder import (FrameDecoder, frames_to_pitches,
@@ -51,8 +52,6 @@ PREP_FILE = "piano_roll.json"
 SAMPLES_DIR = "samples"
 #: Padded input steps hold this value on every key; Masking drops them.
 PAD_VALUE = -1.0
-#: ``seqkeras predict`` defaults (``steps=``, ``temperature=``, ``seed=``, ``samples=``).
-PREDICT_DEFAULTS = {"steps": 32, "temperature": 1.0, "seed": 0, "samples": 1}
 log = logging.getLogger("seqkeras")
 
 
@@ -78,10 +77,6 @@ class PianoRollPrep:
     summary: dict
 
 
-def check_spec(spec) -> None:
-    if spec.model.bidirectional:
-        raise SeqkerasError("topology 'piano_roll' predicts each frame from the frames before "
-                            "it: model.bidirectional must be false")
 
 
 class PianoRoll(Topology):
@@ -96,7 +91,6 @@ class PianoRoll(Topology):
 
     # ------------------------------------------------------------ preprocessing
     def fit_preprocessor(self, spec, train_records, out_dir: Path) -> dict:
-        check_spec(spec)
         steps = [s for r in train_records for s in r["steps"]]
         pitches = [p for s in steps for p in s]
         summary = {"train_chorales": len(train_records), "train_steps": len(steps),
@@ -113,7 +107,6 @@ class PianoRoll(Topology):
 
     # -------------------------------------------------------------------- model
     def build_model(self, spec, prep):
-        check_spec(spec)
         m = spec.model
         keras.utils.set_random_seed(spec.seed)
         frames = keras.Input(shape=(None, music.KEYS), dtype="float32", name="frames")

@@ -34,7 +34,7 @@ import tensorflow as tf
 
 from seqkeras.layers.attention import SourceAttention
 from seqkeras.constants import END_ID, PAD_ID, START_ID
-from seqkeras.errors import DataError, SeqkerasError
+from seqkeras.errors import DataError
 from seqkeras.io.atomic import write_json
 from seqkeras.topologies.seq2seq.decoder import Seq2SeqDecoder
 from seqkeras.text.encoder import VOCAB_FILE, TextEncoder, fit_vocabulary
@@ -79,7 +79,6 @@ class Seq2Seq(Topology):
 
     # ---------------------------------------------------------------- preprocessing
     def fit_preprocessor(self, spec, train_records, out_dir: Path) -> dict:
-        check_spec(spec)
         pairs = [r for r in train_records if "target" in r]
         if not pairs:
             raise DataError("topology 'seq2seq' needs source/target pairs, but the training "
@@ -272,9 +271,3 @@ class Seq2Seq(Topology):
     def format_prediction(self, inputs: dict, outputs: dict) -> list[str]:
         return [f"{as_text(src)}\n  -> {as_text(out)}"
                 for src, out in zip(inputs["source"], outputs["translation"])]
-
-
-def check_spec(spec) -> None:
-    if spec.data.sources and all(s.target_field is None for s in spec.data.sources):
-        raise SeqkerasError("topology 'seq2seq' reads source/target pairs: set "
-                            "data.sources[].target_field")

@@ -8,6 +8,7 @@ import json
 import logging
 
 import numpy as np
+import pydantic
 import pytest
 import tensorflow as tf
 
@@ -200,9 +201,9 @@ def test_the_primer_is_fed_first_and_returned(tmp_path, chorales):
     np.testing.assert_array_equal(plain["piano_roll"][0], out["piano_roll"][1, :2])
 
 
-def test_bidirectional_is_rejected(tmp_path):
-    with pytest.raises(SeqkerasError, match="bidirectional"):
-        get_topology("piano_roll").fit_preprocessor(make_spec(bidirectional=True), [], tmp_path)
+def test_bidirectional_is_rejected():
+    with pytest.raises(pydantic.ValidationError, match="backward layer would see the future"):
+        make_spec(bidirectional=True)  # by the schema (piano_roll/spec.py), before any stage
 
 
 def test_predict_arguments_and_formatting():

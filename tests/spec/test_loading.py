@@ -10,7 +10,7 @@ import pytest
 from seqkeras.errors import SpecError
 from seqkeras.spec import Choice, PipelineSpec, Range, flatten, load_spec
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 MINIMAL = """
 data:
@@ -211,7 +211,8 @@ def test_tune_space_unknown_key_is_an_error(write_spec, small_csv):
 
 def test_tune_space_key_outside_model_and_train_is_an_error(write_spec, small_csv):
     path = write_spec(MINIMAL + "tune:\n  space:\n    data.max_chars: {choice: [10]}\n")
-    assert "unknown search-space key 'data.max_chars'" in spec_error(path)
+    message = spec_error(path)
+    assert f"{path}:6: tune.space.data.max_chars: unknown search-space key" in message
 
 
 def test_tune_range_must_be_ordered(write_spec, small_csv):
@@ -313,9 +314,10 @@ def test_reduce_lr_on_plateau_bad_factor_names_the_key(write_spec, small_csv):
 
 
 def test_seq2seq_keys_are_validated_with_line_and_choices(write_spec, small_csv):
-    path = write_spec(MINIMAL + "model:\n  attention: dot\ngenerate:\n  beam_size: 0\n")
+    head = "topology: seq2seq\ndata:\n  sources:\n    - {path: small.csv, target_field: label}\n"
+    path = write_spec(head + "model:\n  attention: dot\ngenerate:\n  beam_size: 0\n")
     message = spec_error(path)
-    assert f"{path}:5: model.attention" in message and "'bahdanau'" in message
-    assert f"{path}:7: generate.beam_size" in message
-    path = write_spec(MINIMAL + "target_tokenize:\n  levl: word_marked\n", name="t")
+    assert f"{path}:6: model.attention" in message and "'bahdanau'" in message
+    assert f"{path}:8: generate.beam_size" in message
+    path = write_spec(head + "target_tokenize:\n  levl: word_marked\n", name="t")
     assert "target_tokenize.levl: unknown key 'levl' (did you mean 'level'?)" in spec_error(path)

@@ -1,0 +1,45 @@
+"""The recurrent-model fields every topology's ``model`` section starts from.
+
+Each topology declares its own ``model`` section (``seqkeras/topologies/<name>/spec.py``)
+by extending one of these, so a field of another topology (``crf`` on a classifier) is
+an unknown key there. The field names are the ones the topology code reads
+(``spec.model.units`` ...).
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from seqkeras.spec.sections import Section
+
+#: Upper bounds: far past what a recurrent model on one machine can use, so only typos hit them.
+MAX_UNITS = 16_384
+MAX_LAYERS = 32
+
+
+class RecurrentModel(Section):
+    """A stack of recurrent layers and the dense head after it (no embedding: the inputs
+    are numbers, e.g. piano-roll frames or time-series windows)."""
+
+    cell: Literal["simple_rnn", "lstm", "gru"] = "lstm"
+    #: Units of each recurrent layer (per direction when bidirectional).
+    units: int = Field(64, gt=0, le=MAX_UNITS)
+    layers: int = Field(1, ge=1, le=MAX_LAYERS)
+    bidirectional: bool = False
+    #: Input dropout of each recurrent layer, and dropout on its recurrent state.
+    dropout: float = Field(0.0, ge=0, lt=1)
+    recurrent_dropout: float = Field(0.0, ge=0, lt=1)
+    #: Hidden dense layer before the output (0: none).
+    head_units: int = Field(0, ge=0, le=MAX_UNITS * 4)
+    #: Dropout before the output layer.
+    head_dropout: float = Field(0.0, ge=0, lt=1)
+
+
+class EmbeddedRecurrentModel(RecurrentModel):
+    """A recurrent model over token ids: an embedding (id 0 = padding, masked) first."""
+
+    embedding_dim: int = Field(64, gt=0, le=MAX_UNITS)
+    #: Dropout on the embedded tokens.
+    embedding_dropout: float = Field(0.0, ge=0, lt=1)
