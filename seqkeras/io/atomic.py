@@ -27,7 +27,7 @@ from seqkeras.io.locks import pid_alive
 #: pid-less ``.<name>.tmp-<hex>`` of older versions is recognised too.
 _TEMP = re.compile(r"^\.(?:(?P<name>.+)\.)?(?P<kind>tmp|old)-(?:(?P<pid>\d+)-)?[0-9a-f]{8}$")
 _AT_FDCWD = -100
-_RENAME_EXCHANGE = 2
+_RENAME_NOREPLACE, _RENAME_EXCHANGE = 1, 2
 
 
 def temp_name(final_name: str | None, kind: str = "tmp") -> str:
@@ -59,6 +59,25 @@ def exchange(a: Path, b: Path) -> bool:
     if err in (errno.EINVAL, errno.ENOSYS, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EPERM):
         return False
     raise OSError(err, f"exchanging {a} and {b}: {os.strerror(err)}")
+
+
+def rename_new(src: Path, dst: Path) -> bool:
+    """Rename ``src`` to ``dst`` only if ``dst`` does not exist (False then, nothing moved);
+    atomic where ``renameat2(RENAME_NOREPLACE)`` exists, a check then a rename elsewhere
+    (callers hold a lock against each other)."""
+    if _RENAMEAT2 is not None:
+        if _RENAMEAT2(_AT_FDCWD, os.fsencode(src), _AT_FDCWD, os.fsencode(dst),
+                      _RENAME_NOREPLACE) == 0:
+            return True
+        err = ctypes.get_errno()
+        if err == errno.EEXIST:
+            return False
+        if err not in (errno.EINVAL, errno.ENOSYS, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EPERM):
+            raise OSError(err, f"renaming {src} to {dst}: {os.strerror(err)}")
+    if os.path.lexists(dst):
+        return False
+    os.rename(src, dst)
+    return True
 
 
 def replace_dir(new: Path, final: Path) -> None:
