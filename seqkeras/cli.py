@@ -133,6 +133,10 @@ def main(argv=None) -> int:
     except KeyboardInterrupt:
         print("seqkeras: interrupted; finished stages keep their outputs", file=sys.stderr)
         return 130
+    except RecursionError:
+        print("seqkeras: error: the input is nested too deeply to read (thousands of "
+              "levels of brackets or indentation)", file=sys.stderr)
+        return 2
     except Exception as exc:  # an unexpected failure: one line, traceback on --debug
         if args.debug:
             traceback.print_exc()
@@ -143,7 +147,23 @@ def main(argv=None) -> int:
         return 1
 
 
+def _readable(spec: str) -> None:
+    """A pipeline file that is not UTF-8 text is one clear error, whoever reads it next."""
+    from pathlib import Path
+
+    from seqkeras.errors import SpecError
+
+    try:
+        Path(spec).read_bytes().decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise SpecError(f"{spec}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    except OSError:
+        pass  # missing or unreadable: the loader says so
+
+
 def _dispatch(args) -> int:
+    if args.command in ("validate", "run"):
+        _readable(args.spec)
     if args.command == "validate":
         from seqkeras.spec import load_spec
 

@@ -42,6 +42,8 @@ def resolve(path: str) -> Path:
     """
     if "\x00" in path:
         raise DataError(f"{path!r}: a path may not contain a NUL character")
+    if not path.strip():
+        raise DataError("the path is empty; name a data file")
     if path.startswith(PKG_SCHEME):
         package, _, inner = path[len(PKG_SCHEME):].partition("/")
         try:
@@ -56,15 +58,24 @@ def resolve(path: str) -> Path:
         if Path(inner).is_absolute() or not _inside(target, root):
             raise DataError(f"{path}: leaves the package folder {root}; a pkg:// path names "
                             "a file inside the package")
-        return Path(os.path.normpath(target))
+        return _usable(path, Path(os.path.normpath(target)))
     p = Path(path).expanduser()
     if p.is_absolute():
-        return p
+        return _usable(path, p)
     root = data_root()
     if not _inside(root / p, root):
         raise DataError(f"{path}: leaves the data root {root} (relative paths must stay "
                         f"inside it); write an absolute path to read a file elsewhere")
-    return Path(os.path.normpath(root / p))
+    return _usable(path, Path(os.path.normpath(root / p)))
+
+
+def _usable(written: str, resolved: Path) -> Path:
+    """``resolved``, if the file system can take a name that long (else DataError)."""
+    if len(os.fsencode(str(resolved))) >= 4096 or any(
+            len(os.fsencode(part)) > 255 for part in resolved.parts):
+        raise DataError(f"{written[:80]}...: the path is too long for the file system "
+                        "(a name over 255 bytes or a path over 4095)")
+    return resolved
 
 
 def describe_missing(path: str) -> str:

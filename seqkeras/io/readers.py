@@ -83,6 +83,8 @@ def _zip(path: Path):
 @contextmanager
 def open_text(path: Path, member: str | None = None, encoding: str = "utf-8"):
     """Open a plain, gzip or zip file as text. Yields (stream, display name)."""
+    if Path(path).is_dir():
+        raise DataError(f"{path}: is a folder, not a data file")
     suffix = path.suffix.lower()
     if suffix == ".zip":
         with _zip(path) as archive:

@@ -71,6 +71,18 @@ _SIGNATURES = [
 ]
 
 
+#: TF_Code of a request the graph refuses (TF Serving answers it with HTTP 400).
+INVALID_ARGUMENT = 3
+
+
+class CApiError(RuntimeError):
+    """A failed C API call; ``code`` is its TF_Code (3: INVALID_ARGUMENT)."""
+
+    def __init__(self, code: int, message: str):
+        super().__init__(message)
+        self.code = code
+
+
 class CApi:
     """ctypes bindings to the handful of C API calls a model server needs."""
 
@@ -86,8 +98,9 @@ class CApi:
         self.status = self.lib.TF_NewStatus()
 
     def check(self, what: str):
-        if self.lib.TF_GetCode(self.status) != 0:
-            raise RuntimeError(f"{what}: {self.lib.TF_Message(self.status).decode()}")
+        code = self.lib.TF_GetCode(self.status)
+        if code != 0:
+            raise CApiError(code, f"{what}: {self.lib.TF_Message(self.status).decode()}")
 
     def registered_ops(self) -> set[str]:
         from tensorflow.core.framework import op_def_pb2

@@ -52,15 +52,18 @@ def build_archive(spec, topology, prep, model):
     return archive, endpoints
 
 
-#: Held while a version number is chosen and its folder renamed into place.
-VERSION_LOCK = ".export.lock"
+def version_lock(base):
+    """Held while a version number is chosen and its folder renamed into place; it lies
+    beside the model's folder (``models/.<pipeline>.lock``), so the folder TF Serving
+    watches holds versions only."""
+    return base.parent / f".{base.name}.lock"
 
 
 def publish(tmp, base, metadata: dict):
     """Rename the finished export ``tmp`` to the next free version of ``base`` (its
     ``metadata`` written with that version first); returns (version, folder). Under a
     lock, and the rename never replaces an existing version."""
-    with waiting(base / VERSION_LOCK, f"choosing a version in {base}", timeout=120):
+    with waiting(version_lock(base), f"choosing a version in {base}", timeout=120):
         version = (versions(base) or [0])[-1] + 1
         while True:
             write_json(tmp / "assets.extra" / EXPORT_METADATA_FILE, dict(metadata, version=version))
