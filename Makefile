@@ -79,6 +79,7 @@ bench: install  ## benchmarks -> benchmarks/RESULTS.md
 	$(BIN)/python -m benchmarks.decoding
 	$(BIN)/python -m benchmarks.decoding pipelines/chorales.yaml
 	$(BIN)/python -m benchmarks.decoding pipelines/translate_en_fr.yaml
+	$(BIN)/python -m benchmarks.reliability
 
 clean:  ## remove stage outputs and exports (keeps the MLflow store)
 	rm -rf data/*/ models/

@@ -132,7 +132,8 @@ def bench_specs(base: Path, rng: random.Random, n: int, runs: int, exports: dict
         command = ["validate", str(path)] if case.kind == "validate" else ["run", str(path)]
         code, out, err = cli(command, project, 60 if case.kind == "validate" else 600)
         want = {"error": (2,), "ok": (0,), "any": (0, 2)}[case.expect]
-        one_clean = code in want and (code == 0 or err.strip().startswith("seqkeras: error:"))
+        last = err.strip().splitlines()[-1] if err.strip() else ""
+        one_clean = code in want and (code == 0 or last.startswith("seqkeras: error:"))
         t.add(one_clean, hung=code is None, traceback=unexpected(code, err),
               note=None if one_clean else f"{case.name}: exit {code} {err.strip()[-200:]}")
     exports["specs"] = finite_exports(project / "models")
@@ -346,9 +347,9 @@ def serving_child(export_dir: str, n: int, seed: int, report: str) -> None:
         except CApiError as exc:
             name = next(iter(req.inputs))
             fine = (req.expect == "reject" and exc.code == INVALID_ARGUMENT
-                    and f"input '{name}'" in str(exc))
+                    and f"input {name} of signature" in str(exc))
             problem = None if fine else f"{req.what}: {str(exc)[:160]}"
-        counts["clean"] += fine
+        counts["clean"] += int(bool(fine))
         if problem and len(counts["wrong"]) < 8:
             counts["wrong"].append(problem)
         if i % 500 == 0:

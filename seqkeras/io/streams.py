@@ -53,8 +53,8 @@ def text_problem(row) -> str | None:
             if m.group() == "\x00":
                 return f"NUL character in {where} (at character {m.start() + 1})"
             byte = ord(m.group()) - 0xDC00
-            return (f"invalid text in {where}: byte 0x{byte:02x} at character {m.start() + 1} "
-                    "does not decode in the file's encoding (set 'encoding' on the source "
+            return (f"invalid text in {where} (byte 0x{byte:02x} at character {m.start() + 1} "
+                    "does not decode in the file's encoding; set 'encoding' on the source "
                     "if it is not UTF-8)")
     return None
 

@@ -48,7 +48,8 @@ def _input_checks(signature: str, spec: tf.TensorSpec, x) -> tuple[list, tf.Tens
     """(assert ops, first-dimension size or None) for one input."""
     name = spec.name or "input"
     rank = spec.shape.rank
-    where = f"signature '{signature}': input '{name}'"
+    # no quote marks: TF escapes them in assertion messages (\\')
+    where = f"input {name} of signature {signature}"
     ops = []
     if rank is None:
         return ops, None
@@ -95,10 +96,10 @@ def guard_endpoint(signature: str, fn, input_signature: list[tf.TensorSpec]):
         if len(batches) > 1:
             with tf.control_dependencies(checks):
                 sizes = tf.stack([b for _, b in batches])
-            names = ", ".join(f"'{n}'" for n, _ in batches)
+            names = ", ".join(n for n, _ in batches)
             checks.append(tf.debugging.Assert(
                 tf.reduce_all(tf.equal(sizes, sizes[0])),
-                [f"signature '{signature}': inputs {names} must have the same batch size "
+                [f"inputs {names} of signature {signature} must have the same batch size "
                  "(first dimension); got", sizes]))
         with tf.control_dependencies(checks):
             args = [tf.identity(x) for x in args]

@@ -216,7 +216,7 @@ class ManyToOne(Topology):
         def serve_ids(token_ids):
             in_range = tf.reduce_all(tf.logical_and(token_ids >= 0, token_ids < vocab_size))
             check = tf.debugging.Assert(in_range, [
-                f"signature 'from_token_ids': input 'token_ids' must hold ids in [0, "
+                f"input token_ids of signature from_token_ids must hold ids in [0, "
                 f"{vocab_size}) (the vocabulary size); got ids from", tf.reduce_min(token_ids),
                 "to", tf.reduce_max(token_ids)])
             with tf.control_dependencies([check]):
