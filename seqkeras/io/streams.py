@@ -159,9 +159,11 @@ class _QuoteTooLong(Exception):
 
 def records(stream, delimiter: str, quoting):
     """(first line, fields or RowError, physical lines used) for each record of a
-    delimited file, with strict quoting. A quoted field may span lines, but a record that does not parse (a quote
-    that never closes, text after a closing quote) rejects only its first line; reading
-    resumes with the next line, so an unclosed quote never swallows the rows after it."""
+    delimited file, with strict quoting. A quoted field may span lines, but a record
+    that does not parse (a quote that never closes, text after a closing quote) rejects
+    only its first line; reading resumes with the next line, so an unclosed quote never
+    swallows the rows after it. (A quote closed by a quote on a later line that leaves a
+    well-formed row is indistinguishable from a multi-line field, and read as one.)"""
     _raise_csv_field_limit()
     source = iter(stream)
     buf: collections.deque = collections.deque()  # physical lines not yet consumed

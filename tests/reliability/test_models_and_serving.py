@@ -126,14 +126,17 @@ def refused(probe, case, *words):
 
 
 def test_inputs_of_the_wrong_rank_are_refused_naming_the_input(probe):
-    refused(probe, "text 2-D", "input text of signature serving_default must have rank 1", "got rank] [2]")
-    refused(probe, "text scalar", "input text of signature serving_default must have rank 1", "got rank] [0]")
-    refused(probe, "ids 1-D", "input token_ids of signature from_token_ids must have rank 2")
+    text, ids = "input text of signature serving_default", "input token_ids of signature " \
+        "from_token_ids"
+    refused(probe, "text 2-D", f"{text} must have rank 1 (shape [batch]); got rank] [2]")
+    refused(probe, "text scalar", f"{text} must have rank 1", "got rank] [0]")
+    refused(probe, "ids 1-D", f"{ids} must have rank 2 (shape [batch, n])")
 
 
 def test_ids_outside_the_vocabulary_are_refused(probe):
     vocab = probe["vocab"]
-    refused(probe, "ids -3", f"input token_ids of signature from_token_ids must hold ids in [0, {vocab})", "[-3]")
+    refused(probe, "ids -3",
+            f"input token_ids of signature from_token_ids must hold ids in [0, {vocab})", "[-3]")
     refused(probe, "ids vocab", f"[{vocab}]")
     refused(probe, "ids vocab+10", f"[{vocab + 10}]")
 

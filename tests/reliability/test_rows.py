@@ -91,7 +91,8 @@ def test_nul_undecodable_bytes_and_non_text_json_are_rejected_by_row(data_root, 
     assert (kept, rejected, read) == (3, 6, 9)
     reasons = {(r["file"].rsplit("/", 1)[-1], r["line"]): r["reason"] for r in rejects}
     assert reasons[("c.csv", 3)].startswith("NUL character in field 'text'")
-    assert reasons[("c.csv", 4)].startswith("invalid text in field 'text' (byte 0xff at character 5")
+    assert reasons[("c.csv", 4)].startswith(
+        "invalid text in field 'text' (byte 0xff at character 5")
     assert reasons[("j.jsonl", 2)].startswith("field 'text' is a number with a fraction")
     assert reasons[("j.jsonl", 3)].startswith("field 'text' is a boolean")
     assert reasons[("j.jsonl", 4)].startswith("field 'text' is an array")
