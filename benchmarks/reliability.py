@@ -132,8 +132,10 @@ def bench_specs(base: Path, rng: random.Random, n: int, runs: int, exports: dict
         command = ["validate", str(path)] if case.kind == "validate" else ["run", str(path)]
         code, out, err = cli(command, project, 60 if case.kind == "validate" else 600)
         want = {"error": (2,), "ok": (0,), "any": (0, 2)}[case.expect]
-        last = err.strip().splitlines()[-1] if err.strip() else ""
-        one_clean = code in want and (code == 0 or last.startswith("seqkeras: error:"))
+        # validate: nothing but the error (one line per problem); run: logs, then the error
+        said = err.startswith("seqkeras: error:") if case.kind == "validate" else any(
+            line.startswith("seqkeras: error:") for line in err.splitlines())
+        one_clean = code in want and (code == 0 or said)
         t.add(one_clean, hung=code is None, traceback=unexpected(code, err),
               note=None if one_clean else f"{case.name}: exit {code} {err.strip()[-200:]}")
     exports["specs"] = finite_exports(project / "models")

@@ -295,12 +295,14 @@ def serving_requests(rng: random.Random, n: int, vocab_size: int) -> list[Reques
             shape = rng.choice([(), (1, 1), (2, 3), (1, 1, 1)])
             texts = np.array([_random_text(rng) for _ in range(int(np.prod(shape)))],
                              dtype=object).reshape(shape)
-            out.append(Request("serving_default", {"text": texts}, "reject", f"text rank {len(shape)}"))
+            out.append(Request("serving_default", {"text": texts}, "reject",
+                               f"text rank {len(shape)}"))
         elif r < 0.9:
             width = rng.choice([0, 1, 5, 30])
             ids = np.array([[rng.randrange(vocab_size) for _ in range(width)]
                             for _ in range(batch)], dtype=np.int64).reshape(batch, width)
-            out.append(Request("from_token_ids", {"token_ids": ids}, "answer", f"ids {batch}x{width}"))
+            out.append(Request("from_token_ids", {"token_ids": ids}, "answer",
+                               f"ids {batch}x{width}"))
         else:
             bad = rng.choice([-1, -3, vocab_size, vocab_size + 10, 2**62, -(2**62)])
             ids = np.array([[1, bad, 2]], dtype=np.int64)

@@ -158,16 +158,18 @@ def run(ctx) -> dict:
     prep = topology.load_preprocessor(spec, ctx.input("tokenize"))
     ingest = ctx.input("ingest")
     train, val, test = (read_jsonl(ingest / f"{s}.jsonl") for s in ("train", "val", "test"))
+    if spec.train.batch_size > len(train):
+        ctx.log.warning("WARNING: train.batch_size %d is larger than the training split (%d "
+                        "records): every epoch is a single step", spec.train.batch_size,
+                        len(train))
+        # the same batches, without asking TensorFlow for a batch of 10**22 examples
+        spec = spec.with_overrides({"train.batch_size": max(len(train), 1)})
     train_ds = topology.make_dataset(spec, prep, train, training=True)
     val_ds = topology.make_dataset(spec, prep, val, training=False) if val else None
     model = topology.build_model(spec, prep)
 
     ctx.log.info("train: %d train / %d val examples, up to %d epochs", len(train), len(val),
                  spec.train.epochs)
-    if spec.train.batch_size > len(train):
-        ctx.log.warning("WARNING: train.batch_size %d is larger than the training split (%d "
-                        "records): every epoch is a single step", spec.train.batch_size,
-                        len(train))
     started = time.monotonic()
     history = model.fit(train_ds, validation_data=val_ds, epochs=spec.train.epochs,
                         steps_per_epoch=spec.train.steps_per_epoch,
