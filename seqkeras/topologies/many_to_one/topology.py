@@ -165,16 +165,26 @@ class ManyToOne(Topology):
             p = self.probabilities(spec, prep, model, ids)
             best = tf.argmax(p, axis=-1)
             n = tf.shape(p)[0]
-            return {"label": tf.gather(labels, best),
-                    "score": tf.reduce_max(p, axis=-1),
+            # An input with no tokens carries no evidence: label "" and score 0 (README).
+            empty = tf.reduce_all(tf.equal(ids, PAD_ID), axis=-1)
+            return {"label": tf.where(empty, tf.constant(""), tf.gather(labels, best)),
+                    "score": tf.where(empty, tf.zeros_like(p[:, 0]), tf.reduce_max(p, axis=-1)),
                     "probabilities": p,
                     "classes": tf.tile(labels[None, :], [n, 1])}
 
         def serve_text(text):
             return answer(prep.encoder(text).to_tensor())
 
+        vocab_size = prep.encoder.vocab_size
+
         def serve_ids(token_ids):
-            return answer(token_ids)
+            in_range = tf.reduce_all(tf.logical_and(token_ids >= 0, token_ids < vocab_size))
+            check = tf.debugging.Assert(in_range, [
+                f"input token_ids of signature from_token_ids must hold ids in [0, "
+                f"{vocab_size}) (the vocabulary size); got ids from", tf.reduce_min(token_ids),
+                "to", tf.reduce_max(token_ids)])
+            with tf.control_dependencies([check]):
+                return answer(tf.identity(token_ids))
 
         return {
             "serving_default": (serve_text, [tf.TensorSpec([None], tf.string, name="text")]),
