@@ -72,7 +72,7 @@ def test_a_diverging_fit_stops_with_a_clear_error():
     x[5, 1] = np.nan
     with pytest.raises(ModelError, match=r"train: the loss became nan at epoch 1, step 3 "
                                          r"\(train.learning_rate 0.001"):
-        model.fit(x, np.ones(8), batch_size=2, epochs=1, verbose=0,
+        model.fit(x, np.ones(8), batch_size=2, epochs=1, verbose=0, shuffle=False,
                   callbacks=[StopOnNonFiniteLoss(spec)])
 
 
