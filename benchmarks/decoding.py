@@ -20,7 +20,7 @@ import tensorflow as tf
 
 from benchmarks.results import table, write_section
 from seqkeras.constants import START_ID
-from seqkeras.decoding import python_decode
+from seqkeras.decoding.step_decoder import python_decode
 from seqkeras.spec import load_spec
 from seqkeras.topologies import get_topology
 
@@ -107,7 +107,7 @@ def bench_generation(spec, topo, prep, model) -> tuple[str, str]:
 
 def bench_piano_roll(spec, topo, prep, model) -> tuple[str, str]:
     """Chorales: the served frame-sampling loop vs the per-step Python loop."""
-    from seqkeras.frame_decoding import python_frame_decode
+    from seqkeras.topologies.piano_roll.frame_decoder import python_frame_decode
 
     fn = tf.function(topo.serving_endpoints(spec, prep, model)["serving_default"][0])
     step_fn = tf.function(lambda x: model(x, training=False), reduce_retracing=True)
@@ -155,7 +155,7 @@ def bench_seq2seq(spec, topo, prep, model) -> tuple[str, str]:
     """Translation: the served greedy loop (encoder once, decoder stepped in a
     tf.while_loop) vs the Python loop calling the whole model once per output token."""
     from seqkeras.io.atomic import read_jsonl
-    from seqkeras.seq2seq_decoding import python_greedy
+    from seqkeras.topologies.seq2seq.decoder import python_greedy
 
     test = read_jsonl(Path("data") / spec.name / "ingest" / "test.jsonl")
     sources = list(dict.fromkeys(r["text"] for r in test))

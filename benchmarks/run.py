@@ -147,7 +147,7 @@ def main(argv=None) -> int:
             throughput.append(tp.seqkeras_path(spec, topology, prep, records, args.warmup,
                                                args.steps, cached=cached, log=log))
         if spec.topology == "many_to_one":
-            from seqkeras.topologies.many_to_one import uses_sigmoid
+            from seqkeras.topologies.many_to_one.topology import uses_sigmoid
 
             sigmoid = uses_sigmoid(spec, len(prep.labels))
             try:

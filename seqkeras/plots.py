@@ -1,4 +1,10 @@
-"""Plots a person would rather look at than read, saved as PNG for MLflow."""
+"""Plots a person would rather look at than read, saved as PNG for MLflow.
+
+Only the plots the stages draw for every topology live here (learning curves, record
+lengths) with the one way to save a figure; a topology's own plots (a confusion matrix,
+entity scores, attention maps, forecasts) live in its package and save through
+:func:`save`.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +18,8 @@ import numpy as np  # noqa: E402
 
 
 def save(fig, path: Path) -> Path:
-    """Lay out, write as PNG and free the figure (pyplot keeps every open figure)."""
+    """Lay out, write ``fig`` to ``path`` as a PNG at 100 dpi and free it (pyplot keeps
+    every open figure). Returns ``path``; raises OSError when it cannot be written."""
     fig.tight_layout()
     fig.savefig(path, dpi=100)
     plt.close(fig)
@@ -20,7 +27,8 @@ def save(fig, path: Path) -> Path:
 
 
 def learning_curves(history: dict, path: Path, title: str = "") -> Path:
-    """One panel per metric, training and validation side by side, per epoch."""
+    """One panel per metric of a Keras ``history`` (name -> per-epoch values; ``val_*``
+    drawn beside their training metric, ``learning_rate`` left out), saved to ``path``."""
     names = [k for k in history if not k.startswith("val_") and k != "learning_rate"]
     fig, axes = plt.subplots(1, len(names), figsize=(4.5 * len(names), 3.5), squeeze=False)
     for ax, name in zip(axes[0], names):
@@ -36,25 +44,9 @@ def learning_curves(history: dict, path: Path, title: str = "") -> Path:
     return save(fig, path)
 
 
-def confusion_matrix(cm, labels: list[str], path: Path, title: str = "") -> Path:
-    cm = np.asarray(cm)
-    share = cm / np.maximum(cm.sum(1, keepdims=True), 1)
-    size = max(4, 0.6 * len(labels) + 2)
-    fig, ax = plt.subplots(figsize=(size, size))
-    ax.imshow(share, cmap="Blues", vmin=0, vmax=1)
-    ax.set_xticks(range(len(labels)), labels, rotation=45, ha="right")
-    ax.set_yticks(range(len(labels)), labels)
-    ax.set_xlabel("predicted")
-    ax.set_ylabel("true")
-    for i in range(cm.shape[0]):
-        for j in range(cm.shape[1]):
-            ax.text(j, i, f"{cm[i, j]}\n{share[i, j]:.0%}", ha="center", va="center",
-                    color="white" if share[i, j] > 0.5 else "black", fontsize=8)
-    ax.set_title(title or "confusion matrix (test)")
-    return save(fig, path)
-
-
 def length_histogram(lengths_by_split: dict, path: Path, unit: str = "characters") -> Path:
+    """Overlaid histograms (50 bins) of record lengths per split (split -> 1-D array of
+    lengths in ``unit``; empty splits are left out), saved to ``path``."""
     fig, ax = plt.subplots(figsize=(6, 3.5))
     for split, lengths in lengths_by_split.items():
         if len(lengths):

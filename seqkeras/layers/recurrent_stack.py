@@ -4,9 +4,9 @@
 wrapping the RNNs it would nest them: the model's layer list (``rnn_lstm_0``,
 ``rnn_bi_0``, ...) and the saved weight paths would change, so ``model.keras`` files
 written before could no longer be loaded into the new structure, and the decoders that
-step the trained cells one token at a time (``seqkeras.decoding.StepDecoder``, the
-piano-roll frame decoder) find the recurrent layers among ``model.layers``. The function
-adds the same Keras layers, with the same names, as it always has.
+step the trained cells one token at a time (``decoding.step_decoder.StepDecoder``, the
+piano-roll frame decoder) find the recurrent layers among ``model.layers``. The
+function adds the same Keras layers, with the same names, as it always has.
 """
 
 from __future__ import annotations

@@ -68,15 +68,13 @@ def _stages() -> list[Stage]:
 STAGES = _stages()
 STAGE_NAMES = [s.name for s in STAGES]
 
-#: Spec sections only some topologies read, by stage: they join that stage's fingerprint
-#: for those topologies alone (so other pipelines' stages are not invalidated).
-TOPOLOGY_SECTIONS: dict[str, dict[str, tuple[str, ...]]] = {
-    "generation": {"train": ("generate",), "export": ("generate",)},
-    "piano_roll": {"train": ("generate",), "export": ("generate",)},
-    "seq2seq": {"tokenize": ("target_tokenize",), "train": ("generate",),
-                "export": ("generate",)},
-}
-
 
 def fingerprint_sections(stage: Stage, topology: str) -> tuple[str, ...]:
-    return stage.sections + TOPOLOGY_SECTIONS.get(topology, {}).get(stage.name, ())
+    """The stage's sections plus the extra sections the topology declares for it
+    (``EXTRA_SECTIONS`` of its pipeline class: ``generate`` joins train and export of the
+    generating topologies, ``target_tokenize`` the tokenize stage of seq2seq), so other
+    pipelines' stages are not invalidated by sections they never read."""
+    from seqkeras.topologies import topology_entry
+
+    extra = topology_entry(topology).spec.EXTRA_SECTIONS
+    return stage.sections + tuple(s for s, stages in extra.items() if stage.name in stages)

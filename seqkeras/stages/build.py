@@ -10,6 +10,7 @@ from seqkeras.io.atomic import write_json
 
 
 def run(ctx) -> dict:
+    """Build the model from the tokenize output; write its summary and config; its size."""
     prep = ctx.topology.load_preprocessor(ctx.spec, ctx.input("tokenize"))
     model = ctx.topology.build_model(ctx.spec, prep)
     lines: list[str] = []

@@ -1,223 +1,47 @@
 """ingest: sources -> normalized train/val/test records, statistics and rejects.
 
-Every malformed row is counted and written to ``rejects.jsonl`` with its file, line
-and reason; nothing is dropped silently. Records without a split from their source
-get a seeded split from a hash of their text, so duplicates never straddle splits.
+The topology reads (``Topology.ingest`` returns an :class:`~seqkeras.ingest.result.
+IngestResult`: text records by default, chorales or a time series for the topologies
+with other data); this stage alone writes what was read into its folder and logs it,
+the same way for every topology:
+
+* ``train.jsonl``, ``val.jsonl``, ``test.jsonl``: one record a line;
+* ``rejects.jsonl``: every malformed row with where it was and why (nothing is dropped
+  silently) and ``stats.json``: counts, reject reasons, distributions;
+* the topology's plots (``lengths.png``, ``series.png``);
+* the metrics and those files to MLflow.
 """
 
 from __future__ import annotations
 
-import collections
-import hashlib
-import time
-
-import numpy as np
-
-from seqkeras import plots
 from seqkeras.constants import SPLITS
-from seqkeras.errors import DataError
-from seqkeras.io import paths
+from seqkeras.ingest.result import REJECTS_FILE, SPLIT_FILE, STATS_FILE, IngestResult
 from seqkeras.io.atomic import write_json, write_jsonl
-from seqkeras.io.readers import READERS, RowError, detect_format, get_field, open_text
-
-REJECTS_FILE = "rejects.jsonl"
-STATS_FILE = "stats.json"
-PROGRESS_EVERY = 20_000
 
 
-def hash_fraction(seed: int, text: str) -> float:
-    """A deterministic number in [0, 1) from the seed and the record's text."""
-    digest = hashlib.blake2b(f"{seed}\x00{text}".encode(), digest_size=8).digest()
-    return int.from_bytes(digest, "big") / 2 ** 64
-
-
-def assign_split(fraction: float, val: float, test: float) -> str:
-    if fraction < test:
-        return "test"
-    if fraction < test + val:
-        return "val"
-    return "train"
-
-
-def read_source(source, index: int, spec, log):
-    """Yield ('ok', record, line) or ('reject', reason, line, raw) for one source."""
-    path = paths.resolve(source.path)
-    if not path.exists():
-        raise DataError(f"data.sources[{index}].path: {paths.describe_missing(source.path)}")
-    data = spec.data
-    split_values = data.split_mapping()
-    with open_text(path, source.member, source.encoding) as (stream, name):
-        # for an archive, the member's name (known only once opened) tells the format
-        fmt = source.format if source.format != "auto" else detect_format(name.split("!")[-1])
-        reader = READERS[fmt]
-        log.info("ingest: reading %s (%s)", name, fmt)
-        for line, row in reader(stream, header=source.header, delimiter=source.delimiter):
-            if isinstance(row, RowError):
-                yield "reject", name, line, row.reason, row.raw
-                continue
-            try:
-                text = get_field(row, source.text_field)
-                label = source.label if source.label is not None else (
-                    get_field(row, source.label_field) if source.label_field is not None
-                    else None)
-                target = (get_field(row, source.target_field)
-                          if source.target_field is not None else None)
-                split_value = (get_field(row, source.split_field)
-                               if source.split is None and source.split_field is not None
-                               else None)
-            except KeyError as exc:
-                yield "reject", name, line, exc.args[0], _raw(row)
-                continue
-            if isinstance(text, list):  # a tagged sequence (conll): tokens and one tag each
-                record = {"tokens": text}
-                if label is not None:
-                    record["tags"] = to_iob2(label) if data.tag_scheme == "iob2" else label
-                text, label = " ".join(text), None
-            else:
-                record = {}
-            text = text.strip()
-            if not text:
-                yield "reject", name, line, "empty text", _raw(row)
-                continue
-            if len(text) > data.max_chars:
-                yield "reject", name, line, f"text longer than data.max_chars ({data.max_chars})", _raw(row)[:200]
-                continue
-            if label is not None:
-                label = label.strip()
-                if not label:
-                    yield "reject", name, line, "empty label", _raw(row)
-                    continue
-            if target is not None:
-                target = target.strip()
-                if not target:
-                    yield "reject", name, line, "empty target", _raw(row)
-                    continue
-                if len(target) > data.max_chars:
-                    yield "reject", name, line, f"target longer than data.max_chars ({data.max_chars})", _raw(row)[:200]
-                    continue
-            if source.split is not None:
-                split = source.split
-            elif split_value is not None:
-                split = split_values.get(split_value.strip())
-                if split is None:
-                    yield "reject", name, line, (
-                        f"unknown split value {split_value!r} (map it in data.split_values)"), _raw(row)
-                    continue
-                if split == "drop":
-                    continue
-            else:
-                split = assign_split(hash_fraction(spec.seed, text), data.split.val,
-                                     data.split.test)
-            if "tokens" not in record:
-                record["text"] = text
-            if label is not None:
-                record["label"] = label
-            if target is not None:
-                record["target"] = target
-            yield "ok", split, record, f"{name}:{line}"
-
-
-def limit_per_split(records: dict, limit, seed: int, key) -> None:
-    """Keep at most ``limit`` records of each split, in place: a seeded sample by the hash of
-    ``key(record)`` (not the first rows: files are often sorted by label or length), in
-    file order."""
-    if not limit:
-        return
-    for split, rows in records.items():
-        if len(rows) > limit:
-            keep = sorted(range(len(rows)),
-                          key=lambda j: hash_fraction(seed + 1, key(rows[j])))[:limit]
-            records[split] = [rows[j] for j in sorted(keep)]
-
-
-def record_text(record: dict) -> str:
-    return record["text"] if "text" in record else " ".join(record["tokens"])
-
-
-def to_iob2(tags: list[str]) -> list[str]:
-    """IOB1 -> IOB2: an I-X that does not continue an X entity starts one (B-X)."""
-    out, previous = [], "O"
-    for tag in tags:
-        if tag.startswith("I-") and previous[2:] != tag[2:]:
-            tag = "B-" + tag[2:]
-        out.append(tag)
-        previous = tag
-    return out
-
-
-def _raw(row) -> str:
-    return str(row)[:500]
+def write(result: IngestResult, out) -> list[str]:
+    """Write ``result`` into the folder ``out``: the split files, rejects, statistics and
+    plots. Returns the names of the files to track (statistics, plots, rejects)."""
+    for split in SPLITS:
+        write_jsonl(out / SPLIT_FILE.format(split=split), result.records[split])
+    write_jsonl(out / REJECTS_FILE, result.rejects)
+    write_json(out / STATS_FILE, result.stats)
+    for name, draw in result.plots.items():
+        draw(out / name)
+    return [STATS_FILE, *result.plots, REJECTS_FILE]
 
 
 def run(ctx) -> dict:
-    """The topology decides how its data is read (records by default, see ``Topology.ingest``)."""
-    return ctx.topology.ingest(ctx)
-
-
-def ingest_records(ctx) -> dict:
-    """Text records ({text, label}) or tagged sequences ({tokens, tags}) from the sources."""
-    spec, log = ctx.spec, ctx.log
-    records = {s: [] for s in SPLITS}
-    rejects, reject_reasons = [], collections.Counter()
-    started, seen = time.monotonic(), 0
-    for i, source in enumerate(spec.data.sources):
-        for item in read_source(source, i, spec, log):
-            seen += 1
-            if seen % PROGRESS_EVERY == 0:
-                log.info("ingest: %d rows read (%.0f rows/s)", seen,
-                         seen / max(time.monotonic() - started, 1e-9))
-            if item[0] == "reject":
-                _, name, line, reason, raw = item
-                rejects.append({"file": name, "line": line, "reason": reason, "raw": raw})
-                reject_reasons[reason.split(" (")[0]] += 1
-            else:
-                _, split, record, _origin = item
-                records[split].append(record)
-
-    limit_per_split(records, spec.data.max_records_per_split, spec.seed, record_text)
-    if not records["train"]:
-        reasons = "; ".join(f"{n} x {r}" for r, n in reject_reasons.most_common(3))
-        first = f" first: {rejects[0]['file']}:{rejects[0]['line']}: {rejects[0]['reason']}" \
-            if rejects else ""
-        raise DataError(f"ingest: no training records were read from {seen} row(s); "
-                        f"{len(rejects)} rejected ({reasons or 'none'}).{first}")
-    for split in SPLITS:
-        write_jsonl(ctx.out / f"{split}.jsonl", records[split])
-    write_jsonl(ctx.out / REJECTS_FILE, rejects)
-
-    stats = {"rows_read": seen, "rejected": len(rejects),
-             "reject_reasons": dict(reject_reasons), "splits": {}}
-    lengths = {}
-    for split in SPLITS:
-        rows = records[split]
-        texts = [record_text(r) for r in rows]
-        chars = np.array([len(t) for t in texts]) if rows else np.zeros(0)
-        words = np.array([len(t.split()) for t in texts]) if rows else np.zeros(0)
-        lengths[split] = words
-        stats["splits"][split] = {
-            "records": len(rows),
-            "labels": dict(collections.Counter(r.get("label") for r in rows if "label" in r)),
-            "tags": dict(collections.Counter(t for r in rows for t in r.get("tags", []))),
-            "chars": _distribution(chars),
-            "words": _distribution(words),
-        }
-    write_json(ctx.out / STATS_FILE, stats)
-    plots.length_histogram(lengths, ctx.out / "lengths.png", unit="whitespace-separated words")
-    if rejects:
-        log.warning("ingest: %d malformed row(s) rejected (%s); details in %s", len(rejects),
-                    ", ".join(f"{n} {r}" for r, n in reject_reasons.most_common(3)),
-                    ctx.workdir / "ingest" / REJECTS_FILE)
-    log.info("ingest: %s", ", ".join(f"{s} {len(records[s])}" for s in SPLITS))
-    ctx.tracker.log_metrics({f"ingest_{s}_records": len(records[s]) for s in SPLITS}
-                            | {"ingest_rejected_rows": len(rejects)})
-    for name in (STATS_FILE, "lengths.png", REJECTS_FILE):
+    """Read with the pipeline's topology, write and log the result; its summary."""
+    result = ctx.topology.ingest(ctx.spec, ctx.log)
+    tracked = write(result, ctx.out)
+    reasons = sorted(result.stats.get("reject_reasons", {}).items(), key=lambda kv: -kv[1])
+    if result.rejects:
+        ctx.log.warning("ingest: %d %s rejected (%s); details in %s", len(result.rejects),
+                        result.rejected_what, ", ".join(f"{n} {r}" for r, n in reasons[:3]),
+                        ctx.workdir / "ingest" / REJECTS_FILE)
+    ctx.log.info("ingest: %s", result.split_line)
+    ctx.tracker.log_metrics(result.metrics)
+    for name in tracked:
         ctx.tracker.log_artifact(ctx.out / name, "ingest")
-    return {"records": {s: len(records[s]) for s in SPLITS}, "rejected": len(rejects)}
-
-
-def _distribution(values) -> dict:
-    if not len(values):
-        return {}
-    q = np.percentile(values, [50, 90, 99])
-    return {"min": int(values.min()), "p50": float(q[0]), "p90": float(q[1]),
-            "p99": float(q[2]), "max": int(values.max()), "mean": float(values.mean())}
+    return result.summary

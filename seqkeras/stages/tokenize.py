@@ -6,6 +6,7 @@ from seqkeras.io.atomic import read_jsonl
 
 
 def run(ctx) -> dict:
+    """Fit the topology's preprocessing on ``ingest/train.jsonl``; log and return its summary."""
     train = read_jsonl(ctx.input("ingest") / "train.jsonl")
     summary = ctx.topology.fit_preprocessor(ctx.spec, train, ctx.out)
     ctx.log.info("tokenize: %s", ", ".join(f"{k} {v:.3g}" if isinstance(v, float) else f"{k} {v}"

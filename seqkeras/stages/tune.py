@@ -85,6 +85,7 @@ TUNERS = {
 
 
 def run(ctx) -> dict:
+    """Search ``tune.space`` (or write ``{}`` when tuning is off); the best values."""
     spec, tune = ctx.spec, ctx.spec.tune
     if not tune.enabled:
         write_json(ctx.out / BEST_FILE, {})
@@ -97,7 +98,11 @@ def run(ctx) -> dict:
     ingest = ctx.input("ingest")
     hypermodel = PipelineHyperModel(spec, topology, prep, read_jsonl(ingest / "train.jsonl"),
                                     read_jsonl(ingest / "val.jsonl"))
-    common = dict(hypermodel=hypermodel, objective=tune.objective, seed=spec.seed,
+    # the direction the topology declares for the objective (keras-tuner cannot infer
+    # it for every name)
+    objective = kt.Objective(tune.objective, spec.metric_direction(tune.objective,
+                                                                  tune.direction))
+    common = dict(hypermodel=hypermodel, objective=objective, seed=spec.seed,
                   directory=str(ctx.out), project_name="keras_tuner", overwrite=True,
                   # a failing trial is a bug or a bad search space: stop at once, loudly
                   max_consecutive_failed_trials=1)

@@ -66,6 +66,8 @@ class TextEncoder(tf.Module):
 
 
 def truncate(ragged: tf.RaggedTensor, max_length, mode: str) -> tf.RaggedTensor:
+    """Rows of a ``[B, (T)]`` ragged tensor cut to ``max_length`` items (None: unchanged),
+    keeping the end (``mode == "keep_end"``) or the start (any other mode)."""
     if max_length is None:
         return ragged
     if mode == "keep_end":
@@ -124,10 +126,12 @@ def fit_vocabulary(config: TokenizeSpec, texts: Iterable[str], out_dir: str | Pa
 
 
 def save_vocab(vocab: list[str], path: str | Path) -> None:
+    """Write a vocabulary, one token a line in id order (UTF-8), as lookup tables read it."""
     Path(path).write_text("".join(f"{t}\n" for t in vocab), encoding="utf-8")
 
 
 def load_vocab(path: str | Path) -> list[str]:
+    """The tokens of a vocabulary file in id order; raises FileNotFoundError."""
     return Path(path).read_text(encoding="utf-8").split("\n")[:-1]
 
 
@@ -151,6 +155,7 @@ def piece_coverage(config: TokenizeSpec, word_counts: collections.Counter,
 
 
 def pad_batch(ids: list[list[int]]) -> np.ndarray:
+    """Id lists -> int64 ``[len(ids), max(1, longest)]``, right-padded with 0 ([PAD])."""
     width = max([len(x) for x in ids] + [1])
     out = np.zeros((len(ids), width), dtype=np.int64)
     for i, row in enumerate(ids):

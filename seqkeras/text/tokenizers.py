@@ -13,6 +13,7 @@ TOKENIZERS: dict[str, type] = {}
 
 
 def register_tokenizer(name: str):
+    """Class decorator: register a tokenizer under ``tokenize.level`` value ``name``."""
     def wrap(cls):
         TOKENIZERS[name] = cls
         cls.name = name

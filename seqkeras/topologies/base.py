@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import abc
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from seqkeras.ingest.result import IngestResult
 
 
 def as_text(value) -> str:
@@ -16,18 +19,22 @@ class Topology(abc.ABC):
     """One recurrent architecture family, end to end.
 
     Stages call these hooks in order; each hook gets the validated spec and the
-    artifacts of the stages before it, and writes only into the folder it is given.
+    artifacts of the stages before it, and writes only into the folder it is given
+    (``ingest`` writes nothing: it returns what it read).
     """
 
     #: Set by the registry to the package's registered name.
     name: str
 
-    def ingest(self, ctx) -> dict:
-        """Read the sources into ``ctx.out``; records ({text, label} or {tokens, tags}) by
-        default. A topology with another kind of data (time series) overrides this."""
-        from seqkeras.stages.ingest import ingest_records
+    def ingest(self, spec, log) -> "IngestResult":
+        """Read ``spec.data.sources`` into records per split, rejects and statistics (an
+        :class:`~seqkeras.ingest.result.IngestResult`; nothing is written: the ingest
+        stage writes it). Text records ({text, label} or {tokens, tags}) by default; a
+        topology with another kind of data (chorales, a time series) overrides this.
+        Raises DataError for sources that cannot be read or give no training record."""
+        from seqkeras.ingest.records import read_records
 
-        return ingest_records(ctx)
+        return read_records(spec, log)
 
     @abc.abstractmethod
     def fit_preprocessor(self, spec, train_records: list[dict], out_dir: Path) -> dict:

@@ -8,11 +8,11 @@ import numpy as np
 import pytest
 
 from seqkeras.layers.recurrent_stack import CELLS, recurrent_stack
-from seqkeras.spec import ModelSpec
+from seqkeras.spec.model import RecurrentModel
 
 
 def build(return_sequences: bool, **model):
-    spec = ModelSpec.model_validate({"units": 4, **model})
+    spec = RecurrentModel.model_validate({"units": 4, **model})
     ids = keras.Input((None,), dtype="int64")
     x = keras.layers.Embedding(9, 3, mask_zero=True)(ids)
     return keras.Model(ids, recurrent_stack(x, spec, return_sequences=return_sequences))

@@ -10,7 +10,7 @@ Optional conditioning (``model.condition_dim > 0``): the record's label (the sou
 the served signature then takes a ``condition`` string (unknown values map to a
 reserved "no condition" id 0).
 
-The export runs the whole sampling loop in-graph (``seqkeras.decoding.StepDecoder``):
+The export runs the whole sampling loop in-graph (``seqkeras.decoding.step_decoder.StepDecoder``):
 ``serving_default`` takes prefix / temperature / max_length / seed (+ condition) and
 returns the generated strings. Sampling is stateless, seeded per row and position, so a
 fixed seed always gives the same string (parity-checkable through TF's C++ loader).
@@ -27,45 +27,43 @@ import numpy as np
 import tensorflow as tf
 
 from seqkeras.constants import END_ID, START_ID
-from seqkeras.decoding import StepDecoder, python_decode
-from seqkeras.errors import DataError, SeqkerasError
+from seqkeras.decoding.step_decoder import StepDecoder, python_decode
+from seqkeras.errors import DataError
 from seqkeras.io.atomic import write_json
-from seqkeras.likelihood import sequence_nll
 from seqkeras.text.encoder import VOCAB_FILE, TextEncoder, fit_vocabulary
 from seqkeras.topologies.base import Topology, as_text
+from seqkeras.topologies.generation.spec import PREDICT_DEFAULTS
 from seqkeras.layers.recurrent_stack import recurrent_stack
+from seqkeras.training.batching import batch_dataset, seeded_permutation, target_length
+from seqkeras.training.likelihood import sequence_nll
 from seqkeras.training.optimizers import compile_model
-from seqkeras.topologies.many_to_one.topology import batch_dataset, seeded_permutation, target_length
 from seqkeras.tracking import log_to_active_run
 
 LABELS_FILE = "labels.txt"
 SAMPLES_FILE = "samples.txt"
 log = logging.getLogger("seqkeras")
 
-#: ``seqkeras predict`` defaults (``temperature=``, ``max_length=``, ``seed=`` and
-#: ``condition=`` arguments override them; seeds default to 0, 1, 2, ... per prefix).
-PREDICT_DEFAULTS = {"temperature": 1.0, "max_length": 32}
 
 
 @dataclass
 class GenerationPrep:
+    """The tokenize stage's output, loaded: the in-graph text encoder and the condition
+    values (labels) when the model is conditioned."""
+
     encoder: TextEncoder
     #: Condition values (index + 1 is the condition id; 0 = none / unknown).
     labels: list[str]
 
     def condition_ids(self, values) -> np.ndarray:
+        """Condition ids, int64 ``[len(values)]``: label index + 1, 0 for unknown or None."""
         index = {v: i + 1 for i, v in enumerate(self.labels)}
         return np.array([index.get(v, 0) for v in values], dtype=np.int64)
 
 
-def check_spec(spec) -> None:
-    if spec.model.bidirectional:
-        raise SeqkerasError("topology 'generation' predicts the next token from the tokens "
-                            "before it: model.bidirectional must be false (a backward layer "
-                            "would see the future)")
 
 
 def conditioned(spec) -> bool:
+    """Whether the model is conditioned on the records' label (``model.condition_dim > 0``)."""
     return spec.model.condition_dim > 0
 
 
@@ -76,7 +74,6 @@ class Generation(Topology):
 
     # ---------------------------------------------------------------- preprocessing
     def fit_preprocessor(self, spec, train_records, out_dir: Path) -> dict:
-        check_spec(spec)
         summary = fit_vocabulary(spec.tokenize, (r["text"] for r in train_records), out_dir)
         labels = sorted({r["label"] for r in train_records if "label" in r})
         if conditioned(spec) and not labels:
@@ -98,7 +95,6 @@ class Generation(Topology):
 
     # ------------------------------------------------------------------------ model
     def build_model(self, spec, prep: GenerationPrep):
-        check_spec(spec)
         m = spec.model
         keras.utils.set_random_seed(spec.seed)
         tokens = keras.Input(shape=(None,), dtype="int64", name="token_ids")

@@ -13,14 +13,18 @@
 
 A stacked (bi)directional recurrent encoder returns one output per token; a dense layer
 gives per-tag potentials, decoded per token (softmax) or jointly by a linear-chain CRF
-(``model.crf``; ``seqkeras.crf``: forward-algorithm loss, Viterbi decoding in-graph).
-Padding never counts: targets of padded steps are -1 and the loss and the accuracy only
-see real tokens (``seqkeras.crf.TaggerModel``).
+(``model.crf``; ``seqkeras.layers.crf``: forward-algorithm loss, Viterbi decoding
+in-graph). Padding never counts: targets of padded steps are -1 and the loss and the
+accuracy only see real tokens (``tagger_model.TaggerModel``).
 
 The export answers raw sentences (``serving_default``: ``text`` -> ``tokens``, ``tags``,
 ``lengths``), splitting them in-graph the way CoNLL-2003 was tokenized as far as RE2
-allows (see ``SentenceTokenizer``), and pre-tokenized input (``from_tokens``: a padded
-string matrix plus lengths).
+allows (``tokenizer.SentenceTokenizer``), and pre-tokenized input (``from_tokens``: a
+padded string matrix plus lengths).
+
+This package: ``tokenizer`` (raw text -> tokens), ``featurizer`` (tokens -> ids),
+``tagger_model`` (loss over real tokens, with or without the CRF), ``metrics``
+(conlleval entity scores), ``plots``, and this module (the Topology hooks).
 """
 
 from __future__ import annotations
@@ -28,196 +32,47 @@ from __future__ import annotations
 import collections
 import logging
 import math
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
 import keras
 import numpy as np
 import tensorflow as tf
-import tensorflow_text as tf_text
 
-from seqkeras.constants import PAD_ID, RESERVED_TOKENS, UNK_ID
+from seqkeras.constants import RESERVED_TOKENS, UNK_ID
 from seqkeras.errors import DataError
 from seqkeras.io.atomic import read_json, write_json
 from seqkeras.layers.char_encoder import TokenCharEncoder
 from seqkeras.layers.crf import CRF
 from seqkeras.layers.recurrent_stack import recurrent_stack
 from seqkeras.layers.word_dropout import WordDropout
-from seqkeras.metrics import entity_report, entity_report_markdown, iob_chunks
-from seqkeras.text.encoder import (VOCAB_FILE, build_vocab, coverage, load_vocab, save_vocab,
-                                   truncate)
+from seqkeras.text.encoder import VOCAB_FILE, build_vocab, coverage, save_vocab, truncate
 from seqkeras.topologies.base import Topology, as_text
+from seqkeras.topologies.many_to_many.featurizer import (CASINGS, CHARS_FILE, MODEL_INPUTS,
+                                                        TokenFeaturizer)
+from seqkeras.topologies.many_to_many.metrics import (entity_report, entity_report_markdown,
+                                                     iob_chunks)
+from seqkeras.topologies.many_to_many.plots import entity_scores_plot
 from seqkeras.topologies.many_to_many.tagger_model import (PAD_TAG, MaskedTokenAccuracy,
                                                           TaggerModel, decode_potentials,
                                                           tagging_loss_sum)
+from seqkeras.topologies.many_to_many.tokenizer import (SentenceTokenizer, detokenize,
+                                                       learn_abbreviations, normalize_tokens,
+                                                       word_key)
+from seqkeras.training.batching import batch_dataset
 from seqkeras.training.optimizers import OPTIMIZERS, compile_model
-from seqkeras.topologies.many_to_one.topology import batch_dataset
 
 TAGS_FILE = "tags.txt"
-CHARS_FILE = "chars.txt"
 ABBREVIATIONS_FILE = "abbreviations.txt"
 REPORT_JSON, REPORT_MD, REPORT_PNG = "entity_report.json", "entity_report.md", "entity_f1.png"
 log = logging.getLogger("seqkeras")
 
-#: Casing classes, in id order (0 is padding); the first matching rule wins.
-CASINGS = ("[PAD]", "numeric", "has_digit", "punctuation", "lower", "UPPER", "Title",
-           "mIxed", "other")
-_CASING_RULES = (
-    (1, r"[+-]?[0-9]+(?:[.,:/-][0-9]+)*"),
-    (2, r".*[0-9].*"),
-    (3, r"[\p{P}\p{S}]+"),
-    (4, r"[^\p{Lu}]*\p{Ll}[^\p{Lu}]*"),
-    (5, r"[^\p{Ll}]*\p{Lu}[^\p{Ll}]*"),
-    (6, r"\p{Lu}.*"),
-    (7, r".*\p{L}.*"),
-)
-
-#: Tokens a CoNLL-style tokenizer keeps whole, tried in this order at each position
-#: (RE2 has no look-ahead: a pattern may swallow the following space, which is stripped).
-_TOKEN_PATTERNS = (
-    r"(?i:n't|'s|'re|'ve|'ll|'m|'d)\b",    # clitics split off by the rewrites below
-    r"\p{L}\.(?:\p{L}\.)+",                # U.S. U.N. a.m. F.C.
-    None,                                  # abbreviations learned from the training split
-    r"\p{Lu}{1,3}\$",                      # US$ C$ HK$
-    # 1,000 6-4 1996-08-22 1/2 +44 61st 10-year-old 1990s, and "1." of a list (see below)
-    r"[+-]?\d+(?:[.,:/]\d+)*(?:[-/]?\w+)*\x{E000}?",
-    r"\.\d+",                              # .500
-    r"\w+(?:[-'&.]\w+)*",                  # words, one-day, O'Brien, S&P, Inzamam-ul-Haq
-    r"-{2,}|\.{2,}|\*{2,}|={2,}|_{2,}",    # -- ... ***
-    r"\S",                                 # any other character on its own
-)
-#: A list number opening the text keeps its full stop ("1. Stefan Edberg"): RE2 has no
-#: look-ahead, so the stop is marked with a private-use character before splitting and
-#: restored afterwards (``^`` cannot go into the split pattern: it is matched afresh
-#: after every token).
-_LIST_STOP = "\ue000"
-_REWRITES = (
-    (r"^(\s*\d{1,3})\.(\s|$)", r"\1" + _LIST_STOP + r"\2"),
-    (r"(?i)(\w)(n't)\b", r"\1 \2"),                     # don't -> do n't
-    (r"(?i)(\w)('s|'re|'ve|'ll|'m|'d)\b", r"\1 \2"),    # Germany's -> Germany 's
-)
-#: A learned abbreviation: a short word with a full stop kept by the CoNLL tokenization.
-_ABBREVIATION = re.compile(r"^[A-Za-z]{1,5}\.$")
-
-
-def casing_ids(tokens: tf.Tensor) -> tf.Tensor:
-    """Casing class id of each token string (any shape); empty strings are padding (0)."""
-    ids = tf.fill(tf.shape(tokens), tf.constant(len(CASINGS) - 1, tf.int64))
-    for value, pattern in reversed(_CASING_RULES):
-        ids = tf.where(tf.strings.regex_full_match(tokens, pattern),
-                       tf.constant(value, tf.int64), ids)
-    return tf.where(tf.equal(tokens, ""), tf.constant(0, tf.int64), ids)
-
-
-class SentenceTokenizer:
-    """Raw sentences -> ragged token strings, in-graph (core TF + tensorflow-text
-    regex_split / whitespace_tokenizer / normalize, all linked by TF Serving).
-
-    ``word`` level follows CoNLL-2003's tokenization: punctuation marks split off,
-    clitics split ("Germany's" -> Germany 's, "don't" -> do n't), but numbers with
-    separators (1,000 6-4 1996-08-22), dotted abbreviations (U.S., and the short
-    "Mr."-like ones seen in the training data), currencies (US$), hyphenated and
-    apostrophe words (one-day, O'Brien) kept whole. ``whitespace`` splits on spaces only.
-    """
-
-    def __init__(self, config, abbreviations: list[str]):
-        self.config = config
-        if config.level == "char":
-            raise DataError("many_to_many tags words: tokenize.level must be 'word' or "
-                            "'whitespace', not 'char'")
-        self.abbreviations = list(abbreviations)
-        patterns = []
-        for p in _TOKEN_PATTERNS:
-            if p is None:
-                if self.abbreviations:
-                    alts = "|".join(re.escape(a[:-1]) for a in self.abbreviations)
-                    patterns.append(rf"\b(?:{alts})\.")
-                continue
-            patterns.append(p)
-        self.pattern = "|".join([r"\s+"] + patterns)
-        self._whitespace = tf_text.WhitespaceTokenizer()
-
-    def split(self, text: tf.Tensor) -> tf.RaggedTensor:
-        text = normalize_tokens(self.config, text)
-        if self.config.level == "whitespace":
-            return self._whitespace.tokenize(text)
-        for pattern, rewrite in _REWRITES:
-            text = tf.strings.regex_replace(text, pattern, rewrite)
-        pieces = tf_text.regex_split(text, self.pattern, r"(?s).*\S.*")
-        return tf.ragged.map_flat_values(
-            lambda t: tf.strings.regex_replace(tf.strings.strip(t), _LIST_STOP, "."), pieces)
-
-    def __call__(self, text: tf.Tensor) -> tf.RaggedTensor:
-        return truncate(self.split(text), self.config.max_length, self.config.truncate)
-
-
-def normalize_tokens(config, tokens):
-    """Unicode normalization (tokenize.unicode_normalization) of token strings."""
-    form = config.unicode_normalization
-    return tokens if form == "none" else tf_text.normalize_utf8(tokens, form)
-
-
-def word_key(config, tokens):
-    """What the word vocabulary is keyed by: the normalized token, case-folded when
-    tokenize.lowercase, then rewritten by tokenize.replace (e.g. digits -> 0)."""
-    if config.lowercase:
-        tokens = tf_text.case_fold_utf8(tokens)
-    for r in config.replace:
-        tokens = tf.strings.regex_replace(tokens, r.pattern, r.rewrite)
-    return tokens
-
-
-class TokenFeaturizer(tf.Module):
-    """Padded token strings [B, T] + lengths [B] -> the model's integer inputs:
-    ``word_ids`` [B, T], ``char_ids`` [B, T, C<=char_max_length], ``casing_ids`` [B, T];
-    every padded step is 0 whatever string it holds."""
-
-    def __init__(self, spec, prep_dir: Path):
-        super().__init__(name="token_featurizer")
-        self.tokenize_spec, self.char_max_length = spec.tokenize, spec.model.char_max_length
-        self.vocab_path, self.chars_path = str(prep_dir / VOCAB_FILE), str(prep_dir / CHARS_FILE)
-        self.vocab, self.chars = load_vocab(self.vocab_path), load_vocab(self.chars_path)
-        self.word_table = _table(self.vocab_path)
-        self.char_table = _table(self.chars_path)
-
-    @property
-    def vocab_size(self) -> int:
-        return len(self.vocab)
-
-    @property
-    def char_vocab_size(self) -> int:
-        return len(self.chars)
-
-    def __call__(self, tokens, lengths, keys=("word_ids", "char_ids", "casing_ids")) -> dict:
-        tokens = tf.convert_to_tensor(tokens, tf.string)
-        mask = tf.sequence_mask(tf.cast(lengths, tf.int32), tf.shape(tokens)[1])
-        tokens = tf.where(mask, normalize_tokens(self.tokenize_spec, tokens), "")
-        out = {}
-        if "word_ids" in keys:
-            ids = self.word_table.lookup(word_key(self.tokenize_spec, tokens))
-            out["word_ids"] = tf.where(mask, ids, tf.constant(PAD_ID, tf.int64))
-        if "casing_ids" in keys:
-            out["casing_ids"] = tf.where(mask, casing_ids(tokens), tf.constant(0, tf.int64))
-        if "char_ids" in keys:
-            flat = tf.reshape(tokens, [-1])
-            chars = tf.strings.unicode_split(flat, "UTF-8", errors="replace")
-            chars = chars[:, :self.char_max_length]
-            ids = tf.ragged.map_flat_values(self.char_table.lookup, chars).to_tensor(PAD_ID)
-            shape = tf.concat([tf.shape(tokens), tf.shape(ids)[1:]], axis=0)
-            out["char_ids"] = tf.reshape(ids, shape)
-        return out
-
-
-def _table(path: str) -> tf.lookup.StaticHashTable:
-    initializer = tf.lookup.TextFileInitializer(
-        path, tf.string, tf.lookup.TextFileIndex.WHOLE_LINE,
-        tf.int64, tf.lookup.TextFileIndex.LINE_NUMBER)
-    return tf.lookup.StaticHashTable(initializer, default_value=UNK_ID)
-
 
 @dataclass
 class TaggerPrep:
+    """What the tokenize stage learned, loaded: the featurizer (vocabularies), the
+    in-graph sentence tokenizer (learned abbreviations) and the tag names in id order."""
+
     featurizer: TokenFeaturizer
     tokenizer: SentenceTokenizer
     tags: list[str]
@@ -227,20 +82,6 @@ class TaggerPrep:
     @property
     def tag_index(self) -> dict[str, int]:
         return {t: i for i, t in enumerate(self.tags)}
-
-
-#: The model's inputs, always all three (a feature switched off leaves its input unused),
-#: so datasets and the serving graph never depend on which features a model reads (a
-#: tuner may switch them between trials while reusing one dataset).
-MODEL_INPUTS = ("word_ids", "char_ids", "casing_ids")
-
-
-def detokenize(tokens: list[str]) -> str:
-    """Tokens back to plausible running text (for measuring the in-graph tokenizer)."""
-    text = " ".join(tokens)
-    text = re.sub(r" ([.,;:!?)\]}%])", r"\1", text)
-    text = re.sub(r"([(\[{$]) ", r"\1", text)
-    return re.sub(r"(?i) (n't|'s|'re|'ve|'ll|'m|'d)\b", r"\1", text)
 
 
 def _records(records, what: str) -> list[dict]:
@@ -291,7 +132,7 @@ class ManyToMany(Topology):
         (out_dir / TAGS_FILE).write_text("".join(f"{t}\n" for t in tags), encoding="utf-8")
 
         raw = collections.Counter(flat)
-        abbreviations = sorted(t for t, n in raw.items() if n >= 2 and _ABBREVIATION.match(t))
+        abbreviations = learn_abbreviations(raw)
         (out_dir / ABBREVIATIONS_FILE).write_text("".join(f"{a}\n" for a in abbreviations),
                                                   encoding="utf-8")
         summary = {"train_sentences": len(records), "vocab_size": len(vocab),
@@ -470,7 +311,7 @@ class ManyToMany(Topology):
         (Path(out_dir) / REPORT_MD).write_text(
             entity_report_markdown(report, f"{spec.name}: entity-level scores (test)"),
             encoding="utf-8")
-        _report_plot(report, Path(out_dir) / REPORT_PNG, f"{spec.name}: entity scores (test)")
+        entity_scores_plot(report, Path(out_dir) / REPORT_PNG, f"{spec.name}: entity scores (test)")
         metrics = {"loss": loss, "entity_f1": report["f1"],
                    "entity_precision": report["precision"], "entity_recall": report["recall"],
                    "token_accuracy": report["token_accuracy"]}
@@ -533,24 +374,3 @@ def bracket_entities(tokens: list[str], tags: list[str]) -> str:
     for kind, start, end in reversed(iob_chunks(tags)):
         words[start:end] = [f"[{' '.join(words[start:end])}]{kind}"]
     return " ".join(words)
-
-
-def _report_plot(report: dict, path: Path, title: str) -> None:
-    from seqkeras import plots
-
-    plt = plots.plt
-    names = list(report["per_type"]) + ["overall"]
-    rows = list(report["per_type"].values()) + [report]
-    x = np.arange(len(names))
-    fig, ax = plt.subplots(figsize=(1.3 * len(names) + 3, 3.8))
-    for i, metric in enumerate(("precision", "recall", "f1")):
-        values = [r[metric] for r in rows]
-        bars = ax.bar(x + (i - 1) * 0.27, values, 0.27, label=metric)
-        for bar, v in zip(bars, values):
-            ax.text(bar.get_x() + bar.get_width() / 2, v + 0.01, f"{v:.2f}", ha="center",
-                    fontsize=7)
-    ax.set_xticks(x, [f"{n}\n(n={r['support']})" for n, r in zip(names, rows)])
-    ax.set_ylim(0, 1.08)
-    ax.set_title(title)
-    ax.legend(loc="lower right")
-    plots.save(fig, path)

@@ -14,15 +14,16 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from seqkeras import plots
 from seqkeras.constants import PAD_ID
 from seqkeras.errors import DataError, SeqkerasError
 from seqkeras.io.atomic import write_json
 from seqkeras.layers.pooling import POOLINGS
-from seqkeras.metrics import classification_report
 from seqkeras.text.encoder import VOCAB_FILE, TextEncoder, fit_vocabulary
 from seqkeras.topologies.base import Topology, as_text
+from seqkeras.topologies.many_to_one.metrics import classification_report
+from seqkeras.topologies.many_to_one.plots import confusion_matrix
 from seqkeras.layers.recurrent_stack import recurrent_stack
+from seqkeras.training.batching import batch_dataset, seeded_permutation
 from seqkeras.training.optimizers import compile_model
 
 LABELS_FILE = "labels.txt"
@@ -31,6 +32,9 @@ log = logging.getLogger("seqkeras")
 
 @dataclass
 class ClassifierPrep:
+    """The tokenize stage's output, loaded: the in-graph text encoder and the labels in
+    class-id order."""
+
     encoder: TextEncoder
     labels: list[str]
 
@@ -40,31 +44,13 @@ class ClassifierPrep:
 
 
 def uses_sigmoid(spec, num_classes: int) -> bool:
+    """Whether the head is one sigmoid unit (``model.head``: ``sigmoid``, or ``auto`` with
+    two classes) rather than a softmax. Raises SeqkerasError for ``sigmoid`` with other
+    than two classes."""
     head = spec.model.head
     if head == "sigmoid" and num_classes != 2:
         raise SeqkerasError(f"model.head 'sigmoid' needs two classes, the data has {num_classes}")
     return head == "sigmoid" or (head == "auto" and num_classes == 2)
-
-
-def length_buckets(max_length: int | None) -> list[int]:
-    """Bucket boundaries below the longest allowed sequence, four per octave above 64:
-    16, 32, 48, 64, 80, ..., 128, 160, 192, 224, 256, 320, ... A batch is padded to its
-    longest member, so a bucket's width bounds the padding: with one bucket per octave
-    (16, 32, 64, ...) 26% of the IMDB training positions the recurrent loop computed were
-    padding, with these 8% (the same reviews, batch 64)."""
-    top = max_length or 1024
-    bounds, b = [], 16
-    while b < top:
-        bounds.append(b)
-        b += max(16, 2 ** (b.bit_length() - 1) // 4)
-    return bounds
-
-
-def seeded_permutation(records: list, seed: int) -> list:
-    """Records in a seeded random order. Data files are often sorted by label (IMDB's
-    are), and a shuffle buffer smaller than the data would then feed one class at a time."""
-    order = np.random.default_rng(seed).permutation(len(records))
-    return [records[i] for i in order]
 
 
 def encode_records(encoder, texts: list[str]) -> tf.data.Dataset:
@@ -73,33 +59,6 @@ def encode_records(encoder, texts: list[str]) -> tf.data.Dataset:
     ds = ds.batch(1024).map(encoder, num_parallel_calls=tf.data.AUTOTUNE).unbatch()
     return ds.map(lambda ids: tf.cond(tf.size(ids) > 0, lambda: ids,
                                       lambda: tf.constant([PAD_ID], tf.int64)))
-
-
-def input_length(x, y):
-    return tf.shape(x)[0]
-
-
-def target_length(x, y):
-    return tf.shape(y)[0]
-
-
-def batch_dataset(ds, spec, training: bool, max_length, length=input_length,
-                  padding_values=None):
-    """Shuffle and bucket by ``length(x, y)`` for training (``train.bucket_by_length``);
-    keep order for evaluation. Every topology's (x, y) pairs are batched here."""
-    t = spec.train
-    if training:
-        ds = ds.shuffle(t.shuffle_buffer, seed=spec.seed, reshuffle_each_iteration=True)
-        if t.bucket_by_length:
-            bounds = length_buckets(max_length)
-            ds = ds.bucket_by_sequence_length(
-                length, bounds, [t.batch_size] * (len(bounds) + 1),
-                padding_values=padding_values)
-        else:
-            ds = ds.padded_batch(t.batch_size, padding_values=padding_values)
-    else:
-        ds = ds.padded_batch(t.batch_size, padding_values=padding_values)
-    return ds.prefetch(tf.data.AUTOTUNE)
 
 
 class ManyToOne(Topology):
@@ -190,7 +149,7 @@ class ManyToOne(Topology):
         loss = -np.mean(np.log(np.clip(probs[np.arange(len(y_true)), y_true], 1e-7, 1.0)))
         report = classification_report(y_true, probs.argmax(-1), prep.labels)
         write_json(out_dir / "classification_report.json", report)
-        plots.confusion_matrix(report["confusion_matrix"], prep.labels,
+        confusion_matrix(report["confusion_matrix"], prep.labels,
                                out_dir / "confusion_matrix.png",
                                title=f"{spec.name}: confusion matrix (test)")
         return {"loss": float(loss), "accuracy": report["accuracy"],
@@ -206,16 +165,26 @@ class ManyToOne(Topology):
             p = self.probabilities(spec, prep, model, ids)
             best = tf.argmax(p, axis=-1)
             n = tf.shape(p)[0]
-            return {"label": tf.gather(labels, best),
-                    "score": tf.reduce_max(p, axis=-1),
+            # An input with no tokens carries no evidence: label "" and score 0 (README).
+            empty = tf.reduce_all(tf.equal(ids, PAD_ID), axis=-1)
+            return {"label": tf.where(empty, tf.constant(""), tf.gather(labels, best)),
+                    "score": tf.where(empty, tf.zeros_like(p[:, 0]), tf.reduce_max(p, axis=-1)),
                     "probabilities": p,
                     "classes": tf.tile(labels[None, :], [n, 1])}
 
         def serve_text(text):
             return answer(prep.encoder(text).to_tensor())
 
+        vocab_size = prep.encoder.vocab_size
+
         def serve_ids(token_ids):
-            return answer(token_ids)
+            in_range = tf.reduce_all(tf.logical_and(token_ids >= 0, token_ids < vocab_size))
+            check = tf.debugging.Assert(in_range, [
+                f"input token_ids of signature from_token_ids must hold ids in [0, "
+                f"{vocab_size}) (the vocabulary size); got ids from", tf.reduce_min(token_ids),
+                "to", tf.reduce_max(token_ids)])
+            with tf.control_dependencies([check]):
+                return answer(tf.identity(token_ids))
 
         return {
             "serving_default": (serve_text, [tf.TensorSpec([None], tf.string, name="text")]),

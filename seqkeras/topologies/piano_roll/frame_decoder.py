@@ -21,7 +21,8 @@ from __future__ import annotations
 import numpy as np
 import tensorflow as tf
 
-from seqkeras.decoding import HARD_MAX_LENGTH, StepDecoder
+from seqkeras.decoding.sampling import HARD_MAX_LENGTH
+from seqkeras.decoding.step_decoder import StepDecoder
 from seqkeras.topologies.piano_roll.music import KEYS, LOW_PITCH, VOICES, pitches_to_roll
 
 

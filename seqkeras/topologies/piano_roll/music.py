@@ -95,6 +95,7 @@ def midi_bytes(steps: list[list[int]], bpm: int = BPM, program: int = 19) -> byt
 
 
 def write_midi(steps: list[list[int]], path: Path) -> Path:
+    """Write :func:`midi_bytes` of the time steps to ``path``; returns the path."""
     Path(path).write_bytes(midi_bytes(steps))
     return Path(path)
 

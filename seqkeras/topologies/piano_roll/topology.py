@@ -5,17 +5,18 @@ Data
     [...], "test": [...]}``, each chorale a list of time steps, each step a list of MIDI
     pitches. The file's own split is kept (keys mapped through ``data.split_values``). A
     chorale with a malformed step is rejected whole (file, split, chorale index, reason in
-    ``rejects.jsonl``). Records: ``{"id": "train/12", "steps": [[60, 64, 67], ...]}``.
+    ``rejects.jsonl``). Records: ``{"id": "train/12", "steps": [[60, 64, 67], ...]}``
+    (reading: ``chorales.py``).
 
 Model
-    Frames are 88-key multi-hot vectors (``seqkeras.topologies.piano_roll.music``). Teacher forcing: the input is
-    an all-zero start frame + frames[:-1], the target the frames. Padded input steps are
+    Frames are 88-key multi-hot vectors (``music.py``). Teacher forcing: the input is an
+    all-zero start frame + frames[:-1], the target the frames. Padded input steps are
     -1 and masked (``Masking``), so they never count. Unidirectional recurrent stack ->
     Dense(88) logits. The loss is the sigmoid cross-entropy summed over the 88 keys and
     averaged over real steps: the negative log-likelihood per time step in nats of
     independent Bernoulli keys, the figure the JSB literature reports (RNN/LSTM/GRU rows).
 
-Serving (``seqkeras.topologies.piano_roll.frame_decoder``; the whole sampling loop in the graph)
+Serving (``frame_decoder.py``; the whole sampling loop in the graph)
     ``serving_default``: ``steps`` int32, ``temperature`` float32, ``seed`` int64 (all
     [None]) -> ``pitches`` int32 [None, T, 4] (sounding notes high to low, -1 = silent),
     ``piano_roll`` int32 [None, T, 88], ``length`` int32 [None].
@@ -26,7 +27,6 @@ Serving (``seqkeras.topologies.piano_roll.frame_decoder``; the whole sampling lo
 
 from __future__ import annotations
 
-import collections
 import json
 import logging
 from dataclasses import dataclass
@@ -36,24 +36,22 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from seqkeras.topologies.piano_roll import music
-from seqkeras.constants import SPLITS
-from seqkeras.errors import DataError, SeqkerasError
-from seqkeras.topologies.piano_roll.frame_decoder import FrameDecoder, frames_to_pitches, pitches_to_frames
-from seqkeras.io import paths
-from seqkeras.io.atomic import write_json, write_jsonl
-from seqkeras.io.readers import open_text
-from seqkeras.topologies.base import Topology
+from seqkeras.errors import SeqkerasError
+from seqkeras.io.atomic import write_json
 from seqkeras.layers.recurrent_stack import recurrent_stack
+from seqkeras.topologies.base import Topology
+from seqkeras.topologies.piano_roll.spec import PREDICT_DEFAULTS
+from seqkeras.topologies.piano_roll import music
+from seqkeras.topologies.piano_roll.chorales import read_chorale_records
+from seqkeras.topologies.piano_roll.frame_decoder import (FrameDecoder, frames_to_pitches,
+                                                          pitches_to_frames)
+from seqkeras.training.batching import batch_dataset, seeded_permutation, target_length
 from seqkeras.training.optimizers import compile_model
-from seqkeras.topologies.many_to_one.topology import batch_dataset, seeded_permutation, target_length
 
 PREP_FILE = "piano_roll.json"
 SAMPLES_DIR = "samples"
 #: Padded input steps hold this value on every key; Masking drops them.
 PAD_VALUE = -1.0
-#: ``seqkeras predict`` defaults (``steps=``, ``temperature=``, ``seed=``, ``samples=``).
-PREDICT_DEFAULTS = {"steps": 32, "temperature": 1.0, "seed": 0, "samples": 1}
 log = logging.getLogger("seqkeras")
 
 
@@ -79,62 +77,6 @@ class PianoRollPrep:
     summary: dict
 
 
-def check_spec(spec) -> None:
-    if spec.model.bidirectional:
-        raise SeqkerasError("topology 'piano_roll' predicts each frame from the frames before "
-                            "it: model.bidirectional must be false")
-
-
-def check_chorale(chorale) -> str | None:
-    if not isinstance(chorale, list):
-        return f"a chorale must be a list of time steps, got {type(chorale).__name__}"
-    if not chorale:
-        return "empty chorale"
-    for t, step in enumerate(chorale):
-        reason = music.check_step(step)
-        if reason:
-            return f"step {t}: {reason}"
-    return None
-
-
-def read_chorales(source, index: int, spec):
-    """Yield ('ok', split, record) or ('reject', reject dict) for one JSON source."""
-    path = paths.resolve(source.path)
-    if not path.exists():
-        raise DataError(f"data.sources[{index}].path: {paths.describe_missing(source.path)}")
-    if source.format != "auto":
-        raise DataError(f"data.sources[{index}]: topology piano_roll reads JSON files of "
-                        f"chorales (format: auto), not {source.format!r}")
-    mapping = spec.data.split_mapping()
-    with open_text(path, source.member, source.encoding) as (stream, name):
-        try:
-            data = json.load(stream)
-        except json.JSONDecodeError as exc:
-            raise DataError(f"{name}: not valid JSON ({exc.msg}, line {exc.lineno})") from None
-    layout = ('expected {"train": [...], "valid": [...], "test": [...]}, each a list of '
-              'chorales, a chorale a list of time steps, a step a list of MIDI pitches')
-    if not isinstance(data, dict) or not all(isinstance(v, list) for v in data.values()):
-        raise DataError(f"{name}: {layout}; got {type(data).__name__}")
-    for key, chorales in data.items():
-        split = source.split or mapping.get(key)
-        if split is None:
-            raise DataError(f"{name}: unknown split {key!r} (map it in data.split_values); "
-                            f"{layout}")
-        if split == "drop":
-            continue
-        for j, chorale in enumerate(chorales):
-            reason = check_chorale(chorale)
-            if reason:
-                yield "reject", {"file": name, "split": key, "chorale": j, "reason": reason,
-                                 "raw": json.dumps(chorale)[:500]}
-            else:
-                yield "ok", split, {"id": f"{key}/{j}", "steps": chorale}
-
-
-def _distribution(values) -> dict:
-    from seqkeras.stages.ingest import _distribution as dist
-
-    return dist(np.asarray(values))
 
 
 class PianoRoll(Topology):
@@ -143,66 +85,12 @@ class PianoRoll(Topology):
     generate_spec = None  # example_inputs has no spec: set by load_preprocessor
 
     # ------------------------------------------------------------------ ingest
-    def ingest(self, ctx) -> dict:
-        from seqkeras import plots
-        from seqkeras.stages.ingest import REJECTS_FILE, STATS_FILE, limit_per_split
-
-        spec = ctx.spec
-        records = {s: [] for s in SPLITS}
-        rejects = []
-        for i, source in enumerate(spec.data.sources):
-            ctx.log.info("ingest: reading %s (chorales JSON)", source.path)
-            for item in read_chorales(source, i, spec):
-                if item[0] == "reject":
-                    rejects.append(item[1])
-                else:
-                    records[item[1]].append(item[2])
-        limit_per_split(records, spec.data.max_records_per_split, spec.seed,
-                        lambda r: r["id"])
-        if not records["train"]:
-            first = f"; first: {rejects[0]['file']} {rejects[0]['split']}[{rejects[0]['chorale']}]" \
-                f": {rejects[0]['reason']}" if rejects else ""
-            raise DataError(f"ingest: no training chorale was read ({len(rejects)} rejected"
-                            f"{first})")
-        for split in SPLITS:
-            write_jsonl(ctx.out / f"{split}.jsonl", records[split])
-        write_jsonl(ctx.out / REJECTS_FILE, rejects)
-        reasons = collections.Counter(r["reason"].split(": ", 1)[-1].split(" (")[0]
-                                      for r in rejects)
-        stats = {"rejected": len(rejects), "reject_reasons": dict(reasons), "splits": {}}
-        lengths = {}
-        for split in SPLITS:
-            rows = records[split]
-            lengths[split] = np.array([len(r["steps"]) for r in rows])
-            notes = [len(s) for r in rows for s in r["steps"]]
-            pitches = [p for r in rows for s in r["steps"] for p in s]
-            stats["splits"][split] = {
-                "chorales": len(rows), "steps": int(sum(lengths[split])),
-                "length": _distribution(lengths[split]) if rows else {},
-                "notes_per_step": {str(k): v for k, v in
-                                   sorted(collections.Counter(notes).items())},
-                "pitch_range": [min(pitches), max(pitches)] if pitches else None}
-        write_json(ctx.out / STATS_FILE, stats)
-        plots.length_histogram(lengths, ctx.out / "lengths.png",
-                               unit="time steps (quarter notes)")
-        if rejects:
-            ctx.log.warning("ingest: %d malformed chorale(s) rejected (%s); details in %s",
-                            len(rejects), ", ".join(f"{n} {r}" for r, n in reasons.most_common(3)),
-                            ctx.workdir / "ingest" / REJECTS_FILE)
-        ctx.log.info("ingest: %s", ", ".join(
-            f"{s} {len(records[s])} chorales / {stats['splits'][s]['steps']} steps"
-            for s in SPLITS))
-        ctx.tracker.log_metrics({f"ingest_{s}_records": len(records[s]) for s in SPLITS}
-                                | {f"ingest_{s}_steps": stats["splits"][s]["steps"]
-                                   for s in SPLITS}
-                                | {"ingest_rejected_rows": len(rejects)})
-        for name in (STATS_FILE, "lengths.png", REJECTS_FILE):
-            ctx.tracker.log_artifact(ctx.out / name, "ingest")
-        return {"records": {s: len(records[s]) for s in SPLITS}, "rejected": len(rejects)}
+    def ingest(self, spec, log):
+        """Chorales per split from the JSON sources (see :mod:`.chorales`)."""
+        return read_chorale_records(spec, log)
 
     # ------------------------------------------------------------ preprocessing
     def fit_preprocessor(self, spec, train_records, out_dir: Path) -> dict:
-        check_spec(spec)
         steps = [s for r in train_records for s in r["steps"]]
         pitches = [p for s in steps for p in s]
         summary = {"train_chorales": len(train_records), "train_steps": len(steps),
@@ -219,7 +107,6 @@ class PianoRoll(Topology):
 
     # -------------------------------------------------------------------- model
     def build_model(self, spec, prep):
-        check_spec(spec)
         m = spec.model
         keras.utils.set_random_seed(spec.seed)
         frames = keras.Input(shape=(None, music.KEYS), dtype="float32", name="frames")

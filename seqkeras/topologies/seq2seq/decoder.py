@@ -15,7 +15,7 @@ them).
   target prefix once per step. Tests check it equals the in-graph loop; the benchmark
   times one against the other.
 
-Never generated: [PAD], [UNK] and [START] (``seqkeras.decoding.BANNED_IDS``).
+Never generated: [PAD], [UNK] and [START] (``seqkeras.decoding.sampling.BANNED_IDS``).
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ import numpy as np
 import tensorflow as tf
 
 from seqkeras.constants import END_ID, PAD_ID, START_ID
-from seqkeras.decoding import NEG, ban
+from seqkeras.decoding.sampling import NEG, ban
 
 
 def _state_list(state):

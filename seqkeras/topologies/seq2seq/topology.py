@@ -32,19 +32,20 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from seqkeras import plots
 from seqkeras.layers.attention import SourceAttention
 from seqkeras.constants import END_ID, PAD_ID, START_ID
-from seqkeras.errors import DataError, SeqkerasError
+from seqkeras.errors import DataError
 from seqkeras.io.atomic import write_json
-from seqkeras.likelihood import sequence_nll
 from seqkeras.topologies.seq2seq.decoder import Seq2SeqDecoder
 from seqkeras.text.encoder import VOCAB_FILE, TextEncoder, fit_vocabulary
 from seqkeras.text.tokenizers import get_tokenizer
 from seqkeras.topologies.base import Topology, as_text
+from seqkeras.topologies.seq2seq.metrics import translation_scores
+from seqkeras.topologies.seq2seq.plots import attention_heatmaps
 from seqkeras.layers.recurrent_stack import rnn_layer
+from seqkeras.training.batching import batch_dataset, seeded_permutation
+from seqkeras.training.likelihood import sequence_nll
 from seqkeras.training.optimizers import compile_model
-from seqkeras.topologies.many_to_one.topology import batch_dataset, seeded_permutation
 from seqkeras.tracking import log_to_active_run
 
 log = logging.getLogger("seqkeras")
@@ -58,6 +59,8 @@ HEATMAPS = 4
 
 @dataclass
 class Seq2SeqPrep:
+    """The tokenize stage's output, loaded: one in-graph encoder per side."""
+
     source: TextEncoder
     target: TextEncoder
 
@@ -67,6 +70,7 @@ class Seq2SeqPrep:
 
 
 def target_config(spec):
+    """The target side's tokenize section: ``target_tokenize``, else ``tokenize``."""
     return spec.target_tokenize or spec.tokenize
 
 
@@ -75,7 +79,6 @@ class Seq2Seq(Topology):
 
     # ---------------------------------------------------------------- preprocessing
     def fit_preprocessor(self, spec, train_records, out_dir: Path) -> dict:
-        check_spec(spec)
         pairs = [r for r in train_records if "target" in r]
         if not pairs:
             raise DataError("topology 'seq2seq' needs source/target pairs, but the training "
@@ -264,63 +267,3 @@ class Seq2Seq(Topology):
     def format_prediction(self, inputs: dict, outputs: dict) -> list[str]:
         return [f"{as_text(src)}\n  -> {as_text(out)}"
                 for src, out in zip(inputs["source"], outputs["translation"])]
-
-
-def translation_scores(sources, hyps, refs, sacrebleu) -> dict:
-    """Corpus BLEU and chrF (sacrebleu defaults) and exact match.
-
-    ``bleu``/``chrf`` score every pair against its one reference. Tatoeba often has several
-    translations of one English sentence; ``bleu_multi_ref``/``chrf_multi_ref`` score each
-    distinct source once against all of them (the usual multi-reference BLEU), and
-    ``exact_match_any`` counts a hypothesis equal to any of them."""
-    if not hyps:
-        return {"bleu": 0.0, "chrf": 0.0, "exact_match": 0.0, "exact_match_any": 0.0,
-                "bleu_multi_ref": 0.0, "chrf_multi_ref": 0.0}
-    by_source: dict[str, dict] = {}
-    for s, h, r in zip(sources, hyps, refs):
-        by_source.setdefault(s, {"hyp": h, "refs": {}})["refs"][r] = None  # ordered set
-    multi_hyps, multi_refs = multi_reference_streams(by_source)
-    return {
-        "bleu": float(sacrebleu.corpus_bleu(hyps, [refs]).score),
-        "chrf": float(sacrebleu.corpus_chrf(hyps, [refs]).score),
-        "bleu_multi_ref": float(sacrebleu.corpus_bleu(multi_hyps, multi_refs).score),
-        "chrf_multi_ref": float(sacrebleu.corpus_chrf(multi_hyps, multi_refs).score),
-        "exact_match": float(np.mean([h == r for h, r in zip(hyps, refs)])),
-        "exact_match_any": float(np.mean([h in by_source[s]["refs"]
-                                          for s, h in zip(sources, hyps)])),
-    }
-
-
-def multi_reference_streams(by_source: dict) -> tuple[list, list]:
-    """{source: {hyp, refs}} -> sacrebleu's (hyps, reference streams); a source with fewer
-    references than the most has None in the streams it lacks (sacrebleu skips those)."""
-    hyps = [v["hyp"] for v in by_source.values()]
-    ref_lists = [list(v["refs"]) for v in by_source.values()]
-    width = max(len(r) for r in ref_lists)
-    streams = [[r[i] if i < len(r) else None for r in ref_lists] for i in range(width)]
-    return hyps, streams
-
-
-def attention_heatmaps(examples: list, path: Path) -> Path:
-    """One panel per sentence: output tokens (rows) against source tokens (columns)."""
-    import matplotlib.pyplot as plt
-
-    n = max(len(examples), 1)
-    fig, axes = plt.subplots(1, n, figsize=(4.8 * n, 4.6), squeeze=False)
-    for ax, (source, out) in zip(axes[0], examples):
-        length = int(out["length"])
-        src = [t.decode("utf-8") for t in out["source_tokens"] if t]
-        tgt = [t.decode("utf-8") for t in out["tokens"][:length]]
-        weights = np.asarray(out["attention"])[:length, :len(src)]
-        if weights.size:
-            ax.imshow(weights, cmap="viridis", aspect="auto", vmin=0, vmax=1)
-        ax.set_xticks(range(len(src)), src, rotation=60, ha="right", fontsize=8)
-        ax.set_yticks(range(len(tgt)), tgt, fontsize=8)
-        ax.set_title(source if len(source) < 48 else source[:45] + "...", fontsize=9)
-    return plots.save(fig, path)
-
-
-def check_spec(spec) -> None:
-    if spec.data.sources and all(s.target_field is None for s in spec.data.sources):
-        raise SeqkerasError("topology 'seq2seq' reads source/target pairs: set "
-                            "data.sources[].target_field")

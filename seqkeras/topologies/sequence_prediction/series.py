@@ -1,17 +1,11 @@
-"""Time-series helpers for the ``sequence_prediction`` topology (no TensorFlow here).
+"""Reading a time series (no TensorFlow here): sources -> one regular, filled series.
 
-- ``load_series``: time-indexed csv/tsv sources -> one regular series (pandas): timestamps
-  parsed (one column, or several such as year/month/day/hour combined), sorted, reindexed
-  to the expected frequency so gaps become explicit missing steps, missing values handled
-  by the declared policy and counted; rows that cannot be used are returned as rejects
-  (file, line, reason, raw), never dropped silently.
-- ``split_by_time``: train, then val, then test, each a contiguous span; val and test
-  records are preceded by ``context`` rows (the history their first windows read and the
-  seasonal-naive baseline looks up), flagged so that they are never scored as targets.
-- ``window_ends`` / ``gather_windows``: sliding windows over one split's records.
-- ``naive_forecast`` / ``seasonal_naive_forecast`` / ``horizon_metrics``: the baselines and
-  per-horizon-step errors, in the series' original units.
-- ``plot_forecast`` / ``plot_error_by_horizon``: PNGs for MLflow.
+``load_series``: time-indexed csv/tsv sources -> one regular series (pandas): timestamps
+parsed (one column, or several such as year/month/day/hour combined), sorted, reindexed
+to the expected frequency so gaps become explicit missing steps, missing values handled
+by the declared policy and counted; rows that cannot be used are returned as rejects
+(file, line, reason, raw), never dropped silently. Splitting it by time is
+``time_split.py``'s job; windows, baselines and plots have their own modules.
 
 A record (one line of ``train/val/test.jsonl``) is one time step::
 
@@ -25,14 +19,11 @@ exactly when their steps differ by one (the ``drop`` policy leaves holes).
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from seqkeras import plots
 from seqkeras.errors import DataError
 from seqkeras.io import paths
 from seqkeras.io.readers import READERS, RowError, detect_format, open_text
@@ -61,10 +52,12 @@ def columns(series) -> tuple[list[str], list[str]]:
 
 
 def time_columns(series) -> list[str]:
+    """The column(s) holding the timestamp (``data.series.time``), as a list."""
     return [series.time] if isinstance(series.time, str) else list(series.time)
 
 
 def check_columns(series) -> None:
+    """Raises DataError when a target is categorical or a time column is also an input."""
     numeric, categorical = columns(series)
     both = sorted(set(series.targets) & set(categorical))
     if both:
@@ -157,6 +150,7 @@ def infer_frequency(index: pd.DatetimeIndex) -> pd.DateOffset:
 
 
 def frequency_name(offset) -> str:
+    """pandas' name of a frequency offset ("h", "D")."""
     return offset.freqstr
 
 
@@ -281,174 +275,3 @@ def load_series(spec, log=None) -> Series:
         },
     }
     return Series(data, steps, isna, offset.freqstr, rejects, stats)
-
-
-# -------------------------------------------------------------------- splits
-def split_sizes(n: int, val: float, test: float) -> tuple[int, int, int]:
-    n_test, n_val = int(round(n * test)), int(round(n * val))
-    return n - n_val - n_test, n_val, n_test
-
-
-def to_records(s: Series, lo: int, hi: int, context: bool = False) -> list[dict]:
-    names = list(s.frame.columns)
-    numeric_cols = {c for c in names if pd.api.types.is_float_dtype(s.frame[c].dtype)}
-    out = []
-    values = {c: s.frame[c].to_numpy() for c in names}
-    times = s.frame.index
-    for i in range(lo, hi):
-        rec = {"time": times[i].isoformat(), "step": int(s.steps[i]),
-               "values": {c: (float(values[c][i]) if c in numeric_cols else str(values[c][i]))
-                          for c in names}}
-        imputed = [c for j, c in enumerate(names) if s.imputed[i, j]]
-        if imputed:
-            rec["imputed"] = imputed
-        if context:
-            rec["context"] = True
-        out.append(rec)
-    return out
-
-
-def split_by_time(s: Series, val: float, test: float, context: int) -> dict[str, list[dict]]:
-    """train = the first rows, then val, then test; val/test start with ``context`` rows
-    from before their span (flagged, never scored)."""
-    n_train, n_val, n_test = split_sizes(len(s.frame), val, test)
-    bounds = {"train": (0, n_train), "val": (n_train, n_train + n_val),
-              "test": (n_train + n_val, n_train + n_val + n_test)}
-    out = {}
-    for name, (lo, hi) in bounds.items():
-        ctx = min(context, lo) if name != "train" and hi > lo else 0
-        out[name] = to_records(s, lo - ctx, lo, context=True) + to_records(s, lo, hi)
-    return out
-
-
-def scored(records: list[dict]) -> list[dict]:
-    """The records of a split's own span (without its context rows)."""
-    return [r for r in records if not r.get("context")]
-
-
-def normalization(records: list[dict], numeric: list[str]) -> tuple[np.ndarray, np.ndarray]:
-    """Mean and standard deviation (population; 1 where constant) of each numeric column
-    over the records' own span (context rows excluded)."""
-    own = scored(records)
-    if not own:
-        raise DataError("normalization needs at least one training time step")
-    x = np.array([[r["values"][c] for c in numeric] for r in own], dtype=np.float64)
-    mean, std = x.mean(0), x.std(0)
-    std = np.where(std > 1e-12, std, 1.0)
-    return mean, std
-
-
-# ------------------------------------------------------------------- windows
-def window_ends(steps: np.ndarray, context: np.ndarray, lookback: int, horizon: int,
-                stride: int = 1) -> np.ndarray:
-    """Row index of the last input step of every window: ``lookback`` consecutive input
-    steps followed by ``horizon`` consecutive target steps, none of them context rows.
-    ``stride`` keeps every stride-th window."""
-    n = len(steps)
-    ends = np.arange(lookback - 1, n - horizon)
-    if not len(ends):
-        return ends.astype(np.int64)
-    steps = np.asarray(steps)
-    consecutive = steps[ends + horizon] - steps[ends - lookback + 1] == lookback + horizon - 1
-    context = np.asarray(context, bool)
-    first_target_ok = ~context[ends + 1]  # context rows form a prefix
-    ends = ends[consecutive & first_target_ok]
-    return ends[::stride].astype(np.int64)
-
-
-def gather_windows(values: np.ndarray, ends: np.ndarray, lookback: int) -> np.ndarray:
-    """[windows, lookback, ...] input windows ending at ``ends``."""
-    return values[ends[:, None] + np.arange(-lookback + 1, 1)]
-
-
-def gather_targets(values: np.ndarray, ends: np.ndarray, horizon: int) -> np.ndarray:
-    """[windows, horizon, ...] the steps after each window."""
-    return values[ends[:, None] + np.arange(1, horizon + 1)]
-
-
-# ----------------------------------------------------------------- baselines
-def naive_forecast(y: np.ndarray, ends: np.ndarray, horizon: int) -> np.ndarray:
-    """Persistence: the last observed value, repeated for every step ahead."""
-    return np.repeat(y[ends][:, None, :], horizon, axis=1)
-
-
-def seasonal_naive_forecast(y: np.ndarray, steps: np.ndarray, ends: np.ndarray, horizon: int,
-                            period: int) -> tuple[np.ndarray, np.ndarray]:
-    """The value one season earlier than each target step (``period * ceil(h / period)``
-    steps back, so always an observed step). Returns (forecast, valid windows): a window
-    is invalid when a needed step is not in the records (too early, or dropped)."""
-    h = np.arange(1, horizon + 1)
-    back = period * np.ceil(h / period).astype(np.int64)
-    src_steps = steps[ends][:, None] + h[None, :] - back[None, :]
-    rows = np.searchsorted(steps, src_steps)
-    rows_clipped = np.clip(rows, 0, len(steps) - 1)
-    ok = (rows < len(steps)) & (steps[rows_clipped] == src_steps)
-    return y[rows_clipped], ok.all(axis=1)
-
-
-def horizon_metrics(y_true: np.ndarray, y_pred: np.ndarray, mask: np.ndarray | None = None) -> dict:
-    """MAE and RMSE overall and per step ahead over [windows, horizon, targets] arrays;
-    ``mask`` (same shape) marks the cells that are scored."""
-    err = np.asarray(y_pred, np.float64) - np.asarray(y_true, np.float64)
-    m = np.ones(err.shape, bool) if mask is None else np.asarray(mask, bool)
-    n_step = m.sum(axis=(0, 2))
-    abs_step = np.where(m, np.abs(err), 0).sum(axis=(0, 2))
-    sq_step = np.where(m, err ** 2, 0).sum(axis=(0, 2))
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return {
-            "mae": float(abs_step.sum() / max(n_step.sum(), 1)),
-            "rmse": float(math.sqrt(sq_step.sum() / max(n_step.sum(), 1))),
-            "mae_step": (abs_step / np.maximum(n_step, 1)).tolist(),
-            "rmse_step": np.sqrt(sq_step / np.maximum(n_step, 1)).tolist(),
-            "count": int(n_step.sum()),
-        }
-
-
-# --------------------------------------------------------------------- plots
-def plot_series_splits(times_by_split: dict, values_by_split: dict, column: str, path: Path,
-                       title: str = "") -> Path:
-    plt = plots.plt
-    fig, ax = plt.subplots(figsize=(10, 3.5))
-    for split, times in times_by_split.items():
-        if len(times):
-            ax.plot(times, values_by_split[split], lw=0.5, label=f"{split} ({len(times)} steps)")
-    ax.set_ylabel(column)
-    ax.legend(loc="upper right")
-    ax.set_title(title or f"{column} by split")
-    fig.autofmt_xdate()
-    return plots.save(fig, path)
-
-
-def plot_forecast(actual_times, actual, forecasts: dict, column: str, path: Path,
-                  title: str = "", max_points: int = 24 * 14) -> Path:
-    """Actual values and forecasts, each forecast drawn at the time it forecasts
-    (``forecasts``: name -> (times, values)); the first ``max_points`` actual steps."""
-    plt = plots.plt
-    k = min(len(actual_times), max_points)
-    fig, ax = plt.subplots(figsize=(11, 4))
-    if k:
-        last = actual_times[k - 1]
-        ax.plot(actual_times[:k], actual[:k], color="black", lw=1.4, label="actual")
-        for name, (times, values) in forecasts.items():
-            keep = np.asarray(times <= last)
-            ax.plot(np.asarray(times)[keep], np.asarray(values)[keep], lw=0.9, alpha=0.85,
-                    label=name)
-    ax.set_ylabel(column)
-    ax.grid(alpha=0.3)
-    ax.legend(loc="upper right", fontsize=8)
-    ax.set_title(title or f"{column}: forecast vs actual (test)")
-    fig.autofmt_xdate()
-    return plots.save(fig, path)
-
-
-def plot_error_by_horizon(curves: dict, path: Path, metric: str = "MAE", title: str = "") -> Path:
-    plt = plots.plt
-    fig, ax = plt.subplots(figsize=(6.5, 4))
-    for name, values in curves.items():
-        ax.plot(np.arange(1, len(values) + 1), values, "o-", ms=3, label=name)
-    ax.set_xlabel("steps ahead")
-    ax.set_ylabel(f"{metric} (original units)")
-    ax.grid(alpha=0.3)
-    ax.legend()
-    ax.set_title(title or f"{metric} by horizon (test)")
-    return plots.save(fig, path)

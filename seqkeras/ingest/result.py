@@ -1,0 +1,58 @@
+"""What a reader hands the ingest stage: records per split, rejects, statistics, plots.
+
+Readers only read. The ingest stage (``seqkeras/stages/ingest.py``) is the one place
+that writes ``train/val/test.jsonl``, ``rejects.jsonl``, ``stats.json`` and the plots
+into its folder and logs them to MLflow, whatever the topology, so the file names and
+their layout are defined once (here) and every topology's data is checked the same way.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from seqkeras.constants import SPLITS
+
+#: The stage's files (``data/<pipeline>/ingest/``): one JSON record a line per split.
+SPLIT_FILE = "{split}.jsonl"
+REJECTS_FILE = "rejects.jsonl"
+STATS_FILE = "stats.json"
+
+
+@dataclass
+class IngestResult:
+    """Everything read from a pipeline's sources, in memory.
+
+    records: split name ("train", "val", "test") -> JSON-serializable record dicts, in
+        the order they are written (a topology reads them back in that order).
+    rejects: one JSON-serializable dict per rejected row or item, saying where it was
+        (file, line or index) and why (``reason``), with its raw text.
+    stats: the content of ``stats.json`` (counts, reject reasons, distributions).
+    metrics: name -> number, logged to MLflow by the stage.
+    summary: the stage's summary (kept by the runner in ``_stage.json``).
+    plots: file name (``*.png``) -> a function that draws the plot at the path it is
+        given; the stage calls each once, into its own folder.
+    rejected_what: how the log line names rejects ("malformed row(s)").
+    split_line: the log line that sums the splits up ("train 80, val 10, test 10").
+    """
+
+    records: dict[str, list[dict]]
+    rejects: list[dict]
+    stats: dict
+    metrics: dict[str, float]
+    summary: dict
+    plots: dict[str, Callable[[Path], object]] = field(default_factory=dict)
+    rejected_what: str = "malformed row(s)"
+    split_line: str = ""
+
+    def __post_init__(self):
+        missing = [s for s in SPLITS if s not in self.records]
+        if missing or set(self.records) - set(SPLITS):
+            raise ValueError(f"IngestResult.records needs exactly the splits {SPLITS}, "
+                             f"got {sorted(self.records)}")
+
+
+def split_counts(records: dict[str, list]) -> dict[str, int]:
+    """Records per split, in ``SPLITS`` order: ``{"train": 80, "val": 10, "test": 10}``."""
+    return {s: len(records[s]) for s in SPLITS}

@@ -1,0 +1,54 @@
+"""The recurrent-model fields every topology's ``model`` section starts from.
+
+Each topology declares its own ``model`` section (``seqkeras/topologies/<name>/spec.py``)
+by extending one of these, so a field of another topology (``crf`` on a classifier) is
+an unknown key there. The field names are the ones the topology code reads
+(``spec.model.units`` ...).
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, model_validator
+
+from seqkeras.spec.sections import Section
+
+#: Upper bounds: far past what a recurrent model on one machine can use, so only typos hit them.
+MAX_UNITS = 16_384
+MAX_LAYERS = 32
+
+
+class RecurrentModel(Section):
+    """A stack of recurrent layers and the dense head after it (no embedding: the inputs
+    are numbers, e.g. piano-roll frames or time-series windows)."""
+
+    #: The recurrent cell. ``min_gru`` / ``min_lstm`` (Feng et al. 2024, "Were RNNs All We
+    #: Needed?"): gates from the input only, trained with a parallel scan, no recurrent weights.
+    cell: Literal["simple_rnn", "lstm", "gru", "min_gru", "min_lstm"] = "lstm"
+    #: Units of each recurrent layer (per direction when bidirectional).
+    units: int = Field(64, gt=0, le=MAX_UNITS)
+    layers: int = Field(1, ge=1, le=MAX_LAYERS)
+    bidirectional: bool = False
+    #: Input dropout of each recurrent layer, and dropout on its recurrent state.
+    dropout: float = Field(0.0, ge=0, lt=1)
+    recurrent_dropout: float = Field(0.0, ge=0, lt=1)
+    #: Hidden dense layer before the output (0: none).
+    head_units: int = Field(0, ge=0, le=MAX_UNITS * 4)
+    #: Dropout before the output layer.
+    head_dropout: float = Field(0.0, ge=0, lt=1)
+
+    @model_validator(mode="after")
+    def _recurrent_dropout_needs_recurrent_weights(self):
+        if self.cell in ("min_gru", "min_lstm") and self.recurrent_dropout:
+            raise ValueError(f"cell {self.cell!r} has no recurrent weights, so no recurrent "
+                             f"dropout: set recurrent_dropout to 0 (got {self.recurrent_dropout})")
+        return self
+
+
+class EmbeddedRecurrentModel(RecurrentModel):
+    """A recurrent model over token ids: an embedding (id 0 = padding, masked) first."""
+
+    embedding_dim: int = Field(64, gt=0, le=MAX_UNITS)
+    #: Dropout on the embedded tokens.
+    embedding_dropout: float = Field(0.0, ge=0, lt=1)

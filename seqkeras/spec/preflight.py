@@ -1,0 +1,132 @@
+"""Checks of a valid spec against its data, run by ``load_spec`` before any stage.
+
+Cheap and bounded: each source is resolved, an archive's member is chosen the way
+ingest will choose it, and the first :data:`PEEK_ROWS` rows of each record source are
+read to see that the fields the topology reads are there and that the fields a text
+tokenizer splits hold text. Nothing here imports TensorFlow.
+"""
+
+from __future__ import annotations
+
+import itertools
+import zipfile
+from pathlib import Path
+
+from seqkeras.errors import DataError
+from seqkeras.io import paths
+from seqkeras.io.archives import choose_member
+from seqkeras.io.values import numbers_list
+from seqkeras.spec.problems import Problem
+
+#: Rows read from each source by ``seqkeras validate``.
+PEEK_ROWS = 50
+
+
+def split_problems(spec) -> list[Problem]:
+    """``split: {val: 0, test: 0}`` leaves records that take their split from the
+    fractions nothing to validate or test on."""
+    split = spec.data.split
+    uses_fractions = any(s.split is None and s.split_field is None for s in spec.data.sources)
+    if uses_fractions and split.val == 0 and split.test == 0:
+        return [Problem(("data", "split"), "val and test are both 0: no records to validate "
+                                           "or test on; give each a share, e.g. {val: 0.1, "
+                                           "test: 0.1}")]
+    return []
+
+
+def data_problems(spec) -> list[Problem]:
+    """Missing files, unclear archive members and unusable fields, per source."""
+    problems = []
+    for i, source in enumerate(spec.data.sources):
+        loc = ("data", "sources", i)
+        try:
+            path = paths.resolve(source.path)
+            if not path.exists():
+                problems.append(Problem(loc + ("path",), paths.describe_missing(source.path)))
+                continue
+        except DataError as exc:
+            problems.append(Problem(loc + ("path",), str(exc)))
+            continue
+        if path.suffix.lower() == ".zip":
+            try:
+                with zipfile.ZipFile(path) as archive:
+                    choose_member(path, archive.namelist(), source.member)
+            except zipfile.BadZipFile:
+                problems.append(Problem(loc + ("path",), f"{path} is not a zip archive"))
+                continue
+            except DataError as exc:
+                problems.append(Problem(loc + ("member",), str(exc)))
+                continue
+        problems += peek_problems(spec, loc, source, path)
+    return problems
+
+
+def _fields_read(spec, source) -> list[str]:
+    """The source keys (text_field, ...) whose fields ingest reads from every row."""
+    out = []
+    for key in type(spec).RECORD_FIELDS:
+        if getattr(source, key, None) is None:
+            continue
+        if (key == "label_field" and source.label is not None) or (
+                key == "split_field" and source.split is not None):
+            continue
+        out.append(key)
+    return out
+
+
+def peek_problems(spec, loc: tuple, source, path: Path) -> list[Problem]:
+    """Read the first rows of one source; report fields absent from all of them and
+    text fields holding lists of numbers."""
+    from seqkeras.io.readers import READERS, RowError, detect_format, get_field, open_text
+
+    keys = _fields_read(spec, source)
+    if not keys:
+        return []
+    try:
+        with open_text(path, source.member, source.encoding) as (stream, name):
+            fmt = source.format if source.format != "auto" else detect_format(
+                name.split("!")[-1])
+            rows = [(line, row) for line, row in itertools.islice(
+                READERS[fmt](stream, header=source.header, delimiter=source.delimiter),
+                PEEK_ROWS) if not isinstance(row, RowError)]
+    except DataError as exc:
+        return [Problem(loc + ("format",), str(exc))]
+    except (OSError, UnicodeError, EOFError, zipfile.BadZipFile) as exc:
+        return [Problem(loc + ("path",), f"cannot read {path}: {exc}")]
+    problems = []
+    for key in keys:
+        field = getattr(source, key)
+        found = []
+        for line, row in rows:
+            if isinstance(row, dict) and numbers_list(row.get(field)):
+                found.append((line, row[field]))  # present, but not text: said below
+                continue
+            try:
+                get_field(row, field)
+                found.append((line, row[field]))
+            except KeyError as exc:
+                reason = exc.args[0]
+        if rows and not found:
+            fix = "" if key == "text_field" else " or null"
+            problems.append(Problem(loc + (key,), (
+                f"{field!r} is in none of the first {len(rows)} rows of {name} ({reason}; "
+                f"{_fields_of(rows[0][1])}): set {key} to one of them{fix}")))
+            continue
+        if key in type(spec).TEXT_FIELDS:
+            for line, value in found:
+                if numbers_list(value):
+                    shown = str(value) if len(str(value)) < 40 else str(value)[:37] + "..."
+                    problems.append(Problem(loc + (key,), (
+                        f"{name}:{line}: field {field!r} holds a list of numbers ({shown}), "
+                        "not text: a text tokenizer would split it into '[', '1', ... tokens; "
+                        f"point {key} at a text field (topology sequence_prediction reads "
+                        "numbers)")))
+                    break
+    return problems
+
+
+def _fields_of(row) -> str:
+    if isinstance(row, list):
+        return f"rows there have columns 0..{len(row) - 1}"
+    names = [str(k) for k in row if isinstance(k, str)]
+    return f"fields there: {', '.join(names[:12])}"

@@ -1,0 +1,218 @@
+"""The sections every topology shares: data, tokenize, train and export.
+
+Every section is a frozen pydantic model that forbids unknown keys and non-finite
+numbers, so a misspelt key, ``.inf`` or ``.nan`` is an error that names its key path.
+Numbers have upper bounds as well as lower ones: a value far outside what a recurrent
+model on one machine can use (10^9 units) is a typo, not a setting. Defaults live here
+and in the topologies' own ``spec.py`` modules, nowhere else.
+"""
+
+from __future__ import annotations
+
+import codecs
+import posixpath
+from typing import Literal, Optional, Union
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from seqkeras.spec.regex import check_re2_pattern, check_rewrite
+
+#: The largest seed numpy's and Keras's seeding accept (2**32 - 1).
+MAX_SEED = 2**32 - 1
+
+
+class Section(BaseModel):
+    """A block of the pipeline YAML: unknown keys, inf and nan are errors; read-only."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+
+# --------------------------------------------------------------------------- data
+class Source(Section):
+    """One input file. ``path`` is relative to the data root unless absolute or ``pkg://``."""
+
+    path: str = Field(min_length=1)
+    format: Literal["auto", "csv", "tsv", "jsonl", "text", "columns", "conll"] = "auto"
+    #: Member to read when ``path`` is a zip archive (default: its only data file; an
+    #: archive with several asks for this key, see ``seqkeras.io.archives``).
+    member: Optional[str] = None
+    #: Field names for csv/tsv/jsonl, column indexes (0-based, negative from the end) for
+    #: ``columns`` and ``conll`` (there: the token column and the tag column).
+    text_field: Union[str, int] = "text"
+    label_field: Union[str, int, None] = "label"
+    #: seq2seq: the field holding the target sequence (the translation of ``text_field``).
+    target_field: Union[str, int, None] = None
+    split_field: Union[str, int, None] = None
+    #: Constant label for every record of this file (folder-per-class style data).
+    label: Optional[str] = None
+    #: Constant split for every record of this file (train/val/test given as files).
+    split: Optional[Literal["train", "val", "test"]] = None
+    #: csv/tsv files without a header row: fields are then addressed by index.
+    header: bool = True
+    #: ``columns`` format: the column separator (None = any whitespace).
+    delimiter: Optional[str] = Field(None, min_length=1)
+    #: A Python codec name (utf-8, latin-1, cp1252, utf-16 ...).
+    encoding: str = "utf-8"
+
+    @field_validator("encoding")
+    @classmethod
+    def _known_encoding(cls, name: str) -> str:
+        try:
+            codecs.lookup(name)
+        except LookupError:
+            raise ValueError(f"unknown encoding {name!r}: use a Python codec name such as "
+                             "utf-8, latin-1 or cp1252") from None
+        return name
+
+
+class SplitFractions(Section):
+    """Seeded deterministic split, used for records whose source gives no split."""
+
+    val: float = Field(0.1, ge=0, lt=1)
+    test: float = Field(0.1, ge=0, lt=1)
+
+    @model_validator(mode="after")
+    def _leaves_training_data(self):
+        if self.val + self.test >= 1:
+            raise ValueError("val + test must be below 1 so that training data remains")
+        return self
+
+
+class DataSpec(Section):
+    sources: list[Source] = Field(min_length=1, max_length=1000)
+    split: SplitFractions = SplitFractions()
+    #: How values of a split column map onto train/val/test, added to the defaults
+    #: (train, val, valid, validation, dev, test); ``drop`` discards those records.
+    split_values: dict[str, Literal["train", "val", "test", "drop"]] = {}
+    #: Keep at most this many records per split (after splitting); for quick runs.
+    max_records_per_split: Optional[int] = Field(None, gt=0, le=10**9)
+    #: Records whose text is longer than this many characters are rejected.
+    max_chars: int = Field(100_000, gt=0, le=10**9)
+    #: Tagged sequences (conll, topology many_to_many): ``iob2`` rewrites IOB1 tags so
+    #: every entity starts with B- (IOB2/BIO); ``keep`` leaves the tags as they are.
+    tag_scheme: Literal["keep", "iob2"] = "keep"
+
+    def split_mapping(self) -> dict[str, str]:
+        return {**DEFAULT_SPLIT_VALUES, **self.split_values}
+
+
+DEFAULT_SPLIT_VALUES = {"train": "train", "val": "val", "valid": "val", "validation": "val",
+                        "dev": "val", "test": "test"}
+
+
+# ----------------------------------------------------------------------- tokenize
+class Replacement(Section):
+    """``pattern`` (RE2 syntax, as the in-graph ``tf.strings.regex_replace``) -> ``rewrite``
+    (``\\1``..``\\9`` insert the pattern's groups)."""
+
+    pattern: str = Field(min_length=1)
+    rewrite: str = " "
+
+    @field_validator("pattern")
+    @classmethod
+    def _re2_pattern(cls, pattern: str) -> str:
+        check_re2_pattern(pattern)
+        return pattern
+
+    @model_validator(mode="after")
+    def _rewrite_groups_exist(self):
+        check_rewrite(self.pattern, self.rewrite)
+        return self
+
+
+class TokenizeSpec(Section):
+    #: word: words and punctuation marks; whitespace: split on spaces only; char: characters;
+    #: word_marked: like word, with "▁" on every token that follows a space, so generated
+    #: tokens join back into text exactly (the target side of translation); wordpiece:
+    #: subwords learned from the training split (max_tokens pieces), joining back exactly.
+    level: Literal["word", "whitespace", "char", "word_marked", "wordpiece"] = "word"
+    lowercase: bool = True
+    unicode_normalization: Literal["NFC", "NFD", "NFKC", "NFKD", "none"] = "NFKC"
+    #: Regex replacements applied in-graph before splitting (RE2 syntax).
+    replace: list[Replacement] = Field([], max_length=100)
+    #: Vocabulary size including the reserved tokens.
+    max_tokens: int = Field(20_000, gt=len(("pad", "unk", "start", "end")), le=10_000_000)
+    min_frequency: int = Field(1, ge=1, le=10**9)
+    #: Sequences are cut to this many tokens (None: keep all).
+    max_length: Optional[int] = Field(200, gt=0, le=1_000_000)
+    #: Which end to keep when a sequence is cut.
+    truncate: Literal["keep_start", "keep_end"] = "keep_start"
+
+
+# -------------------------------------------------------------------------- train
+class EarlyStopping(Section):
+    #: A name the topology logs (``seqkeras validate`` lists them); val_ = validation split.
+    monitor: str = "val_loss"
+    #: Whether lower (min) or higher (max) is better; default: what the topology declares
+    #: for ``monitor`` (Keras's ``mode``).
+    direction: Optional[Literal["min", "max"]] = None
+    patience: int = Field(2, ge=0, le=10_000)
+    restore_best_weights: bool = True
+
+
+class ReduceLROnPlateau(Section):
+    """Multiply the learning rate by ``factor`` when ``monitor`` has not improved for
+    ``patience`` epochs: a high rate learns fast early, a lower one then settles into the
+    minimum the high one keeps overshooting (val loss turning up while train loss falls)."""
+
+    monitor: str = "val_loss"
+    #: As ``early_stopping.direction``.
+    direction: Optional[Literal["min", "max"]] = None
+    factor: float = Field(0.5, gt=0, lt=1)
+    #: Keep below early_stopping.patience, so the lower rate gets epochs to help.
+    patience: int = Field(1, ge=0, le=10_000)
+    #: The rate is never reduced below this.
+    min_lr: float = Field(1e-5, ge=0, le=10)
+
+
+class TrainSpec(Section):
+    epochs: int = Field(5, ge=1, le=100_000)
+    batch_size: int = Field(64, ge=1, le=1_000_000)
+    learning_rate: float = Field(1e-3, gt=0, le=10)
+    optimizer: Literal["adam", "adamw", "rmsprop", "sgd"] = "adam"
+    #: Gradient clipping by global norm (None: off).
+    clipnorm: Optional[float] = Field(1.0, gt=0, le=1e6)
+    early_stopping: Optional[EarlyStopping] = EarlyStopping()
+    #: Learning-rate schedule on a plateau (None: a constant rate).
+    reduce_lr_on_plateau: Optional[ReduceLROnPlateau] = None
+    #: Batch sequences of similar length together (less padding, faster epochs).
+    bucket_by_length: bool = True
+    shuffle_buffer: int = Field(10_000, ge=1, le=100_000_000)
+    #: Limit batches per epoch (None: the whole training split); for quick runs.
+    steps_per_epoch: Optional[int] = Field(None, gt=0, le=100_000_000)
+    #: XLA compilation. Off by default: every new padded batch shape would recompile,
+    #: which made a bucketed BiLSTM epoch many times slower on CPU.
+    jit_compile: bool = False
+
+
+# ------------------------------------------------------------------------- export
+class ExportSpec(Section):
+    #: Exports go to ``<base_dir>/<pipeline>/<version>/``, relative to the working
+    #: directory (the project). A folder outside it must be written as an absolute path.
+    base_dir: str = Field("models", min_length=1)
+    warmup_examples: int = Field(4, ge=1, le=10_000)
+    parity_examples: int = Field(32, ge=1, le=10_000)
+
+    @field_validator("base_dir")
+    @classmethod
+    def _inside_the_project_unless_absolute(cls, base_dir: str) -> str:
+        if not posixpath.isabs(base_dir):
+            parts = posixpath.normpath(base_dir.replace("\\", "/")).split("/")
+            if parts[0] == "..":
+                raise ValueError(f"{base_dir!r} climbs out of the project folder; write the "
+                                 "absolute path if the exports should go there")
+        return base_dir
+
+
+# ----------------------------------------------------------------------- generate
+class SamplingSpec(Section):
+    """What the generating topologies (``generation``, ``piano_roll``) sample after
+    training (logged) and in the export's warmup/parity requests. Each declares its own
+    ``generate`` section from this one."""
+
+    #: Softmax temperature; 0 decodes greedily (the most likely token every step).
+    temperature: float = Field(1.0, ge=0, le=100)
+    #: Most steps generated after the prefix ([END] stops earlier).
+    max_length: int = Field(32, ge=1, le=256)
+    #: Sequences generated after training (logged, novelty measured).
+    samples: int = Field(50, ge=1, le=100_000)

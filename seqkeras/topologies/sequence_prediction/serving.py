@@ -1,0 +1,127 @@
+"""The forecaster's served signature: one input per column, raw values in original units.
+
+Every input column is its own input named after it (``prep.input_name``): numeric
+columns ``float32 [None, lookback]``, categorical ones ``string [None, lookback]``, oldest
+step first. The graph standardizes (a NaN becomes the training mean), one-hot encodes
+with ``tf.equal`` against constant category lists, runs the model and de-normalizes,
+with core TF ops only. ``seqkeras predict`` reads each window from a CSV file.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import tensorflow as tf
+
+from seqkeras.errors import DataError, SeqkerasError
+from seqkeras.topologies.base import as_text
+from seqkeras.topologies.sequence_prediction.prep import SeriesPrep, input_name, split_arrays
+from seqkeras.topologies.sequence_prediction.series import NA_STRINGS
+from seqkeras.topologies.sequence_prediction.windows import gather_windows, window_ends
+
+
+def serving_function(prep: SeriesPrep, model):
+    """(function, input signature) of ``serving_default``: the column inputs above ->
+    ``forecast`` float32 ``[None, horizon, n_targets]`` in original units and
+    ``target_names`` string ``[None, n_targets]``."""
+    n_num, k = len(prep.numeric), len(prep.targets)
+    mean = tf.constant(prep.mean, tf.float32)
+    std = tf.constant(prep.std, tf.float32)
+    t_mean, t_std = mean[:k], std[:k]
+    vocabularies = [tf.constant(prep.categories[c], dtype=tf.string)
+                    for c in prep.categorical]
+    target_names = tf.constant(prep.targets, dtype=tf.string)
+
+    def serve(*columns):
+        x = (tf.stack(columns[:n_num], axis=-1) - mean) / std
+        parts = [tf.where(tf.math.is_nan(x), tf.zeros_like(x), x)]
+        for values, vocab in zip(columns[n_num:], vocabularies):
+            parts.append(tf.cast(tf.equal(values[..., None], vocab), tf.float32))
+        features = tf.concat(parts, axis=-1) if len(parts) > 1 else parts[0]
+        forecast = model(features, training=False) * t_std + t_mean
+        n = tf.shape(forecast)[0]
+        return {"forecast": forecast,
+                "target_names": tf.tile(target_names[None, :], [n, 1])}
+
+    names = prep.input_names
+    signature = ([tf.TensorSpec([None, prep.lookback], tf.float32, name=names[c])
+                  for c in prep.numeric]
+                 + [tf.TensorSpec([None, prep.lookback], tf.string, name=names[c])
+                    for c in prep.categorical])
+    return serve, signature
+
+
+def example_windows(prep: SeriesPrep, records: list[dict], n: int) -> dict:
+    """Up to ``n`` raw windows spread across the records' split: input name -> numeric
+    float32 or categorical object (str) ``[windows, lookback]``, in the order of the
+    serving signature. Raises DataError when the records hold no window."""
+    a = split_arrays(prep, records)
+    ends = window_ends(a.steps, a.context, prep.lookback, prep.horizon)
+    if not len(ends):
+        raise DataError("no window to build example inputs from")
+    pick = ends[np.unique(np.linspace(0, len(ends) - 1, min(n, len(ends))).round().astype(int))]
+    names = prep.input_names
+    out = {}
+    for j, c in enumerate(prep.numeric):
+        windows = gather_windows(a.numeric[:, j], pick, prep.lookback)
+        out[names[c]] = windows.astype(np.float32)
+    for j, c in enumerate(prep.categorical):
+        windows = gather_windows(a.categorical[:, j], pick, prep.lookback)
+        out[names[c]] = windows.astype(object)
+    return out
+
+
+def read_csv_windows(signature_inputs: dict, args: list[str]) -> dict:
+    """Serving inputs for a batch of windows, one CSV file each (``args``; a header row
+    with the original column names, extra columns ignored; its last ``lookback`` rows are
+    used; ``NA`` and empty cells are missing). ``signature_inputs``: input name ->
+    TensorSpec. Raises SeqkerasError for a missing file or column, too few rows or a
+    value that is not a number."""
+    specs = dict(signature_inputs)
+    per_input: dict[str, list] = {name: [] for name in specs}
+    for path in args:
+        if not Path(path).is_file():
+            raise SeqkerasError(f"{path}: not a file; sequence_prediction reads each "
+                                "window from a CSV file with one row per time step")
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+        by_name = {input_name(c): c for c in frame.columns}
+        for name, spec in specs.items():
+            if name not in by_name:
+                raise SeqkerasError(f"{path}: no column for input {name!r} (columns: "
+                                    f"{', '.join(frame.columns)})")
+            lookback = spec.shape[1]
+            column = frame[by_name[name]]
+            if lookback is not None and len(column) < lookback:
+                raise SeqkerasError(f"{path}: {len(column)} row(s); the model reads "
+                                    f"windows of {lookback}")
+            column = column.iloc[-lookback:] if lookback else column
+            if spec.dtype == tf.string:
+                per_input[name].append(column.str.strip().to_numpy(object))
+            else:
+                text = column.str.strip()
+                na = text.str.lower().isin(NA_STRINGS)
+                values = pd.to_numeric(text.where(~na, None), errors="coerce")
+                bad = values.isna() & ~na
+                if bad.any():
+                    raise SeqkerasError(f"{path}: column {by_name[name]!r} has a value "
+                                        f"that is not a number: {text[bad].iloc[0]!r}")
+                per_input[name].append(values.to_numpy(np.float32))
+    return {name: np.stack(v) for name, v in per_input.items()}
+
+
+def format_forecasts(outputs: dict, sources: list[str]) -> list[str]:
+    """A table per window (steps ahead by target) from the served outputs; ``sources``
+    names the windows (their CSV files) where known."""
+    forecast = np.asarray(outputs["forecast"])
+    names = [as_text(n) for n in np.asarray(outputs["target_names"])[0]] \
+        if len(forecast) else []
+    lines = []
+    for b, window in enumerate(forecast):
+        label = f" ({sources[b]})" if b < len(sources) else ""
+        lines.append(f"window {b + 1}{label}: forecast for the next {len(window)} steps")
+        lines.append("  step  " + "  ".join(f"{n:>10}" for n in names))
+        for h, row in enumerate(window):
+            lines.append(f"  {'+' + str(h + 1):>4}  " + "  ".join(f"{v:>10.3f}" for v in row))
+    return lines

@@ -1,0 +1,60 @@
+"""seqkeras.ingest.records: the default reader returns records, rejects and statistics in
+memory and writes nothing (the ingest stage writes them: tests/stages/test_ingest.py)."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+from seqkeras.errors import DataError
+from seqkeras.ingest.records import read_records, record_text, to_iob2
+from seqkeras.ingest.result import IngestResult
+from seqkeras.spec import load_spec
+
+LOG = logging.getLogger("seqkeras.tests")
+
+
+def test_iob1_to_iob2():
+    # IOB1: I- opens an entity unless it follows the same type; B- only splits neighbours
+    assert to_iob2(["I-PER", "I-PER", "O", "I-LOC", "B-LOC", "I-ORG"]) == \
+        ["B-PER", "I-PER", "O", "B-LOC", "B-LOC", "B-ORG"]
+    assert to_iob2(["B-PER", "I-PER"]) == ["B-PER", "I-PER"]  # IOB2 stays as it is
+
+
+def test_read_records_returns_everything_and_writes_nothing(data_root, write_spec, tmp_path):
+    (data_root / "s.csv").write_text("text,label,split\nhello there,pos,train\n"
+                                     ",neg,train\nnot good,neg,test\n")
+    spec = load_spec(write_spec("data:\n  sources:\n    - {path: s.csv, split_field: split}\n"))
+    before = sorted(p.name for p in tmp_path.rglob("*"))
+    result = read_records(spec, LOG)
+    assert sorted(p.name for p in tmp_path.rglob("*")) == before
+    assert isinstance(result, IngestResult)
+    assert result.records == {"train": [{"text": "hello there", "label": "pos"}], "val": [],
+                              "test": [{"text": "not good", "label": "neg"}]}
+    assert result.rejects == [{"file": str(data_root / "s.csv"), "line": 3,
+                               "reason": "empty text", "raw": result.rejects[0]["raw"]}]
+    assert result.stats["rows_read"] == 3 and result.stats["reject_reasons"] == {"empty text": 1}
+    assert result.stats["splits"]["train"]["words"]["max"] == 2
+    assert result.metrics == {"ingest_train_records": 1, "ingest_val_records": 0,
+                              "ingest_test_records": 1, "ingest_rejected_rows": 1}
+    assert result.summary == {"records": {"train": 1, "val": 0, "test": 1}, "rejected": 1}
+    assert list(result.plots) == ["lengths.png"]
+    assert result.split_line == "train 1, val 0, test 1"
+
+
+def test_no_training_record_is_an_error(data_root, write_spec):
+    (data_root / "s.csv").write_text("text,label\n,pos\n")
+    spec = load_spec(write_spec("data:\n  sources: [{path: s.csv, split: train}]\n"))
+    with pytest.raises(DataError, match="no training records"):
+        read_records(spec, LOG)
+
+
+def test_record_text():
+    assert record_text({"text": "a b"}) == "a b"
+    assert record_text({"tokens": ["a", "b"], "tags": ["O", "O"]}) == "a b"
+
+
+def test_result_needs_the_three_splits():
+    with pytest.raises(ValueError, match="exactly the splits"):
+        IngestResult(records={"train": []}, rejects=[], stats={}, metrics={}, summary={})

@@ -1,0 +1,48 @@
+"""The many_to_one schema: its model section, its rule, and the names it logs."""
+
+from __future__ import annotations
+
+import pydantic
+import pytest
+
+from seqkeras.spec import PipelineSpec
+from seqkeras.topologies import get_topology
+from seqkeras.topologies.many_to_one.spec import ManyToOneModel, ManyToOnePipeline
+from tests.topologies.logged_metrics import logged_names
+
+
+def make_spec(**sections) -> PipelineSpec:
+    sources = sections.pop("sources", [{"path": "x.csv"}])
+    return PipelineSpec.model_validate({"name": "t", "data": {"sources": sources}, **sections})
+
+
+def test_default_topology_and_model_section():
+    spec = make_spec()
+    assert isinstance(spec, ManyToOnePipeline) and isinstance(spec.model, ManyToOneModel)
+    assert (spec.model.pooling, spec.model.head, spec.model.embedding_dim) == ("last", "auto", 64)
+    assert not hasattr(spec, "generate") and not hasattr(spec.model, "crf")
+
+
+@pytest.mark.parametrize("model", [{"crf": True}, {"attention": "luong"},
+                                   {"condition_dim": 4}, {"char_units": 8}])
+def test_settings_of_other_topologies_are_refused(model):
+    with pytest.raises(pydantic.ValidationError, match="Extra inputs are not permitted"):
+        make_spec(model=model)
+
+
+def test_every_source_must_give_a_label():
+    with pytest.raises(pydantic.ValidationError, match="classifies records by label"):
+        make_spec(sources=[{"path": "x.csv", "label": "a"}, {"path": "y.csv", "label_field": None}])
+    assert make_spec(sources=[{"path": "x.csv", "label_field": None, "label": "a"}])
+
+
+@pytest.mark.parametrize("labels", [["pos", "neg"], ["a", "b", "c"]])
+def test_declared_metrics_are_what_keras_logs(tmp_path, labels):
+    spec = make_spec(tokenize={"level": "char", "max_length": 12},
+                     model={"embedding_dim": 4, "units": 4}, train={"batch_size": 4})
+    records = [{"text": f"text {i}", "label": labels[i % len(labels)]} for i in range(12)]
+    topology = get_topology("many_to_one")
+    topology.fit_preprocessor(spec, records, tmp_path)
+    prep = topology.load_preprocessor(spec, tmp_path)
+    assert logged_names(spec, topology, prep, records) == set(spec.logged_metrics()) == {
+        "loss", "accuracy", "val_loss", "val_accuracy"}
