@@ -22,7 +22,15 @@ pooling, head dropout 0.4, Adam 1e-3 with clipnorm 1, batch 64, length buckets) 
 their bucket's boundary (16, 32, ..., 512, then max_length), so XLA compiles one program
 per bucket instead of one per batch width. Each run reports its time to validation
 accuracy 0.843 (validation every 5,000 examples and at epoch ends, clock paused while it
-runs; compilation counted), steps/s, real tokens/s, compiles, final test accuracy.
+runs; compilation counted), steps/s, real tokens/s, compiles, final test accuracy, and
+its achieved training FLOP/s (matmuls counted from the recurrent weights, 3 x forward,
+per executed padded position and per real token) against a float32 matmul peak measured
+in the same run (``jnp.dot`` of two 8192 x 8192 matrices at full float32 precision, and
+at the backend's default precision, TF32 on NVIDIA GPUs).
+
+Buckets here are the octaves 16, 32, ..., 512 (seven compiled shapes a config), not the
+CPU pipeline's four per octave: on an accelerator each new shape costs an XLA compile of
+seconds, a padded step almost nothing. ``benchmarks/device_run.sh`` runs it end to end.
 """
 
 from __future__ import annotations
@@ -125,10 +133,10 @@ def bucket_batches(rows, y, batch, max_length, rng, shuffle=True):
         if len(pending[width]) == batch:
             yield _pad([rows[j] for j in pending[width]], width), y[pending[width]]
             pending[width] = []
-    if not shuffle:  # evaluation: every example (a bucket's remainder is a smaller batch)
-        for width, idx in pending.items():
+    if not shuffle:  # evaluation: every example; a bucket's remainder is padded with
+        for width, idx in pending.items():  # empty rows to a full batch (one shape a bucket)
             if idx:
-                x = _pad([rows[j] for j in idx], width)
+                x = _pad([rows[j] for j in idx] + [[]] * (batch - len(idx)), width)
                 yield x, y[idx]
 
 
@@ -166,19 +174,61 @@ def keras_io_model(keras):
 
 def accuracy(model, batches) -> float:
     right = total = 0
-    for x, y in batches:
-        p = np.asarray(model.predict_on_batch(x))[:, 0]
+    for x, y in batches:  # x may have more rows than y (padding rows): scored on y's
+        p = np.asarray(model.predict_on_batch(x))[:len(y), 0]
         right += int(((p > 0.5) == (y > 0.5)).sum())
         total += len(y)
     return right / total
 
 
-def train(name, model, epochs, train_batches, val_batches, test_batches, log):
+def flops_per_position(keras, model) -> int:
+    """Forward matmul FLOPs per sequence position of the recurrent layers, counted from
+    their weights: 2 x (kernel + recurrent kernel) per direction (``benchmarks.hardware``
+    counts the same way; the head's once-per-sequence matmul is left out, < 0.1%)."""
+    total = 0
+    for layer in model.layers:
+        inner = ([layer.forward_layer, layer.backward_layer]
+                 if isinstance(layer, keras.layers.Bidirectional) else [layer])
+        for rnn in inner:
+            if isinstance(rnn, keras.layers.RNN):
+                for name in ("kernel", "recurrent_kernel"):
+                    w = getattr(rnn.cell, name, None)
+                    if w is not None:
+                        total += 2 * int(np.prod(w.shape))
+    return total
+
+
+def matmul_peak(size: int = 8192, reps: int = 10) -> dict:
+    """float32 FLOP/s of a [size, size] x [size, size] product on the default device, at
+    full float32 precision and at the default precision (best of ``reps``)."""
+    import jax
+    import jax.numpy as jnp
+
+    a = jax.random.normal(jax.random.PRNGKey(0), (size, size), jnp.float32)
+    b = jax.random.normal(jax.random.PRNGKey(1), (size, size), jnp.float32)
+    out = {}
+    for label, precision in (("float32", jax.lax.Precision.HIGHEST),
+                             ("default", jax.lax.Precision.DEFAULT)):
+        f = jax.jit(lambda x, y, p=precision: jnp.dot(x, y, precision=p))
+        f(a, b).block_until_ready()
+        best = float("inf")
+        for _ in range(reps):
+            t0 = time.perf_counter()
+            f(a, b).block_until_ready()
+            best = min(best, time.perf_counter() - t0)
+        out[f"{label}_flops"] = 2.0 * size ** 3 / best
+    return out
+
+
+def train(name, model, epochs, train_batches, val_batches, test_batches, log,
+          max_seconds=None, per_position=0):
     """A loop over ``train_on_batch`` so that steps, compiles and probes are timed apart.
     The first step of each input shape (compiling it) counts in the time to target but
-    not in the steady steps/s."""
+    not in the steady steps/s. Training stops early once ``max_seconds`` of training
+    time have passed (``capped`` in the result)."""
     start = time.perf_counter()
-    paused, examples, steps, tokens = 0.0, 0, 0, 0
+    paused, examples, steps, tokens, positions = 0.0, 0, 0, 0, 0
+    capped = False
     trace, step_s, shapes, compile_s = [], [], set(), 0.0
     next_probe = PROBE_EVERY
 
@@ -202,13 +252,19 @@ def train(name, model, epochs, train_batches, val_batches, test_batches, log):
             else:
                 step_s.append(dt)
                 tokens += int(np.count_nonzero(x))
+                positions += x.size
             steps += 1
             examples += len(y)
             if examples >= next_probe:
                 next_probe += PROBE_EVERY
                 probe("probe")
-        probe(f"end of epoch {epoch + 1}")
+            if max_seconds and time.perf_counter() - start - paused > max_seconds:
+                capped = True
+                break
+        probe(f"end of epoch {epoch + 1}" + (" (capped)" if capped else ""))
         next_probe = examples + PROBE_EVERY
+        if capped:
+            break
     train_s = time.perf_counter() - start - paused
     hit = next((t for t in trace if t[2] >= TARGET), None)
     test = accuracy(model, test_batches())
@@ -220,6 +276,11 @@ def train(name, model, epochs, train_batches, val_batches, test_batches, log):
             "steady_real_tokens_per_s": tokens / steady,
             "median_step_ms": 1000 * float(np.median(step_s)) if step_s else None,
             "best_val_accuracy": max(t[2] for t in trace), "test_accuracy": test,
+            "capped": capped, "flops_per_position": per_position,
+            # 3 x forward matmul FLOPs over the steady steps, per second of them
+            "executed_flops_per_s": 3.0 * per_position * positions / steady,
+            "useful_flops_per_s": 3.0 * per_position * tokens / steady,
+            "padding_share": 1 - tokens / positions if positions else None,
             "trace": trace}
 
 
@@ -239,6 +300,9 @@ def run(args) -> dict:
            "keras": keras.__version__, "python": platform.python_version(),
            "backend": keras.backend.backend(), "target": TARGET, "runs": []}
     print(json.dumps({k: out[k] for k in ("devices", "jax", "keras", "backend")}), flush=True)
+    out["matmul_peak"] = matmul_peak(args.peak_size)
+    print(json.dumps({"matmul_peak_gflops": {k: round(v / 1e9, 1)
+                                             for k, v in out["matmul_peak"].items()}}), flush=True)
 
     def subset(n):  # --limit: a seeded sample (the splits are sorted by label)
         return np.sort(np.random.default_rng(0).permutation(n)[:limit]) if limit else slice(None)
@@ -274,7 +338,7 @@ def run(args) -> dict:
             result = train(config, model, epochs,
                            lambda e: kio_batches("train", shuffle=True, seed=e),
                            lambda: kio_batches("val", 256), lambda: kio_batches("test", 256),
-                           print)
+                           print, args.max_seconds, flops_per_position(keras, model))
         else:
             cell, _, batch = config.partition("_b")
             batch = int(batch or 64)
@@ -282,10 +346,46 @@ def run(args) -> dict:
             result = train(config, model, epochs,
                            lambda e: sk_batches("train", batch, e, shuffle=True),
                            lambda: sk_batches("val", 256), lambda: sk_batches("test", 256),
-                           print)
+                           print, args.max_seconds, flops_per_position(keras, model))
         out["runs"].append(result)
         print(json.dumps({k: v for k, v in result.items() if k != "trace"}), flush=True)
+        write(args.out, out)  # after every config: a run cut short keeps what it finished
+        if args.table:
+            args.table.write_text(render(out))
     return out
+
+
+def write(path: Path, result: dict) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(result, indent=1))
+
+
+def render(result: dict) -> str:
+    """The device run as a Markdown table (time to target, speed, hardware share)."""
+    peak = result["matmul_peak"]
+    runs = {r["name"]: r for r in result["runs"]}
+    base = runs.get("keras_io", {}).get("time_to_target_s")
+    lines = [f"Devices {', '.join(result['devices'])}; JAX {result['jax']}, Keras "
+             f"{result['keras']}; target val_accuracy {result['target']}; float32 matmul "
+             f"peak {peak['float32_flops'] / 1e12:.1f} TFLOP/s (default precision "
+             f"{peak['default_flops'] / 1e12:.1f}).", "",
+             "| config | time to target s | x keras-io | examples to target | train s | "
+             "compiled shapes | first steps s | steps/s | real tokens/s | padding | "
+             "best val acc | test acc | useful TFLOP/s (% of fp32 peak) |",
+             "|" + " --- |" * 13]
+    for name, r in runs.items():
+        ttt = r["time_to_target_s"]
+        ratio = f"{ttt / base:.2f}" if ttt and base else "-"
+        pad = f"{100 * r['padding_share']:.0f}%" if r.get("padding_share") is not None else "-"
+        lines.append(
+            f"| {name}{' (capped)' if r.get('capped') else ''} | "
+            f"{ttt if ttt is not None else 'not reached'} | {ratio} | "
+            f"{r['examples_to_target'] or '-'} | {r['train_s']:.1f} | {r['compiled_shapes']} | "
+            f"{r['first_step_per_shape_s']:.1f} | {r['steady_steps_per_s']:.1f} | "
+            f"{r['steady_real_tokens_per_s']:,.0f} | {pad} | {r['best_val_accuracy']:.4f} | "
+            f"{r['test_accuracy']:.4f} | {r['useful_flops_per_s'] / 1e12:.3f} "
+            f"({100 * r['useful_flops_per_s'] / peak['float32_flops']:.2f}%) |")
+    return "\n".join(lines) + "\n"
 
 
 def main(argv=None) -> int:
@@ -299,14 +399,19 @@ def main(argv=None) -> int:
                    help="keras_io | lstm | min_gru, optionally _bN for batch N (min_gru_b256)")
     p.add_argument("--epochs", type=int, default=None, help="default: 2 keras_io, 3 others")
     p.add_argument("--limit", type=int, default=None, help="records per split (smoke test)")
+    p.add_argument("--max-seconds", type=float, default=None,
+                   help="cap each config's training time (seconds, probes excluded)")
+    p.add_argument("--peak-size", type=int, default=8192, help="matmul peak: square size")
+    p.add_argument("--table", type=Path, default=None, help="also write a Markdown table")
     args = p.parse_args(argv)
     if args.prepare:
         prepare(args.prepare)
         return 0
     result = run(args)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(result, indent=1))
+    write(args.out, result)
     print(f"wrote {args.out}")
+    if args.table:
+        print(render(result))
     return 0
 
 

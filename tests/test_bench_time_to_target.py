@@ -97,3 +97,6 @@ def test_device_batches_have_bucket_boundary_shapes():
         assert (lengths <= x.shape[1]).all()
     evaluation = list(bucket_batches(rows, y, 8, 600, rng, shuffle=False))
     assert sum(len(b) for _, b in evaluation) == 300  # every example, once
+    # remainders padded with empty rows: one compiled shape a bucket
+    assert {x.shape[0] for x, _ in evaluation} == {8}
+    assert len({x.shape for x, _ in evaluation}) == len({x.shape[1] for x, _ in evaluation})
