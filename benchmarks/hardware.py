@@ -263,7 +263,8 @@ def _render(rows, args, run) -> str:
         peak = (r["peak"] + r["peak_end"]) / 2
         step = r["median_ms"] / 1000
         body.append([r["name"], r.get("threads", "default"), r["batch"], f"{r['width']:.0f}",
-                     f"{r['real_share']:.0%}", f"{r['median_ms']:.0f}", f"{r['data_ms']:.0f}",
+                     f"{r['real_share']:.0%}", f"{r['median_ms']:.0f}", f"{r['cpu_ms']:.0f}",
+                     f"{r['data_ms']:.0f}",
                      f"{r['matmul_ms']:.0f}", f"{r['other_ms']:.0f}",
                      f"{peak / 1e9:.0f}",
                      f"{r['executed_flops'] / step / 1e9:.2f} ({100 * r['executed_flops'] / step / peak:.1f}%)",
