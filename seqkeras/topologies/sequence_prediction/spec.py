@@ -72,6 +72,9 @@ class SequencePredictionPipeline(PipelineSpec):
 
     #: compile: data.series.loss (mse or mae) and MeanAbsoluteError named "mae".
     METRICS = {"loss": "min", "mae": "min"}
+    #: the MAE in original units on the val windows after every epoch (``epoch_callbacks``)
+    VAL_METRICS = {"forecast_mae": "min"}
+    SELECTION = "val_forecast_mae"
 
 
 #: Shared keys a time series does not read: its records are rows split by time.

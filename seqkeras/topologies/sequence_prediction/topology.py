@@ -71,7 +71,10 @@ from seqkeras.topologies.sequence_prediction.prep import (PREP_FILE, SeriesPrep,
                                                           split_arrays)
 from seqkeras.topologies.sequence_prediction.series import columns
 from seqkeras.topologies.sequence_prediction.time_split import normalization, scored
-from seqkeras.topologies.sequence_prediction.windows import window_ends
+from seqkeras.topologies.sequence_prediction.baseline import forecasting_baseline
+from seqkeras.topologies.sequence_prediction.baselines import horizon_metrics
+from seqkeras.topologies.sequence_prediction.windows import gather_windows, window_ends
+from seqkeras.training.epoch_metrics import ValidationMetrics
 from seqkeras.training.optimizers import compile_model
 
 
@@ -157,6 +160,25 @@ class SequencePrediction(Topology):
     # ---------------------------------------------------------------- evaluate
     def evaluate(self, spec, prep: SeriesPrep, model, records, out_dir: Path) -> dict:
         return evaluation.evaluate(spec, prep, model, records, out_dir)
+
+    def epoch_callbacks(self, spec, prep: SeriesPrep, val_records) -> list:
+        """``val_forecast_mae``: the MAE in original units over every val window (the
+        test metric; Keras's ``val_mae`` is on normalized targets)."""
+        try:
+            _, ends, _, _, truth, mask = evaluation.scored_windows(spec, prep, val_records)
+        except DataError:
+            return []
+        a = split_arrays(prep, val_records)
+        windows = gather_windows(prep.encode(a.numeric, a.categorical), ends, prep.lookback)
+
+        def compute(model):
+            pred = prep.denormalize(model.predict(windows, batch_size=256, verbose=0))
+            return {"forecast_mae": horizon_metrics(truth, pred, mask)["mae"]}
+        return [ValidationMetrics(compute, f"{len(ends):,} val windows")]
+
+    def baseline(self, spec, prep: SeriesPrep, train, val, test, out_dir: Path):
+        """Persistence, seasonal-naive and a linear autoregressive model (``baseline.py``)."""
+        return forecasting_baseline(spec, prep, train, val, test)
 
     # ----------------------------------------------------------------- serving
     def serving_endpoints(self, spec, prep: SeriesPrep, model) -> dict:
