@@ -36,6 +36,7 @@ def logistic_regression(x_train, y_train, x_val, y_val, grid=LOGREG_C, score=acc
     with the best ``score(y_val, predictions)`` on the validation split (ties: the
     stronger regularization). Without validation records the middle of the grid is used.
     Returns ``(model, {"C": chosen, "val_score": float or nan, "seconds": float})``.
+    Solver: liblinear for two classes, lbfgs (multinomial) for more.
     Raises ValueError when ``y_train`` has fewer than two classes.
     """
     from sklearn.exceptions import ConvergenceWarning
@@ -45,9 +46,11 @@ def logistic_regression(x_train, y_train, x_val, y_val, grid=LOGREG_C, score=acc
         raise ValueError("logistic regression needs at least two classes in training")
     started = time.monotonic()
     candidates = grid if len(y_val) else (grid[len(grid) // 2],)
+    # liblinear is several times faster on two classes; lbfgs fits the multinomial model
+    solver = "liblinear" if len(set(np.asarray(y_train).tolist())) == 2 else "lbfgs"
     best = None
     for c in candidates:
-        model = LogisticRegression(C=c, max_iter=max_iter)
+        model = LogisticRegression(C=c, max_iter=max_iter, solver=solver)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
             model.fit(x_train, y_train)

@@ -41,24 +41,28 @@ class NgramModel:
         self.tables = [{h: (sum(c.values()), len(c), c) for h, c in level.items()}
                        for level in self.counts]
 
+    def probability(self, history: list[int], target: int, order: int,
+                    discount: float) -> float:
+        """P(target | the last ``order - 1`` tokens of history), ``history`` being the
+        tokens before it (without [START]: it is added), interpolated down to uniform."""
+        hist = [START_ID] * (self.max_order - 1) + list(history)
+        pos, p = len(hist), 1.0 / self.vocab_size
+        for k in range(order):
+            entry = self.tables[k].get(tuple(hist[pos - k:pos]))
+            if entry is None:
+                break  # a longer context was not seen either
+            n, distinct, nexts = entry
+            p = max(nexts.get(target, 0) - discount, 0.0) / n + discount * distinct / n * p
+        return p
+
     def nll(self, sequences, order: int, discount: float) -> tuple[float, int]:
         """Summed negative log-likelihood (nats) of every target (tokens + [END]) of
         ``sequences`` with contexts of ``order - 1`` tokens, and the number of targets."""
         total, count = 0.0, 0
-        pad = self.max_order - 1
         for seq in sequences:
-            hist = [START_ID] * pad + list(seq)
-            for i, target in enumerate(list(seq) + [END_ID]):
-                pos = i + pad
-                p = 1.0 / self.vocab_size
-                for k in range(order):
-                    entry = self.tables[k].get(tuple(hist[pos - k:pos]))
-                    if entry is None:
-                        break  # a longer context was not seen either
-                    n, distinct, nexts = entry
-                    p = max(nexts.get(target, 0) - discount, 0.0) / n \
-                        + discount * distinct / n * p
-                total -= math.log(p)
+            seq = list(seq)
+            for i, target in enumerate(seq + [END_ID]):
+                total -= math.log(self.probability(seq[:i], target, order, discount))
                 count += 1
         return total, count
 
