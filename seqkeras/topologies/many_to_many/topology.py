@@ -63,6 +63,8 @@ from seqkeras.training.epoch_metrics import ValidationMetrics
 from seqkeras.training.optimizers import OPTIMIZERS, compile_model
 
 TAGS_FILE = "tags.txt"
+#: Below this share of sentences the word tokenizer reproduces, tokenize warns.
+AGREEMENT = 0.9
 ABBREVIATIONS_FILE = "abbreviations.txt"
 log = logging.getLogger("seqkeras")
 
@@ -140,6 +142,18 @@ class ManyToMany(Topology):
                    "vocab_coverage": coverage(words, vocab), "num_tags": len(tags),
                    "char_vocab_size": len(char_vocab), "abbreviations": len(abbreviations)}
         summary.update(self._tokenizer_agreement(c, abbreviations, records[:2000]))
+        if c.level == "word":
+            spaces = self._tokenizer_agreement(c.model_copy(update={"level": "whitespace"}),
+                                               abbreviations, records[:2000])
+            summary["whitespace_retokenized_exact"] = spaces.get("retokenized_exact", 0.0)
+            exact = summary.get("retokenized_exact", 1.0)
+            if exact < AGREEMENT and summary["whitespace_retokenized_exact"] > exact:
+                log.warning(
+                    "WARNING: tokenize: the in-graph word tokenizer reproduces the corpus's "
+                    "tokens in %.1f%% of training sentences, splitting on spaces in %.1f%%; "
+                    "raw text will be tagged worse than the test figure says (see "
+                    "test_raw_text_entity_f1): set tokenize.level: whitespace", 100 * exact,
+                    100 * summary["whitespace_retokenized_exact"])
         write_json(out_dir / "tokenize_summary.json", summary)
         return summary
 
