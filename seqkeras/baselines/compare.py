@@ -33,6 +33,8 @@ class BaselineScore:
     prefix: ``baseline`` for the strong baseline (logged ``baseline_test_<metric>`` and
         ``skill_<metric>``), another word for a trivial floor (``majority``, ``naive``).
     hint: what to try when the model loses to it.
+    strict: the model must be strictly better (a trivial floor: a model that ties the
+        majority class most likely answers it every time); else a tie is not a loss.
     """
 
     metric: str
@@ -41,6 +43,7 @@ class BaselineScore:
     name: str
     prefix: str = "baseline"
     hint: str = ""
+    strict: bool = False
 
 
 @dataclass
@@ -70,8 +73,10 @@ class Comparison:
 
     @property
     def loses(self) -> bool:
-        """Whether the model is worse than the baseline (a tie is not a loss)."""
-        return self.skill < -TIE * max(1.0, abs(self.score.value))
+        """Whether the model is worse than the baseline (a tie is a loss only against a
+        ``strict`` floor)."""
+        tolerance = TIE * max(1.0, abs(self.score.value))
+        return self.skill <= tolerance if self.score.strict else self.skill < -tolerance
 
     def text(self) -> str:
         """"test accuracy 0.7500 vs 0.7700 for <name> (-0.0200, -2.6%)"."""

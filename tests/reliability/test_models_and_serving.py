@@ -105,12 +105,16 @@ def test_export_folders_outside_the_project_need_an_absolute_path(inside):
 def test_trivial_baselines_flag_a_model_that_does_not_beat_them():
     from seqkeras.baselines import BaselineResult, BaselineScore, compare
 
-    floor = BaselineResult([BaselineScore("accuracy", 0.75, "max", "majority class", "majority")])
+    floor = BaselineResult([BaselineScore("accuracy", 0.75, "max", "majority class", "majority",
+                                          strict=True)])
     logged, [c] = compare({"test_accuracy": 0.75}, floor)
-    assert not c.loses and logged["below_baseline"] == 0.0  # a tie is not a loss
-    logged, [c] = compare({"test_accuracy": 0.7}, floor)
-    assert c.loses and logged["below_baseline"] == 1.0
-    naive = BaselineResult([BaselineScore("mae", 10.0, "min", "persistence", "naive")])
+    assert c.loses and logged["below_baseline"] == 1.0  # no better than the majority class
+    logged, [c] = compare({"test_accuracy": 0.76}, floor)
+    assert not c.loses and logged["below_baseline"] == 0.0
+    strong = BaselineResult([BaselineScore("accuracy", 0.75, "max", "tf-idf")])
+    assert compare({"test_accuracy": 0.75}, strong)[0]["below_baseline"] == 0.0  # a tie
+    naive = BaselineResult([BaselineScore("mae", 10.0, "min", "persistence", "naive",
+                                          strict=True)])
     assert compare({"test_mae": 10.2}, naive)[0]["below_baseline"] == 1.0
     assert compare({"test_mae": 8.0}, naive)[0]["below_baseline"] == 0.0
 

@@ -72,7 +72,8 @@ def tagging_baseline(spec, train, val, test) -> BaselineResult:
     flat = [t for tags in gold for t in tags]
     floor = sum(t == top for t in flat) / max(len(flat), 1)
     scores = [BaselineScore("token_accuracy", floor, "max", f"tagging every token {top!r}",
-                            "majority", "more epochs or a higher train.learning_rate")]
+                            "majority", "more epochs or a higher train.learning_rate",
+                            strict=True)]
     if not spec.baseline.enabled:
         return BaselineResult(scores, {}, "majority tag only (baseline.enabled: false)")
     started = time.monotonic()

@@ -72,7 +72,8 @@ def classification_baseline(spec, labels: list[str], train, val, test) -> Baseli
     major_acc = float(np.mean(y_test == labels.index(majority))) if len(test) else 0.0
     scores = [BaselineScore("accuracy", major_acc, "max",
                             f"always answering the majority class {majority!r}", "majority",
-                            "more epochs, a higher train.learning_rate, or class-balanced data")]
+                            "more epochs, a higher train.learning_rate, or class-balanced data",
+                            strict=True)]
     if not spec.baseline.enabled:
         return BaselineResult(scores, {}, "majority class only (baseline.enabled: false)")
     from scipy.sparse import hstack

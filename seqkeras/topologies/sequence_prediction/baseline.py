@@ -66,7 +66,8 @@ def forecasting_baseline(spec, prep: SeriesPrep, train, val, test) -> BaselineRe
         metrics = {"baseline_alpha": chosen["alpha"], "baseline_train_records": len(rows)}
     metrics.update({f"{name}_test_mae": v for name, (v, _) in found.items()})
     best = min(found, key=lambda name: found[name][0])
-    scores = [BaselineScore("mae", found[best][0], "min", found[best][1], hint=HINT)]
-    scores += [BaselineScore("mae", v, "min", text, name, HINT)
+    scores = [BaselineScore("mae", found[best][0], "min", found[best][1], hint=HINT,
+                            strict=best == "naive")]
+    scores += [BaselineScore("mae", v, "min", text, name, HINT, strict=name == "naive")
                for name, (v, text) in found.items() if name != best]
     return BaselineResult(scores, metrics, f"best of {', '.join(found)}: {best}")
