@@ -51,7 +51,7 @@ def evaluate(spec, prep: SeriesPrep, model, records, out_dir: Path) -> dict:
     """Test metrics in original units over every window of ``records`` (names without
     the ``test_`` prefix): the model's, persistence's and seasonal-naive's MAE and RMSE
     overall and per step ahead, skill ratios, per-target MAE when there are several
-    targets, and the loss on normalized targets. Writes ``forecast_metrics.json``,
+    targets, and the loss on normalized targets (observed values only). Writes ``forecast_metrics.json``,
     ``forecast_vs_actual.png`` and ``error_by_horizon.png`` into ``out_dir``. Imputed
     target values are not scored. Raises DataError when no window can be scored.
     """
@@ -62,8 +62,9 @@ def evaluate(spec, prep: SeriesPrep, model, records, out_dir: Path) -> dict:
     pred_norm = model.predict(windows, batch_size=256, verbose=0)
     pred = prep.denormalize(pred_norm)
     truth_norm = (truth - prep.mean[:k]) / prep.std[:k]
-    err = pred_norm - truth_norm
-    loss = float(np.mean(err ** 2) if series.loss == "mse" else np.mean(np.abs(err)))
+    err = (pred_norm - truth_norm)[mask]  # imputed targets are not in the loss either
+    loss = float(np.mean(err ** 2) if series.loss == "mse" else np.mean(np.abs(err))) \
+        if err.size else float("nan")
 
     methods = {"": horizon_metrics(truth, pred, mask),
                "naive_": horizon_metrics(truth, naive, mask)}

@@ -9,7 +9,8 @@ Direct multi-output
     future values of the non-target features are needed, and serving is one forward pass;
     unlike an encoder-decoder it adds no decoder for the same data. The loss (``mse`` or
     ``mae``, ``data.series.loss``) is averaged over all steps and targets, on targets
-    normalized with the training span's mean and standard deviation.
+    normalized with the training span's mean and standard deviation; imputed target
+    values weigh 0 (``make_dataset``), so they are left out of the loss.
 
 Data (``data.series``; reading and filling: ``series.py``, ``time_split.py``, ``ingest.py``)
     Ingest parses the timestamps, sorts, reindexes to the frequency (gaps become missing
@@ -133,9 +134,12 @@ class SequencePrediction(Topology):
                              [keras.metrics.MeanAbsoluteError(name="mae")])
 
     def make_dataset(self, spec, prep: SeriesPrep, records, training: bool):
-        """Batches of (window [B, lookback, F], targets [B, horizon, T]), normalized.
-        Training windows follow ``data.series.stride`` and are fully reshuffled each
-        epoch (indices only, so the whole set fits any buffer); others: every window."""
+        """Batches of (window [B, lookback, F], targets [B, horizon, T], sample weights
+        [B, horizon] float32), targets normalized. A step's weight is the share of its
+        targets that were observed (1) rather than imputed (0 when all were filled in), so
+        filled values never train the model nor count in its loss. Training windows
+        follow ``data.series.stride`` and are fully reshuffled each epoch (indices only,
+        so the whole set fits any buffer); others: every window."""
         a = split_arrays(prep, records)
         ends = window_ends(a.steps, a.context, prep.lookback, prep.horizon,
                            spec.data.series.stride if training else 1)
@@ -145,11 +149,14 @@ class SequencePrediction(Topology):
         x = tf.constant(prep.encode(a.numeric, a.categorical))
         y = tf.constant(((a.numeric[:, :len(prep.targets)] - prep.mean[:len(prep.targets)])
                          / prep.std[:len(prep.targets)]).astype(np.float32))
+        w = tf.constant((1.0 - a.imputed.mean(axis=1)).astype(np.float32))
         back = tf.range(-prep.lookback + 1, 1, dtype=tf.int64)
         ahead = tf.range(1, prep.horizon + 1, dtype=tf.int64)
 
         def gather(end):
-            return tf.gather(x, end[:, None] + back), tf.gather(y, end[:, None] + ahead)
+            targets = end[:, None] + ahead
+            return (tf.gather(x, end[:, None] + back), tf.gather(y, targets),
+                    tf.gather(w, targets))
 
         ds = tf.data.Dataset.from_tensor_slices(ends)
         if training:

@@ -39,9 +39,11 @@ def test_make_dataset_window_shapes_and_normalized_values():
     spec = series_spec("unused.csv", lookback=4, horizon=3, stride=2)
     prep, records = make_prep(), make_records()
     topology = SequencePrediction()
+    records[5]["imputed"] = ["y"]  # a filled-in target weighs 0 in the loss
     batches = list(topology.make_dataset(spec, prep, records, training=False))
-    x, y = batches[0]
-    assert x.shape == (4, 4, 2 + 2) and y.shape == (4, 3, 1)
+    x, y, w = batches[0]
+    assert x.shape == (4, 4, 2 + 2) and y.shape == (4, 3, 1) and w.shape == (4, 3)
+    np.testing.assert_array_equal(w[:3], [[1, 0, 1], [0, 1, 1], [1, 1, 1]])  # rows 4..7
     n_windows = sum(int(b[0].shape[0]) for b in batches)
     assert n_windows == 20 - 4 - 3 + 1
     # first window: rows 0..3 -> y standardized (10 + i - 10) / 2, x / 4, wind one-hot
