@@ -43,5 +43,10 @@ def test_row_reads_metrics_and_baseline(tmp_path):
         json.dumps({"rc": 0, "wall_seconds": 12.5}))
     row = baselines.row("sms_spam", False, tmp_path)
     assert row[3:7] == ["0.75", "0.77 (tf-idf)", "-0.0200", "BELOW"]
+    assert row[8] == baselines.fmt(12.5)  # no stage timings: the run's wall time
+    (train / "_stage.json").write_text(json.dumps({"seconds": 30.0}))
+    (train.parent / "ingest").mkdir()
+    (train.parent / "ingest" / "_stage.json").write_text(json.dumps({"seconds": 2.0}))
+    assert baselines.row("sms_spam", False, tmp_path)[8] == baselines.fmt(32.0)
     assert "majority 0.6" in row[7] and "macro_f1 0.6 (baseline 0.7)" in row[7]
     assert baselines.row("co2", False, tmp_path)[3] == "not run"
