@@ -27,6 +27,7 @@ from pathlib import Path
 
 import yaml
 
+from benchmarks import machine
 from benchmarks.results import fmt, table, write_section
 
 PIPELINES = Path(__file__).parent / "pipelines"
@@ -123,7 +124,8 @@ def row(name: str, quick: bool, data_dir: Path) -> list:
         extras.append(f"{extra} {fmt(m['test_' + extra])}"
                       + (f" (baseline {fmt(m['baseline_test_' + extra])})"
                          if f"baseline_test_{extra}" in m else ""))
-    verdict = ("BELOW" if any(s["loses"] for s in ours) else "beats") if ours else "n/a"
+    verdict = ("n/a" if not ours else "BELOW" if any(s["loses"] for s in ours)
+               else "ties" if abs(head["skill"]) < 1e-9 else "beats")
     model = m.get(f"test_{metric}")
     return [name, what, metric, fmt(model) if model is not None else "n/a",
             f"{fmt(head['baseline'])} ({head['name']})" if head else "n/a",
@@ -142,9 +144,13 @@ def render(names: list[str], quick: bool, data_dir: Path) -> str:
         "`benchmarks/pipelines/dev_<dataset>.yaml`, a short YAML with no hand tuning; the "
         "baseline is fitted by the train stage on the same splits. skill = model - "
         "baseline where higher is better, baseline - model where lower is better "
-        "(positive: the model wins); verdict BELOW when the model loses to any baseline "
+        "(positive: the model wins); verdict ties when the model equals the strong "
+        "baseline, BELOW when the model loses to any baseline "
         "of that metric (the run then ends with a WARNING). stage s: the seconds the "
-        "run's stages (ingest to export) took on a shared 2-core machine.", "",
+        "run's stages (ingest to export) took.", "",
+        f"- Machine: {machine.cpu_model()}, {machine.usable_cores()} usable cores, shared "
+        f"with other work; load average {machine.load_average()} when the table was "
+        "written", "",
         table(["dataset", "data", "metric", "model", "baseline", "skill", "verdict",
                "also", "stage s"], rows, "lllrlrllr")])
 
