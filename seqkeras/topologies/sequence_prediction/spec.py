@@ -37,6 +37,10 @@ class SeriesSpec(Section):
     seasonal_period: Optional[int] = Field(None, ge=1, le=1_000_000)
     #: Training loss on the normalized targets: mse (squared error) or mae (absolute error).
     loss: Literal["mse", "mae"] = "mse"
+    #: What the network outputs: ``none`` the target values; ``residual_naive`` the change
+    #: from the last observed value, added back in the graph (the model starts from
+    #: persistence; for series with a trend, ``seqkeras/layers/naive_residual.py``).
+    target_transform: Literal["none", "residual_naive"] = "none"
 
     @model_validator(mode="after")
     def _columns_have_one_role(self):

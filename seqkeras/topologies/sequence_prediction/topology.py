@@ -10,7 +10,9 @@ Direct multi-output
     unlike an encoder-decoder it adds no decoder for the same data. The loss (``mse`` or
     ``mae``, ``data.series.loss``) is averaged over all steps and targets, on targets
     normalized with the training span's mean and standard deviation; imputed target
-    values weigh 0 (``make_dataset``), so they are left out of the loss.
+    values weigh 0 (``make_dataset``), so they are left out of the loss. With
+    ``data.series.target_transform: residual_naive`` the Dense layer outputs the change
+    from the window's last target value, added back in the graph (``NaiveResidual``).
 
 Data (``data.series``; reading and filling: ``series.py``, ``time_split.py``, ``ingest.py``)
     Ingest parses the timestamps, sorts, reindexes to the frequency (gaps become missing
@@ -64,6 +66,7 @@ import tensorflow as tf
 
 from seqkeras.errors import DataError, SeqkerasError
 from seqkeras.io.atomic import write_json
+from seqkeras.layers.naive_residual import NaiveResidual
 from seqkeras.layers.recurrent_stack import recurrent_stack
 from seqkeras.topologies.base import Topology
 from seqkeras.topologies.sequence_prediction import evaluation, serving
@@ -128,7 +131,11 @@ class SequencePrediction(Topology):
             x = keras.layers.Dropout(m.head_dropout, name="head_dropout")(x)
         k = len(prep.targets)
         flat = keras.layers.Dense(prep.horizon * k, name="direct_multi_output")(x)
-        out = keras.layers.Reshape((prep.horizon, k), name="forecast")(flat)
+        if series.target_transform == "residual_naive":
+            change = keras.layers.Reshape((prep.horizon, k), name="forecast_change")(flat)
+            out = NaiveResidual(k, name="forecast")([change, window])
+        else:
+            out = keras.layers.Reshape((prep.horizon, k), name="forecast")(flat)
         model = keras.Model(window, out, name=f"{spec.name}_sequence_prediction")
         return compile_model(model, spec.train, series.loss,
                              [keras.metrics.MeanAbsoluteError(name="mae")])

@@ -56,6 +56,27 @@ def test_make_dataset_window_shapes_and_normalized_values():
     assert sum(int(b[0].shape[0]) for b in train) == len(range(0, 14, 2))
 
 
+def test_residual_naive_model_starts_from_persistence_and_round_trips(tmp_path):
+    """target_transform: residual_naive -- with the output layer's weights at zero the
+    forecast is the last observed value (persistence), in original units after
+    denormalizing, and the saved model loads with its NaiveResidual layer."""
+    import keras
+
+    spec = series_spec("unused.csv", lookback=4, horizon=3, target_transform="residual_naive")
+    prep, records = make_prep(), make_records()
+    model = SequencePrediction().build_model(spec, prep)
+    dense = model.get_layer("direct_multi_output")
+    dense.set_weights([np.zeros_like(w) for w in dense.get_weights()])
+    a = split_arrays(prep, records)
+    windows = gather_windows(prep.encode(a.numeric, a.categorical), np.array([3, 9]), 4)
+    forecast = prep.denormalize(model.predict(windows, verbose=0))
+    np.testing.assert_allclose(forecast[:, :, 0], [[13.0] * 3, [19.0] * 3])  # y at rows 3, 9
+    model.save(tmp_path / "m.keras")
+    loaded = keras.saving.load_model(tmp_path / "m.keras")
+    np.testing.assert_allclose(loaded.predict(windows, verbose=0),
+                               model.predict(windows, verbose=0), rtol=1e-6)
+
+
 # ------------------------------------------------------------- baselines
 Y = np.array([[10], [12], [11], [15], [14], [18], [17], [21]], dtype=float)
 
