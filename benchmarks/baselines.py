@@ -138,7 +138,8 @@ def render(names: list[str], quick: bool, data_dir: Path) -> str:
     mode = (f"quick: at most {QUICK_RECORDS:,} records per split, {QUICK_EPOCHS} epochs "
             "(smoke run, not a measurement)") if quick else "full data"
     return "\n".join([
-        "## Models against their baselines on the dev datasets", "",
+        "## Models against their baselines on the dev datasets"
+        + (" (quick smoke runs)" if quick else ""), "",
         f"Written by `python -m benchmarks.baselines{' --quick' if quick else ''}` on "
         f"{time.strftime('%Y-%m-%d %H:%M %Z')}; {mode}. Each dataset is "
         "`benchmarks/pipelines/dev_<dataset>.yaml`, a short YAML with no hand tuning; the "
