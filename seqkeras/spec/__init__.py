@@ -13,12 +13,12 @@ from seqkeras.spec.model import EmbeddedRecurrentModel, RecurrentModel
 from seqkeras.spec.pipeline import PipelineSpec, flatten, param_key, pipeline_class
 from seqkeras.spec.problems import Problem, not_applicable
 from seqkeras.spec.search import Choice, Dimension, Range, TuneSpec
-from seqkeras.spec.sections import (DEFAULT_SPLIT_VALUES, DataSpec, EarlyStopping, ExportSpec,
-                                    ReduceLROnPlateau, Replacement, SamplingSpec, Section,
+from seqkeras.spec.sections import (DEFAULT_SPLIT_VALUES, BaselineSpec, DataSpec, EarlyStopping,
+                                    ExportSpec, ReduceLROnPlateau, Replacement, SamplingSpec, Section,
                                     Source, SplitFractions, TokenizeSpec, TrainSpec)
 
 __all__ = [
-    "Choice", "DEFAULT_SPLIT_VALUES", "DataSpec", "Dimension", "EarlyStopping",
+    "BaselineSpec", "Choice", "DEFAULT_SPLIT_VALUES", "DataSpec", "Dimension", "EarlyStopping",
     "EmbeddedRecurrentModel", "ExportSpec", "PipelineSpec", "Problem", "Range",
     "RecurrentModel", "ReduceLROnPlateau", "Replacement", "SamplingSpec", "Section", "Source",
     "SplitFractions", "TokenizeSpec", "TrainSpec", "TuneSpec", "flatten", "load_spec",

@@ -39,9 +39,13 @@ class ManyToManyPipeline(PipelineSpec):
     topology: Literal["many_to_many"] = "many_to_many"
     model: ManyToManyModel = ManyToManyModel()
 
-    SPECIFIC_KEYS = ("data.tag_scheme",)
+    SPECIFIC_KEYS = ("data.tag_scheme", "baseline.crf")
     #: compile: the (CRF or per-token) NLL and MaskedTokenAccuracy named "accuracy".
     METRICS = {"loss": "min", "accuracy": "max"}
+    #: conlleval entity F1 on the val sentences after every epoch (``epoch_callbacks``):
+    #: the loss can prefer an epoch that tags everything O.
+    VAL_METRICS = {"entity_f1": "max"}
+    SELECTION = "val_entity_f1"
     RECORD_FIELDS = ("text_field", "label_field", "split_field")
 
 
