@@ -64,6 +64,11 @@ def _parser() -> argparse.ArgumentParser:
                    help="rerun the selected stage (all stages without --stage) even if unchanged")
     r.add_argument("--no-track", action="store_true", help="do not log to MLflow")
     r.add_argument("--data-dir", default="data", help="where stage outputs go (default: data)")
+    r.add_argument("--workers", type=_workers, default=0, metavar="N",
+                   help="tune with keras-tuner's distributed mode: a chief oracle in this "
+                        "process and N worker processes on 127.0.0.1 (default 0: trials run "
+                        "in this process); KERASTUNER_TUNER_ID / KERASTUNER_ORACLE_IP / "
+                        "KERASTUNER_ORACLE_PORT spread them over several hosts")
 
     c = sub.add_parser("check-serving",
                        help="load the newest export with TF's C++ loader, as TF Serving does")
@@ -82,6 +87,16 @@ def _parser() -> argparse.ArgumentParser:
                    help="address the port is published on (default 127.0.0.1: this machine "
                         "only; 0.0.0.0 exposes the server to the network)")
     return p
+
+
+def _workers(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if not 0 <= value <= 64:
+        raise argparse.ArgumentTypeError(f"{value}: from 0 to 64 worker processes")
+    return value
 
 
 def headline(metrics: dict, limit: int = 12) -> dict:
@@ -175,7 +190,8 @@ def _dispatch(args) -> int:
         from seqkeras.runner import run_pipeline
 
         report = run_pipeline(args.spec, stage=args.stage, force=args.force,
-                              track=not args.no_track, data_dir=args.data_dir)
+                              track=not args.no_track, data_dir=args.data_dir,
+                              tune_workers=args.workers)
         print(f"{report.pipeline}: ran {', '.join(report.ran) or 'nothing'}; "
               f"skipped {', '.join(report.skipped) or 'nothing'} "
               f"({report.seconds:.1f} s{', MLflow run ' + report.run_id if report.run_id else ''})")
