@@ -90,8 +90,17 @@ def run(ctx) -> dict:
     # in one process a failing trial is a bug or a bad search space: stop at once; with
     # workers a dead worker's trial is FAILED too, and the workers' own failures stop
     # the search (seqkeras.tuning.cluster)
-    tuner = make_tuner(spec, hypermodel, ctx.tracker, folder,
-                       max_failed_trials=_UNLIMITED_FAILURES if distributed else 1)
+    failures = _UNLIMITED_FAILURES if distributed else 1
+    try:
+        tuner = make_tuner(spec, hypermodel, ctx.tracker, folder, max_failed_trials=failures)
+    except (ValueError, KeyError, RuntimeError, OSError) as exc:
+        if not resumed:
+            raise
+        ctx.log.warning("WARNING: tune: the interrupted search in %s could not be reloaded "
+                        "(%s: %s); starting it afresh", folder, type(exc).__name__, exc)
+        tuner = make_tuner(spec, hypermodel, ctx.tracker, folder, max_failed_trials=failures,
+                           overwrite=True)
+        resumed = False
     tuner.oracle.verbose = 0
     tuner.save()  # from now on an interrupted search resumes
     kept = _finished_trials(tuner.oracle)

@@ -8,9 +8,31 @@ trial run by a worker process on another host nests the same way).
 
 from __future__ import annotations
 
+import json
+import os
+import uuid
+
 import keras_tuner as kt
+from keras_tuner.src import utils as kt_utils
 
 from seqkeras.spec import Choice
+
+
+def _save_json_atomically(path, obj):
+    """keras-tuner's ``utils.save_json``, written to a temporary file renamed over the
+    old one: keras-tuner writes its oracle, tuner and trial files in place, so a kill
+    mid-write left an empty ``tuner0.json`` that no later run could reload."""
+    text = json.dumps(obj)
+    path = str(path)
+    tmp = f"{path}.tmp-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+    with open(tmp, "w") as f:
+        f.write(text)
+    os.replace(tmp, path)
+    return text
+
+
+# seqkeras's search folders are local (data/<pipeline>/tune-search)
+kt_utils.save_json = _save_json_atomically
 
 
 def declare(hp: kt.HyperParameters, key: str, dim):
