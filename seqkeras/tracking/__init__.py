@@ -46,6 +46,18 @@ def tracking_uri() -> str:
         f"sqlite:///{Path(MLRUNS_DIR).resolve() / 'mlflow.db'}"
 
 
+def ui_url(base: str, experiment_id: str, run_id: str | None = None,
+           artifact: str | None = None) -> str:
+    """The MLflow UI's address of an experiment's runs table (or of one run, or of one of
+    its artifacts) on the UI at ``base`` (http://host:port). MLflow 3's UI shows the
+    GenAI overview unless asked for the model-training view (``workflowType``), which the
+    link asks for."""
+    page = f"/experiments/{experiment_id}"
+    if run_id:
+        page += f"/runs/{run_id}" + (f"/artifacts/{artifact}" if artifact else "")
+    return f"{base.rstrip('/')}/#{page}?workflowType=machine_learning"
+
+
 def sqlite_path(uri: str) -> Path | None:
     """The database file of a ``sqlite:///`` URI (None for other stores)."""
     if not uri.startswith("sqlite:///"):
@@ -274,6 +286,8 @@ class Tracker:
             mlflow.log_artifact(str(spec_path), artifact_path="spec")
             log.info("MLflow run %s (experiment %r, store %s)", self.run_id, spec.name,
                      tracking_uri())
+            if tracking_uri().startswith(("http://", "https://")):
+                log.info("MLflow UI: %s", ui_url(tracking_uri(), experiment_id, self.run_id))
             try:
                 yield self
             except KeyboardInterrupt:  # Ctrl-C or SIGTERM (the CLI turns it into this)

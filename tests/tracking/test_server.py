@@ -50,7 +50,12 @@ def test_two_tuner_workers_and_a_pipeline_run_on_postgres(tmp_path, mlflow_serve
     assert version.run_id == parent.info.run_id and version.tags["export.version"] == "1"
     for key in ("git.commit", "spec.hash", "data.fingerprint", "export.path", "test_accuracy"):
         assert version.tags[key], key
-    files = client.list_logged_model_artifacts(version.model_id)
+    # the run's logged model holds the SavedModel (the REST search of versions leaves
+    # model_id out, so the model is found from its run)
+    [model] = client.search_logged_models([experiment.experiment_id],
+                                          filter_string=f"source_run_id = '{parent.info.run_id}'")
+    assert model.model_id in version.source
+    files = client.list_logged_model_artifacts(model.model_id)
     assert "saved_model.pb" in {f.path for f in files}
 
     cluster = mlflow_server.cluster
