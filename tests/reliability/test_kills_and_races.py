@@ -32,34 +32,42 @@ def test_kills_in_train_and_export_lose_nothing(tmp_path):
     record = (project / "data/tiny/train/_stage.json").read_text()
 
     rng = random.Random(17)  # kill points: seeded, so a failure names its replay
+    killed = 0  # a fast machine may finish a stage before its kill point; count real kills
     for stage in ("train", "export"):
-        delay = rng.uniform(0.0, 2.0)
+        delay = rng.uniform(0.0, 0.8)
         proc = start(["run", "pipelines/tiny.yaml", "--stage", stage, "--force"], project)
         assert wait_for(proc, f"stage {stage:<8} running")
         time.sleep(delay)
         proc.send_signal(signal.SIGKILL)
-        proc.wait(timeout=60)
+        code = proc.wait(timeout=60)
         proc.stderr.close()
+        assert code in (0, -signal.SIGKILL), (stage, code)
+        killed += code == -signal.SIGKILL
+        last_killed = code == -signal.SIGKILL
         # the previous good outputs are whole; no partial version is visible
         assert (project / "data/tiny/train/_stage.json").read_text() == record
         for version in (project / "models/tiny").iterdir():
             if version.name.isdigit():
                 assert (version / "variables/variables.index").exists(), (version, delay)
-    assert "RUNNING" in run_statuses(project)  # what a SIGKILL leaves, until the next run
+    assert killed >= 1, "no SIGKILL landed mid-stage; the test tested nothing"
+    if last_killed:  # what a SIGKILL leaves, until the next run
+        assert "RUNNING" in run_statuses(project)
 
     # SIGTERM unwinds: temporary folders go, the MLflow run is closed as KILLED
     proc = start(["run", "pipelines/tiny.yaml", "--stage", "train", "--force"], project)
     assert wait_for(proc, "stage train    running")
     time.sleep(1.0)
     proc.send_signal(signal.SIGTERM)
-    assert proc.wait(timeout=120) == 130
+    code = proc.wait(timeout=120)
     proc.stderr.close()
+    assert code in (0, 130), code  # 0: the stage ended before the signal came
+    killed += code == 130
 
     after = seqkeras(["run", "pipelines/tiny.yaml"], project)
     assert after.returncode == 0, after.stderr[-2000:]
     assert leftovers(project / "data/tiny", project / "models/tiny") == []
     statuses = run_statuses(project)
-    assert "RUNNING" not in statuses and statuses.count("KILLED") >= 3, statuses
+    assert "RUNNING" not in statuses and statuses.count("KILLED") >= killed, statuses
     check = seqkeras(["check-serving", "models/tiny"], project)
     assert check.returncode == 0, check.stderr[-2000:]
 
