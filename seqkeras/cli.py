@@ -171,7 +171,9 @@ def serve_command(model: str, port: int = 8501, host: str = "127.0.0.1",
                 f"--mount {shlex.quote(f'type=bind,source={base},target=/models')} "
                 f"-t tensorflow/serving:2.20.0 "
                 f"--model_config_file={shlex.quote('/models/' + str(inside.relative_to(base)))} "
-                f"--model_config_file_poll_wait_seconds={poll}")
+                f"--model_config_file_poll_wait_seconds={poll} "
+                # labels in the config at startup name versions not loaded yet
+                "--allow_version_labels_for_unavailable_models=true")
     return (f"docker run --rm -p {bind}:{port}:8501 "
             f"--mount {shlex.quote(f'type=bind,source={base},target=/models/{name}')} "
             f"-e {shlex.quote(f'MODEL_NAME={name}')} -t tensorflow/serving:2.20.0")

@@ -78,3 +78,4 @@ def test_make_serve_mounts_the_config(exported_twice):
     assert f"type=bind,source={models},target=/models" in cmd
     assert "--model_config_file=/models/models.config" in cmd
     assert "--model_config_file_poll_wait_seconds=30" in cmd
+    assert "--allow_version_labels_for_unavailable_models=true" in cmd  # else startup fails
