@@ -21,14 +21,16 @@ from seqkeras.constants import PAD_ID
 
 
 class StepTimer(keras.callbacks.Callback):
-    """perf_counter at the end of every training step (synchronous callback)."""
+    """perf_counter (and process CPU time) at the end of every training step."""
 
     def __init__(self):
         super().__init__()
         self.ends: list[float] = []
+        self.cpu_ends: list[float] = []
 
     def on_train_batch_end(self, batch, logs=None):
         self.ends.append(time.perf_counter())
+        self.cpu_ends.append(time.process_time())
 
 
 class BatchTap:

@@ -2,6 +2,7 @@
 
 ==================  ==========================================================
 ``recurrent_stack``  the cell registry and the stacked (bi)directional RNN builder
+``min_rnn``          ``MinGRU`` / ``MinLSTM``: cells trained with a parallel scan
 ``pooling``          ``MaskedGlobalMaxPooling1D`` and the ``model.pooling`` choices
 ``word_dropout``     ``WordDropout``: unknown-word replacement while training
 ``char_encoder``     ``TokenCharEncoder``: a vector per word from its characters
@@ -18,8 +19,10 @@ from seqkeras.layers.attention import SourceAttention
 from seqkeras.layers.char_encoder import TokenCharEncoder
 from seqkeras.layers.crf import CRF
 from seqkeras.layers.pooling import POOLINGS, MaskedGlobalMaxPooling1D
+from seqkeras.layers.min_rnn import MinGRU, MinGRUCell, MinLSTM, MinLSTMCell
 from seqkeras.layers.recurrent_stack import CELLS, recurrent_stack
 from seqkeras.layers.word_dropout import WordDropout
 
-__all__ = ["CELLS", "CRF", "POOLINGS", "MaskedGlobalMaxPooling1D", "SourceAttention",
+__all__ = ["CELLS", "CRF", "POOLINGS", "MaskedGlobalMaxPooling1D", "MinGRU", "MinGRUCell",
+           "MinLSTM", "MinLSTMCell", "SourceAttention",
            "TokenCharEncoder", "WordDropout", "recurrent_stack"]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from seqkeras.spec.sections import Section
 
@@ -23,7 +23,9 @@ class RecurrentModel(Section):
     """A stack of recurrent layers and the dense head after it (no embedding: the inputs
     are numbers, e.g. piano-roll frames or time-series windows)."""
 
-    cell: Literal["simple_rnn", "lstm", "gru"] = "lstm"
+    #: The recurrent cell. ``min_gru`` / ``min_lstm`` (Feng et al. 2024, "Were RNNs All We
+    #: Needed?"): gates from the input only, trained with a parallel scan, no recurrent weights.
+    cell: Literal["simple_rnn", "lstm", "gru", "min_gru", "min_lstm"] = "lstm"
     #: Units of each recurrent layer (per direction when bidirectional).
     units: int = Field(64, gt=0, le=MAX_UNITS)
     layers: int = Field(1, ge=1, le=MAX_LAYERS)
@@ -35,6 +37,13 @@ class RecurrentModel(Section):
     head_units: int = Field(0, ge=0, le=MAX_UNITS * 4)
     #: Dropout before the output layer.
     head_dropout: float = Field(0.0, ge=0, lt=1)
+
+    @model_validator(mode="after")
+    def _recurrent_dropout_needs_recurrent_weights(self):
+        if self.cell in ("min_gru", "min_lstm") and self.recurrent_dropout:
+            raise ValueError(f"cell {self.cell!r} has no recurrent weights, so no recurrent "
+                             f"dropout: set recurrent_dropout to 0 (got {self.recurrent_dropout})")
+        return self
 
 
 class EmbeddedRecurrentModel(RecurrentModel):

@@ -39,7 +39,10 @@ def test_batch_dataset_buckets_training_batches_by_the_given_length():
 
 
 @pytest.mark.parametrize("max_length, bounds", [
-    (200, [16, 32, 64, 128]), (16, []), (17, [16]), (None, [16, 32, 64, 128, 256, 512]),
+    (200, [16, 32, 48, 64, 80, 96, 112, 128, 160, 192]), (16, []), (17, [16]),
+    (100, [16, 32, 48, 64, 80, 96]),
+    (None, [16, 32, 48, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320, 384, 448, 512, 640,
+            768, 896]),
 ])
 def test_length_buckets(max_length, bounds):
     assert length_buckets(max_length) == bounds

@@ -44,7 +44,7 @@ from seqkeras.baselines.caps import capped
 from seqkeras.topologies.seq2seq.baseline import copy_baseline
 from seqkeras.topologies.seq2seq.metrics import translation_scores
 from seqkeras.topologies.seq2seq.plots import attention_heatmaps
-from seqkeras.layers.recurrent_stack import CELLS
+from seqkeras.layers.recurrent_stack import rnn_layer
 from seqkeras.training.batching import batch_dataset, seeded_permutation
 from seqkeras.training.epoch_metrics import ValidationMetrics
 from seqkeras.training.likelihood import sequence_nll
@@ -105,7 +105,6 @@ class Seq2Seq(Topology):
     def build_model(self, spec, prep: Seq2SeqPrep):
         m = spec.model
         keras.utils.set_random_seed(spec.seed)
-        cell = CELLS[m.cell]
         source = keras.Input(shape=(None,), dtype="int64", name="source_ids")
         target = keras.Input(shape=(None,), dtype="int64", name="target_in_ids")
 
@@ -115,9 +114,8 @@ class Seq2Seq(Topology):
             x = keras.layers.Dropout(m.embedding_dropout, name="source_dropout")(x)
         for i in range(m.layers):
             last = i == m.layers - 1
-            layer = cell(m.units, return_sequences=True, return_state=last,
-                         dropout=m.dropout, recurrent_dropout=m.recurrent_dropout,
-                         name=f"encoder_{m.cell}_{i}")
+            layer = rnn_layer(m, m.units, f"encoder_{m.cell}_{i}", return_sequences=True,
+                              return_state=last)
             if m.bidirectional:
                 layer = keras.layers.Bidirectional(layer, name=f"encoder_bi_{i}")
             out = layer(x)
@@ -138,9 +136,7 @@ class Seq2Seq(Topology):
                                    name="target_embedding")(target)
         if m.embedding_dropout:
             y = keras.layers.Dropout(m.embedding_dropout, name="target_dropout")(y)
-        decoded = cell(units, return_sequences=True, dropout=m.dropout,
-                       recurrent_dropout=m.recurrent_dropout, name="decoder")(
-                           y, initial_state=init)
+        decoded = rnn_layer(m, units, "decoder", return_sequences=True)(y, initial_state=init)
         hidden = decoded
         if m.attention != "none":
             context = SourceAttention(units, m.attention, name="attention")([decoded, encoded])

@@ -79,7 +79,7 @@ def inputs_batch(n=6):
             "seed": np.array([0, 1, 2, 3, 4, 5][:n], np.int64)}
 
 
-@pytest.mark.parametrize("cell", ["gru", "lstm", "simple_rnn"])
+@pytest.mark.parametrize("cell", ["gru", "lstm", "simple_rnn", "min_gru", "min_lstm"])
 def test_in_graph_loop_equals_the_python_decoder(tmp_path, cell):
     spec, topo, prep, model, _ = setup(tmp_path, cell=cell)
     inputs = inputs_batch()

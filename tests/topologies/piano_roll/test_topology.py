@@ -156,7 +156,7 @@ def serve(topo, spec, prep, model, inputs, name="serving_default"):
     return {k: v.numpy() for k, v in out.items()}
 
 
-@pytest.mark.parametrize("cell", ["gru", "lstm", "simple_rnn"])
+@pytest.mark.parametrize("cell", ["gru", "lstm", "simple_rnn", "min_gru", "min_lstm"])
 def test_in_graph_loop_equals_the_python_decoder(tmp_path, chorales, cell):
     spec, topo, prep, model = setup(tmp_path, records(chorales), cell=cell)
     inputs = {"steps": np.array([6, 3, 0, 5], np.int32),

@@ -80,12 +80,15 @@ def test_loss_ignores_target_padding(tmp_path):
     assert a == pytest.approx(b, rel=1e-5)
 
 
-@pytest.mark.parametrize("attention,norm", [("none", False), ("bahdanau", False),
-                                            ("luong", False), ("none", True), ("bahdanau", True)])
-def test_in_graph_greedy_equals_the_python_loop(tmp_path, attention, norm):
-    """The in-graph step must apply every layer the model does (head_norm included)."""
+@pytest.mark.parametrize("attention,norm,cell", [
+    ("none", False, "gru"), ("bahdanau", False, "gru"), ("luong", False, "gru"),
+    ("none", True, "gru"), ("bahdanau", True, "gru"), ("bahdanau", True, "min_gru"),
+    ("none", False, "min_lstm")])
+def test_in_graph_greedy_equals_the_python_loop(tmp_path, attention, norm, cell):
+    """The in-graph step must apply every layer the model does (head_norm included); the
+    min cells' decoder starts from the encoder's final states and steps the trained cell."""
     spec, topo, prep, model = setup(tmp_path, attention=attention, bidirectional=True,
-                                    head_layer_norm=norm)
+                                    head_layer_norm=norm, cell=cell)
     assert ("head_norm" in {layer.name for layer in model.layers}) == norm
     model.fit(topo.make_dataset(spec, prep, RECORDS, training=True), epochs=3, verbose=0)
     src = source_ids(prep, [s for s, _ in PAIRS[:5]])
