@@ -194,3 +194,9 @@ def get_field(row: Row, field) -> str:
         raise KeyError(f"missing field {field!r}")
     value = row[field]
     return "" if value is None else str(value)
+
+
+# Measurement formats live in their own modules and register themselves on import: ts
+# and long_csv read text streams (READERS above); npz and wav read by path
+# (seqkeras.io.path_readers.PATH_READERS).
+from seqkeras.io import long_csv, path_readers, ts_format, wav_files  # noqa: E402,F401

@@ -144,14 +144,23 @@ def section_class(pipeline_cls, section: str):
 
 
 def _section_type(annotation):
-    """The Section class inside an annotation such as Optional[X] or list[X]."""
+    """The Section class inside an annotation such as Optional[X] or list[X] (the first
+    of a union of sections)."""
+    found = _section_types(annotation)
+    return found[0] if found else None
+
+
+def _section_types(annotation) -> list:
+    """Every Section class inside an annotation (Optional[X], list[X], Union[X, Y],
+    Annotated[...]), in order."""
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation
+        return [annotation]
+    found = []
     for arg in getattr(annotation, "__args__", ()):
-        found = _section_type(arg)
-        if found is not None:
-            return found
-    return None
+        for cls in _section_types(arg):
+            if cls not in found:
+                found.append(cls)
+    return found
 
 
 def is_int_field(pipeline_cls, key: str) -> bool:
