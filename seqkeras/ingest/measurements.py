@@ -95,17 +95,19 @@ def numeric_sequence(row, source, fmt: str) -> np.ndarray:
     try:
         x = np.asarray(row[field], dtype=np.float64)
     except (TypeError, ValueError):
-        raise Reject(f"field {field!r} is not a [T, F] list of numbers (ragged or not "
-                     "numbers)") from None
+        raise Reject(f"not a [T, F] list of numbers: field {field!r} is ragged or holds "
+                     "other values") from None
+    if x.size == 0:
+        raise Reject(f"empty sequence: field {field!r} has no values")
     if x.ndim == 1:
         x = x[:, None]
-    if x.ndim != 2 or x.shape[0] == 0 or x.shape[1] == 0:
-        raise Reject(f"field {field!r} has shape {list(x.shape)}; expected [steps, features] "
-                     "with at least one of each")
+    if x.ndim != 2:
+        raise Reject(f"not a [T, F] list of numbers: field {field!r} has shape "
+                     f"{list(x.shape)}")
     bad = np.argwhere(~np.isfinite(x))
     if len(bad):
         t, f = bad[0]
-        raise Reject(f"missing or non-finite value at step {t}, feature {f} "
+        raise Reject(f"missing or non-finite value: at step {t}, feature {f} "
                      f"({int((~np.isfinite(x)).sum())} in all)")
     return x
 
@@ -213,8 +215,8 @@ def read_measurements(spec, log) -> IngestResult:
                 if "sequence" in record:
                     width = width or len(record["sequence"][0])
                     if len(record["sequence"][0]) != width:
-                        raise Reject(f"{len(record['sequence'][0])} features a step; the "
-                                     f"sequences before have {width}")
+                        raise Reject(f"wrong number of features: {len(record['sequence'][0])}"
+                                     f" a step, the sequences before have {width}")
             except Reject as exc:
                 reason = str(exc)
                 raw = row.raw if isinstance(row, RowError) else _raw(row)
