@@ -40,7 +40,8 @@ def decode_wavs(wavs: tf.Tensor, sample_rate: int, max_samples: int):
         audio, rate = tf.audio.decode_wav(wav)
         checks = [
             tf.debugging.assert_equal(rate, tf.constant(sample_rate, tf.int32), message=(
-                f"the WAV sample rate differs from the model's {sample_rate} Hz")),
+                f"the WAV sample rate is not {sample_rate} Hz, the rate the model was "
+                "trained on")),
             tf.debugging.assert_equal(tf.shape(audio)[1], 1, message=(
                 "the WAV file has more than one channel; send mono audio")),
         ]

@@ -71,6 +71,11 @@ class TranscriptionPrep:
         return get_tokenizer(self.target.config.level).join(tokens)
 
 
+def _dense(ids):
+    """A dataset element's ids as a dense ``[L]`` tensor."""
+    return tf.reshape(ids, [-1])
+
+
 def _transcribed(records: list[dict], what: str) -> list[dict]:
     kept = [r for r in records if r.get("target")]
     if not kept:
@@ -125,7 +130,8 @@ class Transcription(Topology):
         x = examples(prep.measurements, records, training)
         targets = tf.data.Dataset.from_tensor_slices(
             tf.constant([r["target"] for r in records], tf.string)).batch(1024)
-        y = targets.map(lambda t: prep.target(t)).unbatch()
+        # rows of ragged ids -> dense [L] id vectors (0 never occurs: it pads batches)
+        y = targets.map(prep.target).unbatch().map(_dense)
         ds = tf.data.Dataset.zip(x, y)
         config = spec.input
         frames = (int(config.max_seconds * 1000 / config.frame_step_ms) + 1
