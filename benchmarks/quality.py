@@ -52,6 +52,19 @@ ANCHORS = {
                                      []),
     "translate_en_fr_wordpiece": ("test_bleu", "corpus BLEU, translate_en_fr with WordPiece "
                                   "subwords on both sides", []),
+    "activity": ("test_accuracy", "test accuracy (UEA BasicMotions, the 40 official test "
+                 "sequences)", [
+        ("sktime/UEA benchmarks, many classifiers on BasicMotions", 1.0, "test accuracy"),
+    ]),
+    "spoken_digits": ("test_accuracy", "test accuracy (FSDD, official split: recording index "
+                      "0-4, 300 recordings)", [
+        ("small CNN on MFCCs (FSDD published models)", 0.97, "test accuracy"),
+        ("BiLSTM on spectrograms (FSDD published models)", 0.96, "test F1"),
+    ]),
+    "spoken_digit_sequences": ("test_wer", "test word error rate (1,000 sequences of 1-5 digits "
+                               "composed from the official test recordings)", [
+        ("issue 12 target", 0.05, "WER at most"),
+    ]),
 }
 
 #: extra measured columns shown when present
@@ -60,7 +73,8 @@ EXTRAS = ["test_perplexity", "test_novel_share", "test_nll_per_step_after_first"
           "test_chrf_multi_ref", "test_exact_match",
           "test_exact_match_any", "test_macro_f1", "test_entity_precision", "test_entity_recall", "test_token_accuracy",
           "test_naive_mae_step_24", "test_skill_vs_naive", "test_naive_mae",
-          "test_seasonal_naive_mae", "train_seconds", "epochs_run"]
+          "test_seasonal_naive_mae", "test_cer", "test_sentence_accuracy", "test_wer_greedy",
+          "train_seconds", "epochs_run"]
 
 
 def collect(data_dir: Path, pipelines_dir: Path) -> list[dict]:
