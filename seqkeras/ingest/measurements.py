@@ -6,7 +6,9 @@ streams; ``npz`` and ``wav`` by path) and each row becomes a record or a reject 
 file, place and reason:
 
 * numeric: ``{"sequence": [[f1 .. fF], ...], "label"?, "target"?}``: at least one step,
-  every value finite, the same F as the sequences before it;
+  every value finite, the same F as the sequences before it; ``"tags"`` (one a step)
+  instead of ``"label"`` for a pipeline whose spec says ``PER_STEP_LABELS`` (aligned
+  tagging);
 * audio: ``{"audio": [{"path", "member"}], "seconds", "samples", "name", "label"?,
   "target"?, <named groups of name_pattern>}``: a reference to the recording, not its
   samples (the ingest folder stays small; datasets read the same bytes again), after
@@ -132,6 +134,24 @@ def _label(row, source, groups: dict, fmt: str):
     return value
 
 
+def step_tags(row, source, steps: int) -> list[str]:
+    """One tag a step (aligned tagging): the label field's list (a jsonl list, a long_csv
+    column that changes over the sequence) or its one value repeated, or ``label``.
+    Raises Reject when it is missing, empty or not one a step."""
+    if source.label is not None:
+        return [source.label] * steps
+    if source.label_field is None or source.label_field not in row:
+        raise Reject(f"missing field {source.label_field!r} (the tags)")
+    value = row[source.label_field]
+    tags = [str(v).strip() for v in value] if isinstance(value, list) else \
+        [str(value).strip()] * steps
+    if len(tags) != steps:
+        raise Reject(f"tags not one a step: {len(tags)} tags for {steps} steps")
+    if not all(tags):
+        raise Reject("empty tag")
+    return tags
+
+
 def _name_groups(pattern, name: str) -> dict:
     if pattern is None:
         return {}
@@ -179,9 +199,12 @@ def make_record(row, source, spec, fmt: str, pattern) -> tuple[dict, str | None,
         x = numeric_sequence(row, source, fmt)
         record = {"sequence": x.tolist()}
         key = json.dumps(record["sequence"])[:10_000]
-    label = _label(row, source, groups, fmt)
-    if label is not None:
-        record["label"] = label
+    if getattr(spec, "PER_STEP_LABELS", False) and "sequence" in record:
+        record["tags"] = step_tags(row, source, len(record["sequence"]))
+    else:
+        label = _label(row, source, groups, fmt)
+        if label is not None:
+            record["label"] = label
     if source.target_field is not None:
         try:
             target = get_field(row, source.target_field).strip()

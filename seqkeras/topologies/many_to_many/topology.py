@@ -23,7 +23,8 @@ allows (``tokenizer.SentenceTokenizer``), and pre-tokenized input (``from_tokens
 padded string matrix plus lengths).
 
 This package: ``tokenizer`` (raw text -> tokens), ``featurizer`` (tokens -> ids),
-``tagger_model`` (loss over real tokens, with or without the CRF), ``metrics``
+``tagger_model`` (loss over real tokens, with or without the CRF), ``frames`` (numeric
+[T, F] input, one tag a step), ``metrics``
 (conlleval entity scores), ``plots``, and this module (the Topology hooks).
 """
 
@@ -46,19 +47,21 @@ from seqkeras.layers.char_encoder import TokenCharEncoder
 from seqkeras.layers.crf import CRF
 from seqkeras.layers.recurrent_stack import recurrent_stack
 from seqkeras.layers.word_dropout import WordDropout
+from seqkeras.measurements import serving as measurement_serving
 from seqkeras.text.encoder import VOCAB_FILE, build_vocab, coverage, save_vocab, truncate
 from seqkeras.topologies.base import Topology, as_text
 from seqkeras.topologies.many_to_many.featurizer import (CASINGS, CHARS_FILE, MODEL_INPUTS,
                                                         TokenFeaturizer)
+from seqkeras.topologies.many_to_many.frames import FrameTagger
 from seqkeras.topologies.many_to_many.metrics import (entity_report, entity_report_markdown,
                                                      iob_chunks)
 from seqkeras.topologies.many_to_many.plots import entity_scores_plot
 from seqkeras.topologies.many_to_many.tagger_model import (PAD_TAG, MaskedTokenAccuracy,
                                                           TaggerModel, decode_potentials,
                                                           tagging_loss_sum)
-from seqkeras.topologies.many_to_many.tokenizer import (SentenceTokenizer, detokenize,
+from seqkeras.topologies.many_to_many.tokenizer import (SentenceTokenizer,
                                                        learn_abbreviations, normalize_tokens,
-                                                       word_key)
+                                                       tokenizer_agreement, word_key)
 from seqkeras.training.batching import batch_dataset
 from seqkeras.training.optimizers import OPTIMIZERS, compile_model
 
@@ -96,12 +99,26 @@ def _records(records, what: str) -> list[dict]:
     return kept
 
 
+def _frames(spec) -> FrameTagger | None:
+    """The numeric-input hooks (``frames.py``) when ``input.kind`` is numeric."""
+    return FrameTagger() if spec.input.kind != "text" else None
+
+
 class ManyToMany(Topology):
     """Aligned tagging: word (+ char, casing) features -> recurrent stack -> per-token
-    potentials -> softmax or CRF."""
+    potentials -> softmax or CRF; or numeric steps -> the same (``frames.py``)."""
+
+    def ingest(self, spec, log):
+        if _frames(spec) is None:
+            return super().ingest(spec, log)
+        from seqkeras.ingest.measurements import read_measurements
+
+        return read_measurements(spec, log)
 
     # ------------------------------------------------------------------ preprocessing
     def fit_preprocessor(self, spec, train_records, out_dir: Path) -> dict:
+        if _frames(spec):
+            return _frames(spec).fit(spec, train_records, out_dir)
         records = _records(train_records, "training split")
         c = spec.tokenize
         SentenceTokenizer(c, [])  # fails early on a level this topology cannot serve
@@ -140,27 +157,13 @@ class ManyToMany(Topology):
                    "train_tokens": int(sum(words.values())),
                    "vocab_coverage": coverage(words, vocab), "num_tags": len(tags),
                    "char_vocab_size": len(char_vocab), "abbreviations": len(abbreviations)}
-        summary.update(self._tokenizer_agreement(c, abbreviations, records[:2000]))
+        summary.update(tokenizer_agreement(c, abbreviations, records[:2000]))
         write_json(out_dir / "tokenize_summary.json", summary)
         return summary
 
-    @staticmethod
-    def _tokenizer_agreement(config, abbreviations, records) -> dict:
-        """Share of sentences the in-graph tokenizer splits into exactly the data's
-        tokens, from the space-joined tokens and from a detokenized (running-text) form."""
-        if not records:
-            return {}
-        tokenizer = SentenceTokenizer(config.model_copy(update={"max_length": None}),
-                                      abbreviations)
-        out = {}
-        for name, texts in (("retokenized_exact", [" ".join(r["tokens"]) for r in records]),
-                            ("detokenized_exact", [detokenize(r["tokens"]) for r in records])):
-            got = tokenizer(tf.constant(texts)).to_list()
-            same = sum([t.decode() for t in g] == r["tokens"] for g, r in zip(got, records))
-            out[name] = same / len(records)
-        return out
-
     def load_preprocessor(self, spec, prep_dir: Path) -> TaggerPrep:
+        if _frames(spec):
+            return _frames(spec).load(spec, prep_dir)
         prep_dir = Path(prep_dir)
         tags = (prep_dir / TAGS_FILE).read_text(encoding="utf-8").split("\n")[:-1]
         abbr_path = prep_dir / ABBREVIATIONS_FILE
@@ -173,6 +176,8 @@ class ManyToMany(Topology):
 
     # ------------------------------------------------------------------------- model
     def build_model(self, spec, prep: TaggerPrep):
+        if _frames(spec):
+            return _frames(spec).build(spec, prep)
         m = spec.model
         keras.utils.set_random_seed(spec.seed)
         inputs = {"word_ids": keras.Input(shape=(None,), dtype="int64", name="word_ids"),
@@ -263,6 +268,8 @@ class ManyToMany(Topology):
         return featurize
 
     def make_dataset(self, spec, prep: TaggerPrep, records, training: bool):
+        if _frames(spec):
+            return _frames(spec).dataset(spec, prep, records, training)
         records = _records(records, "records")
         ds = self._token_dataset(spec, prep, records).cache()
         pad = (tf.constant("", tf.string), tf.constant(PAD_TAG, tf.int32))
@@ -304,6 +311,8 @@ class ManyToMany(Topology):
         return out, loss_sum / max(token_count, 1.0)
 
     def evaluate(self, spec, prep: TaggerPrep, model, records, out_dir: Path) -> dict:
+        if _frames(spec):
+            return _frames(spec).evaluate(spec, prep, model, records, out_dir)
         records = _records(records, "evaluation split")
         predicted, loss = self.predict_tags(spec, prep, model, records)
         report = entity_report([r["tags"] for r in records], predicted)
@@ -321,6 +330,8 @@ class ManyToMany(Topology):
 
     # ----------------------------------------------------------------------- serving
     def serving_endpoints(self, spec, prep: TaggerPrep, model) -> dict:
+        if _frames(spec):
+            return _frames(spec).serving(spec, prep, model)
         tag_names = tf.constant(prep.tags)
         keys = MODEL_INPUTS
         crf = getattr(model, "crf_layer", None)
@@ -353,13 +364,25 @@ class ManyToMany(Topology):
         }
 
     def trackables(self, prep: TaggerPrep) -> list:
+        if not hasattr(prep, "featurizer"):
+            return []  # numeric: the statistics are constants of the graph
         return [prep.featurizer.word_table, prep.featurizer.char_table]
 
     def example_inputs(self, records, n: int) -> dict:
+        if records and "sequence" in records[0]:
+            return measurement_serving.example_inputs(records, n)
         return {"text": np.array([" ".join(r["tokens"]) for r in records[:n] if r.get("tokens")],
                                  dtype=object)}
 
+    def parse_predict_inputs(self, signature_inputs: dict, args: list[str]) -> dict:
+        if "features" not in signature_inputs:
+            return super().parse_predict_inputs(signature_inputs, args)
+        self.names = list(args)
+        return measurement_serving.parse_predict_inputs(signature_inputs, args)
+
     def format_prediction(self, inputs: dict, outputs: dict) -> list[str]:
+        if "features" in inputs:
+            return FrameTagger.format_prediction(inputs, outputs, getattr(self, "names", None))
         lines = []
         for tokens, tags, n in zip(outputs["tokens"], outputs["tags"], outputs["lengths"]):
             tokens = [as_text(t) for t in tokens[:int(n)]]
