@@ -15,8 +15,6 @@ import io
 import wave
 from dataclasses import dataclass
 
-import numpy as np
-
 #: The one sample format tf.audio.decode_wav reads.
 SAMPLE_WIDTH = 2
 #: decode_wav's scale: an int16 sample s becomes the float s / 32768.
@@ -89,14 +87,19 @@ def check_wav(data: bytes, sample_rate: int, max_seconds: float) -> WavInfo:
     return info
 
 
-def read_pcm16(data: bytes) -> np.ndarray:
-    """The int16 samples ``[frames]`` of a mono 16-bit WAV file (check it first)."""
+def read_pcm16(data: bytes):
+    """The int16 samples ``[frames]`` (a numpy array) of a mono 16-bit WAV file (check it
+    first)."""
+    import numpy as np  # here: checking files (ingest, validate) needs no numpy
+
     with wave.open(io.BytesIO(data)) as w:
         return np.frombuffer(w.readframes(w.getnframes()), dtype="<i2").copy()
 
 
-def write_wav(samples: np.ndarray, sample_rate: int) -> bytes:
+def write_wav(samples, sample_rate: int) -> bytes:
     """Mono 16-bit PCM WAV bytes of int16 ``samples`` ``[frames]`` at ``sample_rate``."""
+    import numpy as np
+
     out = io.BytesIO()
     with wave.open(out, "wb") as w:
         w.setnchannels(1)

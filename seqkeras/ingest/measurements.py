@@ -26,16 +26,14 @@ from __future__ import annotations
 import collections
 import functools
 import json
+import math
 import re
-
-import numpy as np
 
 from seqkeras.audio.wav import WavError, check_wav
 from seqkeras.constants import SPLITS
 from seqkeras.errors import DataError
 from seqkeras.ingest.result import IngestResult, split_counts
 from seqkeras.ingest.splits import assign_split, hash_fraction, limit_per_split
-from seqkeras.ingest.stats import distribution
 from seqkeras.io import paths
 from seqkeras.io.path_readers import PATH_READERS
 from seqkeras.io.readers import READERS, RowError, get_field, open_text
@@ -87,31 +85,41 @@ def source_rows(source, index: int, kind: str):
             yield name, where, row
 
 
-def numeric_sequence(row, source, fmt: str) -> np.ndarray:
-    """The float64 ``[T, F]`` sequence of a row (a ``[T]`` list is one feature): field
+def numeric_sequence(row, source, fmt: str) -> list[list[float]]:
+    """The ``[T, F]`` float sequence of a row (a ``[T]`` list is one feature): field
     ``sequence_field`` of a jsonl row, ``sequence`` of the rows the other readers make.
-    Raises Reject when it is missing, empty, ragged or holds a value that is not finite."""
+    Raises Reject when it is missing, empty, ragged or holds a value that is not a finite
+    number. Pure Python: ``seqkeras validate`` runs it without importing numpy."""
     field = source.sequence_field if fmt == "jsonl" else "sequence"
     if field not in row:
         raise Reject(f"missing field {field!r}")
-    try:
-        x = np.asarray(row[field], dtype=np.float64)
-    except (TypeError, ValueError):
-        raise Reject(f"not a [T, F] list of numbers: field {field!r} is ragged or holds "
-                     "other values") from None
-    if x.size == 0:
+    value = row[field]
+    if not isinstance(value, (list, tuple)):
+        raise Reject(f"not a [T, F] list of numbers: field {field!r} holds "
+                     f"{type(value).__name__}")
+    if not value:
         raise Reject(f"empty sequence: field {field!r} has no values")
-    if x.ndim == 1:
-        x = x[:, None]
-    if x.ndim != 2:
-        raise Reject(f"not a [T, F] list of numbers: field {field!r} has shape "
-                     f"{list(x.shape)}")
-    bad = np.argwhere(~np.isfinite(x))
-    if len(bad):
-        t, f = bad[0]
-        raise Reject(f"missing or non-finite value: at step {t}, feature {f} "
-                     f"({int((~np.isfinite(x)).sum())} in all)")
-    return x
+    steps = value if isinstance(value[0], (list, tuple)) else [[v] for v in value]
+    width = len(steps[0])
+    out, bad = [], []
+    for t, step in enumerate(steps):
+        if not isinstance(step, (list, tuple)) or len(step) != width or not width:
+            raise Reject(f"not a [T, F] list of numbers: field {field!r} is ragged (step "
+                         f"{t} differs from step 0)")
+        floats = []
+        for f, v in enumerate(step):
+            if v is not None and (isinstance(v, bool) or not isinstance(v, (int, float))):
+                raise Reject(f"not a [T, F] list of numbers: field {field!r} holds "
+                             f"{v!r} at step {t}, feature {f}")
+            x = math.nan if v is None else float(v)
+            if not math.isfinite(x):
+                bad.append((t, f))
+            floats.append(x)
+        out.append(floats)
+    if bad:
+        raise Reject(f"missing or non-finite value: at step {bad[0][0]}, feature {bad[0][1]} "
+                     f"({len(bad)} in all)")
+    return out
 
 
 def _label(row, source, groups: dict, fmt: str):
@@ -196,8 +204,7 @@ def make_record(row, source, spec, fmt: str, pattern) -> tuple[dict, str | None,
         key = row["name"]
     else:
         groups = {}
-        x = numeric_sequence(row, source, fmt)
-        record = {"sequence": x.tolist()}
+        record = {"sequence": numeric_sequence(row, source, fmt)}
         key = json.dumps(record["sequence"])[:10_000]
     if getattr(spec, "PER_STEP_LABELS", False) and "sequence" in record:
         record["tags"] = step_tags(row, source, len(record["sequence"]))
@@ -276,6 +283,8 @@ def measurement_result(spec, records: dict, rejects: list, reasons, seen: int,
                        extra_stats: dict | None = None) -> IngestResult:
     """The IngestResult of measurement records: counts, labels and length distributions
     per split, the length histogram, the metrics the stage logs."""
+    import numpy as np
+
     from seqkeras import plots  # matplotlib: only when a stage draws (validate never does)
 
     unit = "seconds" if spec.input.kind == "audio" else "steps"
@@ -303,7 +312,9 @@ def measurement_result(spec, records: dict, rejects: list, reasons, seen: int,
         split_line=", ".join(f"{s} {n}" for s, n in counts.items()))
 
 
-def _distribution(values: np.ndarray) -> dict:
+def _distribution(values) -> dict:
+    from seqkeras.ingest.stats import distribution
+
     if not len(values):
         return {}
     out = distribution(values)

@@ -17,8 +17,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Callable, Iterator
 
-import numpy as np
-
 PATH_READERS: dict[str, Callable[..., Iterator[tuple]]] = {}
 #: The array of sequences in a .npz when ``sequence_field`` is not set.
 DEFAULT_ARRAY = "x"
@@ -39,6 +37,8 @@ from seqkeras.io.readers import RowError  # noqa: E402
 
 
 def _load(path: Path) -> dict:
+    import numpy as np  # here: validating a text pipeline never needs numpy
+
     try:
         loaded = np.load(path, allow_pickle=False)
     except ValueError as exc:
@@ -57,6 +57,8 @@ def read_npz(path: Path, source) -> Iterator[tuple]:
     """Yield ``(index, {"sequence": [T][F] floats, <other arrays' values>})`` per
     sequence. Raises DataError when the file cannot be read, has no such array, or its
     arrays do not have one entry per sequence."""
+    import numpy as np
+
     arrays = _load(Path(path))
     name = source.sequence_field if source.sequence_field is not None else DEFAULT_ARRAY
     if name not in arrays:
