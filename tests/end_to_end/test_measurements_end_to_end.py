@@ -121,6 +121,12 @@ def test_spoken_digits_from_raw_wav(workdir):  # noqa: F811
     require_shared("fsdd/recordings.zip")
     run_all_stages(workdir, "digits_tiny", DIGITS)
     assert (workdir / "data/digits_tiny/tokenize/features.png").stat().st_size > 0
+    # the log-mel spectrograms of a few training recordings are logged to MLflow
+    mlflow.set_tracking_uri(f"sqlite:///{workdir / 'mlruns/mlflow.db'}")
+    (run,) = mlflow.search_runs(experiment_names=["digits_tiny"], output_format="list",
+                                filter_string="tags.mlflow.runName = 'digits_tiny'")
+    logged = mlflow.MlflowClient().list_artifacts(run.info.run_id, "tokenize")
+    assert "tokenize/features.png" in {a.path for a in logged}
     report = assert_serves(workdir / "models/digits_tiny", {"audio"}, 4)
     assert set(report["signatures"]["from_samples"]["inputs"]) == {"samples", "lengths"}
     assert "DecodeWav" not in report["disallowed_ops"]
