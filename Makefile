@@ -4,6 +4,7 @@
 #   make run PIPELINE=imdb_sentiment     every stage of pipelines/imdb_sentiment.yaml
 #   make train PIPELINE=imdb_sentiment   stages up to train (unchanged ones are skipped)
 # Variables: PIPELINE (default quickstart), FORCE=1 (rerun even if unchanged),
+#            PORT, HOST (make serve: default 127.0.0.1, this machine only),
 #            SEQKERAS_DATA_ROOT (default ../shared/data), PYTHON (default python3).
 
 PYTHON   ?= python3
@@ -14,6 +15,7 @@ SPEC     := pipelines/$(PIPELINE).yaml
 FORCE_FLAG := $(if $(FORCE),--force,)
 STAGES   := ingest tokenize build tune train export
 PORT     ?= 8501
+HOST     ?= 127.0.0.1
 UI_PORT  ?= 5000
 export SEQKERAS_DATA_ROOT ?= ../shared/data
 
@@ -23,7 +25,7 @@ export SEQKERAS_DATA_ROOT ?= ../shared/data
 help:  ## list the targets
 	@echo "seqkeras make targets (PIPELINE=$(PIPELINE)):"
 	@grep -E '^[a-z-]+( [a-z-]+)*:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' \
-		| sed 's/$$(PIPELINE)/$(PIPELINE)/g; s/$$(PORT)/$(PORT)/g; s/$$(UI_PORT)/$(UI_PORT)/g' \
+		| sed 's/$$(PIPELINE)/$(PIPELINE)/g; s/$$(PORT)/$(PORT)/g; s/$$(HOST)/$(HOST)/g; s/$$(UI_PORT)/$(UI_PORT)/g' \
 		| awk -F'\t' '{printf "  %-28s %s\n", $$1, $$2}'
 	@echo "  $(STAGES)   one stage (and the stale ones before it)"
 	@echo "pipelines: $$(ls pipelines | sed 's/\.yaml//' | tr '\n' ' ')"
@@ -62,10 +64,10 @@ check-serving: install  ## load models/$(PIPELINE) through TF's C++ loader, repl
 predict: install  ## predict with models/$(PIPELINE): make predict INPUT="some text"
 	$(BIN)/seqkeras predict models/$(PIPELINE) "$(INPUT)"
 
-serve: install  ## serve models/$(PIPELINE) with TF Serving in docker (REST on $(PORT))
-	@cmd="$$($(BIN)/seqkeras serve-command models/$(PIPELINE) --port $(PORT))"; \
+serve: install  ## serve models/$(PIPELINE) with TF Serving in docker (REST on $(HOST):$(PORT))
+	@cmd="$$($(BIN)/seqkeras serve-command models/$(PIPELINE) --port $(PORT) --host $(HOST))" || exit 1; \
 	echo "$$cmd"; \
-	if command -v docker >/dev/null 2>&1; then $$cmd; \
+	if command -v docker >/dev/null 2>&1; then eval "$$cmd"; \
 	else echo "(docker is not installed here: run the command above on a machine with docker)"; fi
 
 ui:  ## MLflow UI on http://127.0.0.1:$(UI_PORT)
@@ -77,6 +79,8 @@ bench: install  ## benchmarks -> benchmarks/RESULTS.md
 	$(BIN)/python -m benchmarks.decoding
 	$(BIN)/python -m benchmarks.decoding pipelines/chorales.yaml
 	$(BIN)/python -m benchmarks.decoding pipelines/translate_en_fr.yaml
+	$(BIN)/python -m benchmarks.reliability
+	$(BIN)/python -m benchmarks.validate
 
 clean:  ## remove stage outputs and exports (keeps the MLflow store)
 	rm -rf data/*/ models/

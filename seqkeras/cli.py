@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import signal
 import sys
 import traceback
 
@@ -77,6 +78,9 @@ def _parser() -> argparse.ArgumentParser:
     s = sub.add_parser("serve-command", help="print the TF Serving docker command for a model")
     s.add_argument("model", help="model base path, e.g. models/imdb_sentiment")
     s.add_argument("--port", type=int, default=8501, help="REST port (default 8501)")
+    s.add_argument("--host", default="127.0.0.1",
+                   help="address the port is published on (default 127.0.0.1: this machine "
+                        "only; 0.0.0.0 exposes the server to the network)")
     return p
 
 
@@ -86,18 +90,40 @@ def headline(metrics: dict, limit: int = 12) -> dict:
     return dict(list(main.items())[:limit])
 
 
-def serve_command(model: str, port: int = 8501) -> str:
+def serve_command(model: str, port: int = 8501, host: str = "127.0.0.1") -> str:
+    """The docker command serving ``model`` over REST on ``host:port`` (the loopback
+    address by default: TF Serving has no authentication)."""
+    import ipaddress
+    import shlex
     from pathlib import Path
 
+    from seqkeras.errors import SeqkerasError
+
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        raise SeqkerasError(f"--host {host!r}: expected an IP address such as 127.0.0.1") \
+            from None
+    if not 0 < port < 65536:
+        raise SeqkerasError(f"--port {port}: expected a port number from 1 to 65535")
     base = Path(model).resolve()
     name = base.name
-    return (f"docker run --rm -p {port}:8501 "
-            f"--mount type=bind,source={base},target=/models/{name} "
-            f"-e MODEL_NAME={name} -t tensorflow/serving:2.20.0")
+    bind = f"[{host}]" if ":" in host else host
+    return (f"docker run --rm -p {bind}:{port}:8501 "
+            f"--mount {shlex.quote(f'type=bind,source={base},target=/models/{name}')} "
+            f"-e {shlex.quote(f'MODEL_NAME={name}')} -t tensorflow/serving:2.20.0")
+
+
+def _terminate(signum, frame):
+    """SIGTERM (``kill``, a CI timeout, docker stop) unwinds like Ctrl-C: temporary
+    folders are removed and the MLflow run is closed as KILLED."""
+    raise KeyboardInterrupt
 
 
 def main(argv=None) -> int:
     args = _parser().parse_args(argv)
+    if argv is None:  # the command itself, not a call from Python code
+        signal.signal(signal.SIGTERM, _terminate)
     logging.basicConfig(level=logging.INFO, format="[seqkeras] %(message)s", stream=sys.stderr)
     try:
         return _dispatch(args)
@@ -107,6 +133,10 @@ def main(argv=None) -> int:
     except KeyboardInterrupt:
         print("seqkeras: interrupted; finished stages keep their outputs", file=sys.stderr)
         return 130
+    except RecursionError:
+        print("seqkeras: error: the input is nested too deeply to read (thousands of "
+              "levels of brackets or indentation)", file=sys.stderr)
+        return 2
     except Exception as exc:  # an unexpected failure: one line, traceback on --debug
         if args.debug:
             traceback.print_exc()
@@ -117,7 +147,23 @@ def main(argv=None) -> int:
         return 1
 
 
+def _readable(spec: str) -> None:
+    """A pipeline file that is not UTF-8 text is one clear error, whoever reads it next."""
+    from pathlib import Path
+
+    from seqkeras.errors import SpecError
+
+    try:
+        Path(spec).read_bytes().decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise SpecError(f"{spec}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    except OSError:
+        pass  # missing or unreadable: the loader says so
+
+
 def _dispatch(args) -> int:
+    if args.command in ("validate", "run"):
+        _readable(args.spec)
     if args.command == "validate":
         from seqkeras.spec import load_spec
 
@@ -152,7 +198,7 @@ def _dispatch(args) -> int:
             print(line)
         return 0
     if args.command == "serve-command":
-        print(serve_command(args.model, args.port))
+        print(serve_command(args.model, args.port, args.host))
         return 0
     raise AssertionError(args.command)
 

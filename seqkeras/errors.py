@@ -15,3 +15,7 @@ class DataError(SeqkerasError):
 
 class ServingCheckError(SeqkerasError):
     """An export would not load or answer the way TensorFlow Serving needs."""
+
+
+class ModelError(SeqkerasError):
+    """A trained model is unusable (non-finite loss, weights or outputs) and must not ship."""

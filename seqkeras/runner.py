@@ -13,7 +13,8 @@ from pathlib import Path
 import seqkeras
 from seqkeras.errors import SeqkerasError
 from seqkeras.io import paths
-from seqkeras.io.atomic import atomic_dir, read_json, write_json
+from seqkeras.io.atomic import atomic_dir, read_json, recover, remove_stale, write_json
+from seqkeras.io.locks import exclusive
 from seqkeras.spec import PipelineSpec, flatten, load_spec
 from seqkeras.stages import STAGE_NAMES, STAGES, StageContext
 from seqkeras.stages.base import fingerprint_sections
@@ -23,6 +24,8 @@ log = logging.getLogger("seqkeras")
 
 STAGE_RECORD = "_stage.json"
 DATA_DIR = "data"
+#: One run of a pipeline at a time per data folder: ``data/<pipeline>/.lock``.
+LOCK_FILE = ".lock"
 
 
 def data_fingerprint(spec: PipelineSpec) -> str:
@@ -47,10 +50,14 @@ def stage_fingerprint(stage, spec: PipelineSpec, upstream: dict[str, str], data_
 
 
 def is_fresh(out: Path, fingerprint: str) -> bool:
+    recover(out)  # an output swap interrupted by a kill: the previous output comes back
     record = out / STAGE_RECORD
     if not record.exists():
         return False
-    saved = read_json(record)
+    try:
+        saved = read_json(record)
+    except (OSError, ValueError):  # unreadable: treat as stale, the stage reruns
+        return False
     if saved.get("fingerprint") != fingerprint:
         return False
     # An export is only fresh while the version it wrote is still there.
@@ -71,13 +78,33 @@ class RunReport:
 def run_pipeline(spec_path: str | Path, stage: str | None = None, force: bool = False,
                  track: bool = True, data_dir: str | Path = DATA_DIR) -> RunReport:
     """Run every stage up to ``stage`` (all when None); ``force`` reruns the selected
-    stage (or every stage when none is selected) even if its fingerprint is unchanged."""
+    stage (or every stage when none is selected) even if its fingerprint is unchanged.
+
+    One run of a pipeline at a time per data folder: a second one raises
+    :class:`~seqkeras.io.locks.LockBusy` ("pipeline X is running (pid N)") at once.
+    Holding that lock, the run first puts back any output a killed run left half
+    swapped, removes the temporary folders of killed runs and closes their MLflow runs.
+    """
     spec_path = Path(spec_path)
     spec = load_spec(spec_path)
     if stage is not None and stage not in STAGE_NAMES:
         raise SeqkerasError(f"unknown stage {stage!r}; stages: {', '.join(STAGE_NAMES)}")
-    selected = STAGES[:STAGE_NAMES.index(stage) + 1] if stage else STAGES
     workdir = Path(data_dir) / spec.name
+    lock = workdir / LOCK_FILE
+    with exclusive(lock, f"pipeline {spec.name}",
+                   busy_message=f"pipeline {spec.name} is running (pid {{pid}} on {{host}}, "
+                                "since {started}); wait for it to finish or stop it"):
+        for st in STAGES:
+            recover(workdir / st.name)
+        removed = remove_stale(workdir, all_pids=True)
+        if removed:
+            log.info("removed %d temporary folder(s) of interrupted runs: %s", len(removed),
+                     ", ".join(removed))
+        return _run_locked(spec, spec_path, stage, force, track, workdir, lock)
+
+
+def _run_locked(spec, spec_path, stage, force, track, workdir: Path, lock: Path) -> RunReport:
+    selected = STAGES[:STAGE_NAMES.index(stage) + 1] if stage else STAGES
     data_fp = data_fingerprint(spec)
     report = RunReport(spec.name)
     started = time.monotonic()
@@ -86,7 +113,7 @@ def run_pipeline(spec_path: str | Path, stage: str | None = None, force: bool = 
             "spec.hash": spec.section_hash(*(s for s in type(spec).model_fields if s != "name")),
             "data.fingerprint": data_fp, "topology": spec.topology,
             "stages.requested": stage or "all"}
-    with tracker.pipeline_run(spec, spec_path, flatten(spec), tags):
+    with tracker.pipeline_run(spec, spec_path, flatten(spec), tags, lock=lock):
         report.run_id = tracker.run_id
         fingerprints: dict[str, str] = {}
         for st in selected:

@@ -3,24 +3,45 @@
 The store defaults to ``sqlite:///mlruns/mlflow.db`` (MLflow 3 refuses the plain file
 store) with artifacts under ``mlruns/<pipeline>/``, both relative to the working
 directory; ``$MLFLOW_TRACKING_URI`` overrides the store.
+
+Runs in the same folder may start at the same moment: MLflow creates and migrates a
+new SQLite store without any lock (two first runs at once corrupt it for good), so the
+store is opened, repaired if an earlier crash left a migration half done, and the
+pipeline's experiment created, all under one file lock beside the database. Each run
+records its pid and host; a run whose process is gone (SIGKILL, power loss) is marked
+KILLED when the next run of its pipeline starts.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import socket
 import subprocess
+import time
 from contextlib import contextmanager
 from pathlib import Path
+
+from seqkeras.errors import SeqkerasError
+from seqkeras.io.locks import pid_alive, waiting
 
 log = logging.getLogger("seqkeras")
 
 MLRUNS_DIR = "mlruns"
+#: Tags every parent and nested run carries, to tell later whether its process still lives.
+PID_TAG, HOST_TAG, LOCK_TAG = "seqkeras.pid", "seqkeras.host", "seqkeras.lock"
 
 
 def tracking_uri() -> str:
     return os.environ.get("MLFLOW_TRACKING_URI") or \
         f"sqlite:///{Path(MLRUNS_DIR).resolve() / 'mlflow.db'}"
+
+
+def sqlite_path(uri: str) -> Path | None:
+    """The database file of a ``sqlite:///`` URI (None for other stores)."""
+    if not uri.startswith("sqlite:///"):
+        return None
+    return Path(uri[len("sqlite:///"):]).resolve()
 
 
 def git_commit() -> str:
@@ -44,15 +65,149 @@ def log_to_active_run(path: Path, artifact_path: str = "train") -> None:
         log.warning("could not log %s: %s", Path(path).name, exc)
 
 
+# ------------------------------------------------------------------------ the store
+def repair_sqlite_store(db: Path) -> list[str]:
+    """Finish what an interrupted migration of a SQLite store left: each leftover
+    ``_alembic_tmp_<table>`` copy is dropped (its table exists) or renamed back (the
+    migration had dropped the table already); the remaining migrations then run.
+    Returns what was done. Call with the store lock held."""
+    import sqlite3
+
+    done: list[str] = []
+    if not db.exists() or db.stat().st_size == 0:
+        return done
+    con = sqlite3.connect(db, timeout=60)
+    try:
+        tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        for name in sorted(t for t in tables if t.startswith("_alembic_tmp_")):
+            base = name[len("_alembic_tmp_"):]
+            if base in tables:
+                con.execute(f'DROP TABLE "{name}"')
+                done.append(f"dropped {name}")
+            else:
+                con.execute(f'ALTER TABLE "{name}" RENAME TO "{base}"')
+                done.append(f"restored {base}")
+        con.commit()
+        if "alembic_version" not in tables:
+            return done
+    finally:
+        con.close()
+    import sqlalchemy
+    from mlflow.store.db import utils as db_utils
+
+    engine = sqlalchemy.create_engine(f"sqlite:///{db}")
+    try:
+        if db_utils._get_schema_version(engine) != db_utils._get_latest_schema_revision():
+            db_utils._upgrade_db(engine)
+            done.append("finished the schema migration")
+    finally:
+        engine.dispose()
+    return done
+
+
+def open_store(experiment: str) -> str:
+    """Create or open the store and the experiment ``experiment``, safely against other
+    processes doing the same; return the experiment id. Raises SeqkerasError with what
+    to do when the store cannot be opened."""
+    import mlflow
+    from mlflow.exceptions import MlflowException
+
+    uri = tracking_uri()
+    mlflow.set_tracking_uri(uri)
+    db = sqlite_path(uri)
+    lock = waiting(db.parent / f".{db.name}.lock", "opening the MLflow store") if db \
+        else _no_lock()
+    with lock:
+        try:
+            if db is not None:
+                db.parent.mkdir(parents=True, exist_ok=True)
+                repaired = repair_sqlite_store(db)
+                if repaired:
+                    log.warning("MLflow store %s repaired: %s", db, "; ".join(repaired))
+            found = mlflow.get_experiment_by_name(experiment)
+            if found is not None:
+                return found.experiment_id
+            artifacts = (Path(MLRUNS_DIR).resolve() / experiment).as_uri()
+            try:
+                return mlflow.create_experiment(experiment, artifact_location=artifacts)
+            except MlflowException:  # created meanwhile by a process on another machine
+                found = mlflow.get_experiment_by_name(experiment)
+                if found is None:
+                    raise
+                return found.experiment_id
+        except MlflowException as exc:
+            raise SeqkerasError(
+                f"the MLflow store {uri} cannot be opened: {str(exc).splitlines()[0]} "
+                f"(move it aside to start a new one, or run with --no-track)") from None
+
+
+@contextmanager
+def _no_lock():
+    yield
+
+
+def close_stale_runs(experiment_id: str, lock: Path | None) -> list[str]:
+    """Mark KILLED the runs of an experiment still RUNNING although their process is gone:
+    a run recorded on this host whose pid no longer exists, or that held ``lock`` (the
+    caller holds it now, so that process has ended); runs without a recorded pid (older
+    seqkeras) in a local store; and nested runs whose parent is no longer running.
+    Returns the ids marked. Call while holding the pipeline's lock."""
+    from mlflow.tracking import MlflowClient
+
+    client = MlflowClient()
+    running = client.search_runs([experiment_id], "attributes.status = 'RUNNING'",
+                                 max_results=1000)
+    host, local = socket.gethostname(), sqlite_path(tracking_uri()) is not None
+    lock_text = str(Path(lock).resolve()) if lock else None
+    dead: set[str] = set()
+    for run in running:
+        tags = run.data.tags
+        if tags.get("mlflow.parentRunId"):
+            continue
+        pid = tags.get(PID_TAG)
+        if pid is None:
+            gone = local
+        elif tags.get(HOST_TAG) != host:
+            gone = False
+        else:
+            gone = (lock_text is not None and tags.get(LOCK_TAG) == lock_text) \
+                or not pid_alive(int(pid))
+        if gone and int(pid or -1) != os.getpid():
+            dead.add(run.info.run_id)
+    for run in running:
+        parent = run.data.tags.get("mlflow.parentRunId")
+        if parent and (parent in dead or client.get_run(parent).info.status != "RUNNING"):
+            dead.add(run.info.run_id)
+    now = int(time.time() * 1000)
+    for run_id in sorted(dead):
+        client.set_tag(run_id, "seqkeras.closed", "its process ended without closing it "
+                       "(killed); closed when the next run of the pipeline started")
+        client.set_terminated(run_id, status="KILLED", end_time=now)
+    if dead:
+        log.warning("MLflow: %d run(s) of killed processes marked KILLED", len(dead))
+    return sorted(dead)
+
+
+def _process_tags(lock: Path | None) -> dict:
+    tags = {PID_TAG: str(os.getpid()), HOST_TAG: socket.gethostname()}
+    if lock:
+        tags[LOCK_TAG] = str(Path(lock).resolve())
+    return tags
+
+
 class Tracker:
     """Thin wrapper so stages log without knowing whether tracking is on."""
 
     def __init__(self, enabled: bool = True):
         self.enabled = enabled
         self.run_id = None
+        self.lock: Path | None = None
 
     @contextmanager
-    def pipeline_run(self, spec, spec_path: Path, params: dict, tags: dict):
+    def pipeline_run(self, spec, spec_path: Path, params: dict, tags: dict,
+                     lock: Path | None = None):
+        """The parent run of one pipeline run. ``lock``: the pipeline lock the caller
+        holds; runs of killed processes of this pipeline are closed first."""
         if not self.enabled:
             yield self
             return
@@ -61,21 +216,23 @@ class Tracker:
         # MLflow's own INFO/WARNING chatter (alembic migrations, etc.) is noise here.
         for name in ("alembic", "mlflow"):
             logging.getLogger(name).setLevel(logging.ERROR)
-        mlflow.set_tracking_uri(tracking_uri())
-        experiment = mlflow.get_experiment_by_name(spec.name)
-        if experiment is None:
-            artifacts = (Path(MLRUNS_DIR).resolve() / spec.name).as_uri()
-            mlflow.create_experiment(spec.name, artifact_location=artifacts)
-        mlflow.set_experiment(spec.name)
+        self.lock = lock
+        experiment_id = open_store(spec.name)
+        close_stale_runs(experiment_id, lock)
+        mlflow.set_experiment(experiment_id=experiment_id)
         with mlflow.start_run(run_name=f"{spec.name}") as run:
             self.run_id = run.info.run_id
+            mlflow.set_tags({**_process_tags(lock), **tags})
             mlflow.log_params({k: v[:6000] for k, v in params.items()})
-            mlflow.set_tags(tags)
             mlflow.log_artifact(str(spec_path), artifact_path="spec")
             log.info("MLflow run %s (experiment %r, store %s)", self.run_id, spec.name,
                      tracking_uri())
             try:
                 yield self
+            except KeyboardInterrupt:  # Ctrl-C or SIGTERM (the CLI turns it into this)
+                mlflow.set_tag("status", "killed")
+                mlflow.end_run("KILLED")
+                raise
             except BaseException:
                 mlflow.set_tag("status", "failed")
                 raise
@@ -104,6 +261,7 @@ class Tracker:
             return
         import mlflow
         with mlflow.start_run(run_name=name, nested=True):
+            mlflow.set_tags(_process_tags(self.lock))
             if params:
                 mlflow.log_params({k: str(v) for k, v in params.items()})
             yield

@@ -18,6 +18,19 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # quiet TensorFlow in test o
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 
 
+@pytest.fixture(autouse=True)
+def _mlflow_tracking_uri_restored():
+    """``mlflow.set_tracking_uri`` (called by every tracked run) also sets the process's
+    ``MLFLOW_TRACKING_URI``; without this, a later test's subprocess would log into an
+    earlier test's temporary store."""
+    before = os.environ.get("MLFLOW_TRACKING_URI")
+    yield
+    if before is None:
+        os.environ.pop("MLFLOW_TRACKING_URI", None)
+    else:
+        os.environ["MLFLOW_TRACKING_URI"] = before
+
+
 @pytest.fixture
 def shared_data() -> Path:
     """The real shared data root; tests using it are skipped where it is absent."""

@@ -85,14 +85,22 @@ def test_serve_command_prints_docker_command(tmp_path, capsys, monkeypatch):
     assert main(["serve-command", "models/spam_filter", "--port", "9001"]) == 0
     out = capsys.readouterr().out.strip()
     assert out.startswith("docker run ")
-    assert "-p 9001:8501" in out
+    assert "-p 127.0.0.1:9001:8501" in out  # loopback only unless --host says otherwise
     assert f"source={tmp_path.resolve() / 'models' / 'spam_filter'}," in out
     assert "target=/models/spam_filter" in out and "MODEL_NAME=spam_filter" in out
     assert "tensorflow/serving" in out
 
 
-def test_serve_command_default_port():
-    assert "-p 8501:8501" in serve_command("models/x")
+def test_serve_command_default_port_on_loopback():
+    assert "-p 127.0.0.1:8501:8501" in serve_command("models/x")
+    assert "-p 0.0.0.0:8501:8501" in serve_command("models/x", host="0.0.0.0")
+    assert "-p [::1]:8501:8501" in serve_command("models/x", host="::1")
+
+
+def test_serve_command_rejects_a_bad_host_or_port(capsys):
+    assert main(["serve-command", "models/x", "--host", "localhost; rm -rf /"]) == 2
+    assert "expected an IP address" in capsys.readouterr().err
+    assert main(["serve-command", "models/x", "--port", "70000"]) == 2
 
 
 def test_check_serving_without_export_exits_2(tmp_path, capsys):

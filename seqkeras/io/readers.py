@@ -3,43 +3,59 @@
 A reader turns a text stream into ``(line_number, row)`` pairs, where a row is a dict
 (files with named fields) or a list (files addressed by column index). A row the
 reader cannot parse is yielded as a ``RowError`` so ingest can count and keep it.
+
+Nothing is changed silently: a UTF-8 byte-order mark is dropped (it is not data); a
+row with bytes that are not valid in the file's encoding, or with a NUL character, is
+a ``RowError`` naming the field; a CSV quote that never closes rejects its own line,
+never the rows after it; and a compressed file that ends early or is corrupt stops
+the read with a ``DataError`` naming the file and line, rather than a bare EOFError.
+Every reader's rows go through :func:`register_reader`'s checks, so a new format
+gets them too; the checks themselves are in ``seqkeras.io.streams``.
 """
 
 from __future__ import annotations
 
 import csv
+import functools
 import gzip
-import io
 import json
-import sys
 import zipfile
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterator, Union
 
 from seqkeras.errors import DataError
 from seqkeras.io.archives import choose_member
+from seqkeras.io.streams import RowError, printable, records, text_problem, text_stream
+from seqkeras.io.values import numbers_list, numbers_list_reason
 
 Row = Union[dict, list]
-
-
-@dataclass
-class RowError:
-    """A row that could not be parsed; kept so it can be reported, never silently lost."""
-
-    reason: str
-    raw: str
 
 
 READERS: dict[str, Callable[..., Iterator[tuple[int, Union[Row, RowError]]]]] = {}
 
 
 def register_reader(name: str):
+    """Register a reader; its rows are checked for undecodable bytes and NULs."""
     def wrap(fn):
-        READERS[name] = fn
-        return fn
+        @functools.wraps(fn)
+        def checked(stream, *args, **kwargs):
+            for line, row in fn(stream, *args, **kwargs):
+                if isinstance(row, RowError):
+                    row = RowError(row.reason, printable(row.raw))
+                else:
+                    problem = text_problem(row)
+                    if problem:
+                        row = RowError(problem, printable(_flat(row)))
+                yield line, row
+        READERS[name] = checked
+        return checked
     return wrap
+
+
+def _flat(row) -> str:
+    values = row.values() if isinstance(row, dict) else row
+    return " | ".join(" ".join(v) if isinstance(v, list) else str(v) for v in values)[:500]
 
 
 _SUFFIX_FORMATS = {".csv": "csv", ".tsv": "tsv", ".tab": "tsv", ".jsonl": "jsonl",
@@ -56,55 +72,54 @@ def detect_format(name: str) -> str:
 
 
 @contextmanager
+def _zip(path: Path):
+    try:
+        archive = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, EOFError, OSError) as exc:
+        raise DataError(f"{path}: not a readable zip archive ({exc}); the file may be "
+                        "truncated") from None
+    with archive:
+        yield archive
+
+
+@contextmanager
 def open_text(path: Path, member: str | None = None, encoding: str = "utf-8"):
     """Open a plain, gzip or zip file as text. Yields (stream, display name)."""
+    if Path(path).is_dir():
+        raise DataError(f"{path}: is a folder, not a data file")
     suffix = path.suffix.lower()
     if suffix == ".zip":
-        with zipfile.ZipFile(path) as archive:
+        with _zip(path) as archive:
             member = choose_member(path, archive.namelist(), member)
             with archive.open(member) as raw:
-                yield io.TextIOWrapper(raw, encoding=encoding, errors="replace",
-                                       newline=""), f"{path}!{member}"
+                yield text_stream(raw, encoding, f"{path}!{member}"), f"{path}!{member}"
     elif suffix == ".gz":
-        with gzip.open(path, "rt", encoding=encoding, errors="replace", newline="") as f:
-            yield f, str(path)
+        with gzip.open(path, "rb") as raw:
+            yield text_stream(raw, encoding, str(path)), str(path)
     else:
-        with open(path, encoding=encoding, errors="replace", newline="") as f:
-            yield f, str(path)
-
-
-def _raise_csv_field_limit():
-    limit = sys.maxsize
-    while True:
-        try:
-            csv.field_size_limit(limit)
-            return
-        except OverflowError:
-            limit //= 10
+        with open(path, "rb") as raw:
+            yield text_stream(raw, encoding, str(path)), str(path)
 
 
 def _delimited(stream, delimiter: str, header: bool, quoting=csv.QUOTE_MINIMAL):
-    _raise_csv_field_limit()
-    reader = csv.reader(stream, delimiter=delimiter, quoting=quoting)
     names = None
-    try:
-        for fields in reader:
-            line = reader.line_num
-            if not fields or (len(fields) == 1 and not fields[0].strip()):
-                continue
-            if header and names is None:
-                names = fields
-                continue
-            if names is not None:
-                if len(fields) != len(names):
-                    yield line, RowError(f"expected {len(names)} fields, found {len(fields)}",
-                                         delimiter.join(fields))
-                    continue
-                yield line, dict(zip(names, fields))
-            else:
-                yield line, fields
-    except csv.Error as exc:
-        yield reader.line_num, RowError(f"unreadable row: {exc}", "")
+    for line, fields, lines in records(stream, delimiter, quoting):
+        if isinstance(fields, RowError):
+            yield line, fields
+            continue
+        if not fields or (len(fields) == 1 and not fields[0].strip()):
+            continue
+        if header and names is None:
+            names = fields
+            continue
+        if names is not None and len(fields) != len(names):
+            reason = f"expected {len(names)} fields, found {len(fields)}"
+            if lines > 1:
+                reason += (f" (a quoted field opened on this line spans {lines} lines; "
+                           "probably an unclosed quote)")
+            yield line, RowError(reason, delimiter.join(fields))
+            continue
+        yield line, dict(zip(names, fields)) if names is not None else fields
 
 
 @register_reader("csv")
@@ -183,7 +198,9 @@ def read_conll(stream, header: bool = False, delimiter: str | None = None):
 
 
 def get_field(row: Row, field) -> str:
-    """Read one field from a row; raise KeyError with a short reason when absent."""
+    """Read one field from a row; raise KeyError with a short reason when it is absent or
+    not text. JSON strings are taken as they are, integers as their digits (labels such
+    as 0/1), null as empty; booleans, fractions, arrays and objects are not text."""
     if isinstance(row, list):
         if not isinstance(field, int):
             raise KeyError(f"this format has no named fields; use a column index, not {field!r}")
@@ -193,7 +210,17 @@ def get_field(row: Row, field) -> str:
     if field not in row:
         raise KeyError(f"missing field {field!r}")
     value = row[field]
-    return "" if value is None else str(value)
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    if numbers_list(value):  # measurements, not text: say so (validate suggests the input kind)
+        raise KeyError(numbers_list_reason(field))
+    kind = {bool: "a boolean", float: "a number with a fraction", list: "an array",
+            dict: "an object"}.get(type(value), type(value).__name__)
+    raise KeyError(f"field {field!r} is {kind}, not text ({printable(json.dumps(value))[:80]})")
 
 
 # Measurement formats live in their own modules and register themselves on import: ts

@@ -71,6 +71,18 @@ _SIGNATURES = [
 ]
 
 
+#: TF_Code of a request the graph refuses (TF Serving answers it with HTTP 400).
+INVALID_ARGUMENT = 3
+
+
+class CApiError(RuntimeError):
+    """A failed C API call; ``code`` is its TF_Code (3: INVALID_ARGUMENT)."""
+
+    def __init__(self, code: int, message: str):
+        super().__init__(message)
+        self.code = code
+
+
 class CApi:
     """ctypes bindings to the handful of C API calls a model server needs."""
 
@@ -86,8 +98,9 @@ class CApi:
         self.status = self.lib.TF_NewStatus()
 
     def check(self, what: str):
-        if self.lib.TF_GetCode(self.status) != 0:
-            raise RuntimeError(f"{what}: {self.lib.TF_Message(self.status).decode()}")
+        code = self.lib.TF_GetCode(self.status)
+        if code != 0:
+            raise CApiError(code, f"{what}: {self.lib.TF_Message(self.status).decode()}")
 
     def registered_ops(self) -> set[str]:
         from tensorflow.core.framework import op_def_pb2
@@ -195,12 +208,14 @@ class LoadedModel:
         return {k: self.api.from_tensor(v) for k, v in zip(keys, results)}
 
 
-def graph_ops(export_dir: str) -> set[str]:
-    """Every op type in the SavedModel's graph and function library."""
-    from tensorflow.core.protobuf import saved_model_pb2
+def graph_ops(saved) -> set[str]:
+    """Every op type in a SavedModel's graph and function library (``saved``: the export
+    folder, or its parsed ``SavedModel`` proto)."""
+    if isinstance(saved, (str, os.PathLike)):
+        from tensorflow.core.protobuf import saved_model_pb2
 
-    with open(os.path.join(export_dir, "saved_model.pb"), "rb") as f:
-        saved = saved_model_pb2.SavedModel.FromString(f.read())
+        with open(os.path.join(saved, "saved_model.pb"), "rb") as f:
+            saved = saved_model_pb2.SavedModel.FromString(f.read())
     ops = set()
     for meta in saved.meta_graphs:
         ops |= {n.op for n in meta.graph_def.node}
@@ -215,16 +230,44 @@ def _jsonable(outputs: dict) -> dict:
     return {k: to_jsonable(v) for k, v in outputs.items()}
 
 
+def _run(model, signature: str, inputs: dict, what: str) -> dict:
+    """Run one request; an error names what was being run (file and request)."""
+    from seqkeras.serving.guards import nonfinite_outputs
+    from seqkeras.serving.preflight import ExportDamaged
+
+    try:
+        outputs = model.run(signature, inputs)
+    except RuntimeError as exc:
+        raise ExportDamaged(what, f"the request failed: {str(exc).splitlines()[0][:400]}") \
+            from None
+    broken = nonfinite_outputs(outputs)
+    if broken:
+        raise ExportDamaged(what, "the model answers with non-finite numbers ("
+                                  + "; ".join(broken) + "): it is broken (NaN weights?)")
+    return outputs
+
+
 def check(export_dir: str) -> dict:
-    """Op allowlist, C++ load, warmup replay and parity run; a JSON-able report."""
+    """File checks, op allowlist, C++ load, warmup replay and parity run; a JSON-able
+    report. Raises ``preflight.ExportDamaged`` ("file: problem") for a broken export."""
     from seqkeras.constants import PARITY_FILE, WARMUP_FILE
-    from seqkeras.serving.warmup import read_warmup
+    from seqkeras.serving import preflight
+    from seqkeras.serving.preflight import ExportDamaged
 
     report: dict = {"export_dir": export_dir, "ok": False}
+    saved, meta_graph = preflight.saved_model(export_dir)
+    report["variables"] = preflight.variables(export_dir, meta_graph)
+    preflight.assets(export_dir, meta_graph)
+    signatures = set(meta_graph.signature_def)
+    warmup = os.path.join(export_dir, "assets.extra", WARMUP_FILE)
+    requests = preflight.warmup(warmup, signatures) if os.path.exists(warmup) else []
+    parity_path = os.path.join(export_dir, "assets.extra", PARITY_FILE)
+    parity = preflight.parity(parity_path, signatures) if os.path.exists(parity_path) else None
+
     api = CApi()
     core_ops = api.registered_ops()
     text_ops = api.load_text_ops()
-    used = graph_ops(export_dir)
+    used = graph_ops(saved)
     report["ops_used"] = len(used)
     report["text_ops_used"] = sorted(used & text_ops)
     report["disallowed_ops"] = sorted(used - core_ops - text_ops)
@@ -233,30 +276,33 @@ def check(export_dir: str) -> dict:
                            + ", ".join(report["disallowed_ops"]))
         return report
     t0 = time.perf_counter()
-    model = api.load(export_dir)
+    try:
+        model = api.load(export_dir)
+    except RuntimeError as exc:
+        raise ExportDamaged("saved_model.pb", "the C++ SavedModel loader refused it: "
+                            + str(exc).splitlines()[0][:400]) from None
     report["load_seconds"] = time.perf_counter() - t0
     report["signatures"] = {
         name: {"inputs": {k: v.name for k, v in sig.inputs.items()},
                "outputs": sorted(sig.outputs)} for name, sig in model.signatures.items()}
 
-    warmup = os.path.join(export_dir, "assets.extra", WARMUP_FILE)
     report["warmup_requests"] = 0
-    if os.path.exists(warmup):
-        for signature, inputs in read_warmup(warmup):
-            model.run(signature, inputs)
-            report["warmup_requests"] += 1
+    for i, (signature, inputs) in enumerate(requests, 1):
+        _run(model, signature, inputs, f"assets.extra/{WARMUP_FILE} (request {i})")
+        report["warmup_requests"] += 1
 
-    parity_path = os.path.join(export_dir, "assets.extra", PARITY_FILE)
-    if os.path.exists(parity_path):
-        with open(parity_path) as f:
-            parity = json.load(f)
+    if parity is not None:
         from seqkeras.serving.warmup import from_jsonable
 
-        inputs = {k: _object_array(from_jsonable(v)) if _is_text(v) else np.array(v)
-                  for k, v in parity["inputs"].items()}
-        inputs = {k: v.astype(_input_dtype(model, parity["signature"], k)) if v.dtype != object
-                  else v for k, v in inputs.items()}
-        got = _jsonable(model.run(parity["signature"], inputs))
+        what = f"assets.extra/{PARITY_FILE}"
+        try:  # binary inputs (WAV bytes) travel as {"b64": ...}
+            inputs = {k: _object_array(from_jsonable(v)) if _is_text(v) else np.array(v)
+                      for k, v in parity["inputs"].items()}
+            inputs = {k: v.astype(_input_dtype(model, parity["signature"], k))
+                      if v.dtype != object else v for k, v in inputs.items()}
+        except (ValueError, TypeError, KeyError) as exc:
+            raise ExportDamaged(what, f"its inputs do not fit the signature ({exc})") from None
+        got = _jsonable(_run(model, parity["signature"], inputs, what))
         report["parity"] = compare(parity["outputs"], got)
         report["parity"]["examples"] = len(next(iter(parity["inputs"].values()), []))
     report["ok"] = not report.get("parity") or report["parity"]["ok"]
@@ -340,9 +386,13 @@ def _first_difference(want, have) -> str:
 
 def main(argv=None) -> int:
     args = sys.argv[1:] if argv is None else argv
+    from seqkeras.serving.preflight import ExportDamaged
+
     try:
         report = check(args[0])
-    except Exception as exc:  # reported as data: the parent prints it as one clear error
+    except ExportDamaged as exc:  # reported as data: the parent prints it as one clear error
+        report = {"export_dir": args[0], "ok": False, "error": str(exc)}
+    except Exception as exc:
         report = {"export_dir": args[0], "ok": False, "error": f"{type(exc).__name__}: {exc}"}
     sys.stdout.write("\n" + json.dumps(report) + "\n")
     return 0 if report["ok"] else 1

@@ -1,7 +1,10 @@
 """check-serving: would TF Serving load this export and answer like the Keras model?
 
 The check runs in a fresh Python process (``seqkeras.serving.capi``) so that no
-tensorflow-text op is registered except those TF Serving links.
+tensorflow-text op is registered except those TF Serving links. A broken export fails
+with the version folder, the damaged file and the problem in one line (an empty
+``saved_model.pb``, a missing ``variables/``, a corrupt parity or warmup file, outputs
+that are NaN).
 """
 
 from __future__ import annotations
@@ -20,8 +23,14 @@ def check_serving(model_path: str | Path, timeout: int = 600) -> dict:
     version_dir = latest(Path(model_path))
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL=os.environ.get("TF_CPP_MIN_LOG_LEVEL", "2"),
                CUDA_VISIBLE_DEVICES=os.environ.get("CUDA_VISIBLE_DEVICES", ""))
-    proc = subprocess.run([sys.executable, "-m", "seqkeras.serving.capi", str(version_dir.resolve())],
-                          capture_output=True, text=True, timeout=timeout, env=env)
+    try:
+        proc = subprocess.run([sys.executable, "-m", "seqkeras.serving.capi",
+                               str(version_dir.resolve())],
+                              capture_output=True, text=True, timeout=timeout, env=env,
+                              errors="backslashreplace")
+    except subprocess.TimeoutExpired:
+        raise ServingCheckError(f"{version_dir}: the C++ loader did not finish within "
+                                f"{timeout} s (a request hangs?)") from None
     lines = [line for line in proc.stdout.splitlines() if line.startswith("{")]
     if not lines:
         raise ServingCheckError(f"{version_dir}: the C++ loader process failed "

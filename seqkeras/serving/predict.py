@@ -1,25 +1,69 @@
-"""predict: run raw inputs through the newest export, as a client of the server would."""
+"""predict: run raw inputs through the newest export, as a client of the server would.
+
+Any bytes are accepted: a command-line argument that is not valid UTF-8 reaches the
+graph as the same bytes (``surrogateescape``), as it would through TF Serving's gRPC
+API. Errors name the export folder and say what went wrong, in one line.
+"""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
 
-import tensorflow as tf
-import tensorflow_text  # noqa: F401  (registers the tf-text ops the graph uses)
+import numpy as np
 
 from seqkeras.constants import EXPORT_METADATA_FILE, SERVING_SIGNATURE
+from seqkeras.errors import SeqkerasError
 from seqkeras.serving.versions import latest
-from seqkeras.topologies import get_topology
+
+
+def as_bytes(value: np.ndarray) -> np.ndarray:
+    """Text arrays with every ``str`` encoded back to the bytes it came from."""
+    if value.dtype.kind not in "OU":
+        return value
+    return np.vectorize(lambda x: x.encode("utf-8", "surrogateescape") if isinstance(x, str)
+                        else x, otypes=[object])(value) if value.size else value.astype(object)
+
+
+def read_metadata(version_dir: Path) -> dict:
+    path = version_dir / "assets.extra" / EXPORT_METADATA_FILE
+    try:
+        meta = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise SeqkerasError(f"{path}: missing (is {version_dir} a seqkeras export?)") from None
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise SeqkerasError(f"{path}: not valid JSON ({exc}); export the pipeline again") \
+            from None
+    if not isinstance(meta, dict) or not isinstance(meta.get("topology"), str):
+        raise SeqkerasError(f"{path}: no 'topology' recorded; export the pipeline again")
+    return meta
 
 
 def predict(model_path: str | Path, texts: list[str]) -> list[str]:
+    import tensorflow as tf
+    import tensorflow_text  # noqa: F401  (registers the tf-text ops the graph uses)
+
+    from seqkeras.topologies import get_topology
+
     version_dir = latest(Path(model_path))
-    meta = json.loads((version_dir / "assets.extra" / EXPORT_METADATA_FILE).read_text())
-    loaded = tf.saved_model.load(str(version_dir))
-    fn = loaded.signatures[SERVING_SIGNATURE]
-    topology = get_topology(meta["topology"])
+    meta = read_metadata(version_dir)
+    try:
+        topology = get_topology(meta["topology"])
+    except KeyError:
+        raise SeqkerasError(f"{version_dir}: topology {meta['topology']!r} is not known to "
+                            "this seqkeras") from None
+    try:
+        loaded = tf.saved_model.load(str(version_dir))
+        fn = loaded.signatures[SERVING_SIGNATURE]
+    except Exception as exc:  # damaged files: check-serving says which
+        raise SeqkerasError(f"{version_dir}: cannot be loaded ({str(exc).splitlines()[0]}); "
+                            f"run `seqkeras check-serving {model_path}` for details") from None
     inputs = topology.parse_predict_inputs(fn.structured_input_signature[1], texts)
-    result = fn(**{k: tf.constant(v) for k, v in inputs.items()})
+    inputs = {k: as_bytes(np.asarray(v)) for k, v in inputs.items()}
+    try:
+        result = fn(**{k: tf.constant(v) for k, v in inputs.items()})
+    except tf.errors.InvalidArgumentError as exc:
+        message = exc.message.splitlines()[0] if exc.message else str(exc)
+        raise SeqkerasError(f"{version_dir}: the model refused the input: {message}") from None
     outputs = {k: v.numpy() for k, v in result.items()}
     return topology.format_prediction(inputs, outputs)

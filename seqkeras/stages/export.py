@@ -5,6 +5,13 @@ It is written to a temporary non-integer folder beside the versions and renamed 
 place, so TF Serving (which polls for integer folders) never sees a partial export.
 Beside it go warmup requests and parity examples: inputs with the outputs the trained
 Keras model gave for them, which ``seqkeras check-serving`` compares against.
+
+Every endpoint is wrapped with run-time checks of its input signature (rank, fixed
+dimensions, batch size, finite numbers; ``seqkeras.serving.guards``). A model with
+non-finite weights or parity outputs is refused. The version number is chosen and the
+folder renamed into place under a lock in the model's base folder, so concurrent
+exports never collide; temporary folders of killed exports are removed. A relative
+``export.base_dir`` must stay inside the project (the working directory).
 """
 
 from __future__ import annotations
@@ -13,18 +20,21 @@ import json
 import os
 import shutil
 import time
-import uuid
-from pathlib import Path
 
 import keras
 import tensorflow as tf
 
 import seqkeras
 from seqkeras.constants import EXPORT_METADATA_FILE, PARITY_FILE, SERVING_SIGNATURE, WARMUP_FILE
-from seqkeras.io.atomic import read_json, read_jsonl, write_json
+from seqkeras.errors import ModelError
+from seqkeras.io.atomic import (read_json, read_jsonl, remove_stale, rename_new, temp_name,
+                                write_json)
+from seqkeras.io.locks import waiting
+from seqkeras.io.paths import project_dir
+from seqkeras.serving.guards import guard_endpoint, nonfinite_outputs
 from seqkeras.serving.versions import versions
 from seqkeras.serving.warmup import to_jsonable, write_warmup
-from seqkeras.stages.train import METRICS_FILE, MODEL_FILE
+from seqkeras.stages.train import METRICS_FILE, MODEL_FILE, check_finite_weights
 from seqkeras.stages.tune import BEST_FILE
 from seqkeras.tracking import git_commit
 
@@ -35,10 +45,32 @@ def build_archive(spec, topology, prep, model):
     archive.track(model)
     for resource in topology.trackables(prep):
         archive.track(resource)
-    endpoints = topology.serving_endpoints(spec, prep, model)
+    endpoints = {name: (guard_endpoint(name, fn, signature), signature)
+                 for name, (fn, signature) in topology.serving_endpoints(spec, prep, model).items()}
     for name, (fn, signature) in endpoints.items():
         archive.add_endpoint(name, fn, input_signature=signature)
     return archive, endpoints
+
+
+def version_lock(base):
+    """Held while a version number is chosen and its folder renamed into place; it lies
+    beside the model's folder (``models/.<pipeline>.lock``), so the folder TF Serving
+    watches holds versions only."""
+    return base.parent / f".{base.name}.lock"
+
+
+def publish(tmp, base, metadata: dict):
+    """Rename the finished export ``tmp`` to the next free version of ``base`` (its
+    ``metadata`` written with that version first); returns (version, folder). Under a
+    lock, and the rename never replaces an existing version."""
+    with waiting(version_lock(base), f"choosing a version in {base}", timeout=120):
+        version = (versions(base) or [0])[-1] + 1
+        while True:
+            write_json(tmp / "assets.extra" / EXPORT_METADATA_FILE, dict(metadata, version=version))
+            final = base / str(version)
+            if rename_new(tmp, final):  # TF Serving sees the version complete or not at all
+                return version, final
+            version += 1
 
 
 def eager_outputs(fn, inputs: dict) -> dict:
@@ -52,13 +84,17 @@ def run(ctx) -> dict:
     tuned = read_json(ctx.input("tune") / BEST_FILE)
     spec = ctx.spec.with_overrides(tuned) if tuned else ctx.spec
     prep = topology.load_preprocessor(spec, ctx.input("tokenize"))
+    base = project_dir(spec.export.base_dir, "export.base_dir") / spec.name
     model = keras.models.load_model(ctx.input("train") / MODEL_FILE)
+    check_finite_weights(model, "export")
     ingest = ctx.input("ingest")
     examples = read_jsonl(ingest / "test.jsonl") or read_jsonl(ingest / "val.jsonl")
 
-    base = Path(spec.export.base_dir) / spec.name
     base.mkdir(parents=True, exist_ok=True)
-    tmp = base / f".tmp-{uuid.uuid4().hex[:8]}"
+    removed = remove_stale(base)
+    if removed:
+        ctx.log.info("export: removed temporary folders of killed exports: %s", ", ".join(removed))
+    tmp = base / temp_name(None)
     try:
         archive, endpoints = build_archive(spec, topology, prep, model)
         archive.write_out(str(tmp), verbose=False)
@@ -69,24 +105,25 @@ def run(ctx) -> dict:
 
         parity_inputs = topology.example_inputs(examples, spec.export.parity_examples)
         parity_outputs = eager_outputs(endpoints[SERVING_SIGNATURE][0], parity_inputs)
+        broken = nonfinite_outputs(parity_outputs)
+        if broken:
+            raise ModelError(f"export: the model answers the test examples with non-finite "
+                             f"numbers ({'; '.join(broken)}); it was not exported")
         (extra / PARITY_FILE).write_text(json.dumps({
             "signature": SERVING_SIGNATURE,
             "inputs": {k: to_jsonable(v) for k, v in parity_inputs.items()},
             "outputs": {k: to_jsonable(v) for k, v in parity_outputs.items()},
         }))
         metrics_path = ctx.input("train") / METRICS_FILE
-        version = (versions(base) or [0])[-1] + 1
         metadata = {
-            "pipeline": spec.name, "topology": spec.topology, "version": version,
+            "pipeline": spec.name, "topology": spec.topology,
             "signatures": list(endpoints), "spec_hash": spec.section_hash(
                 "data", "tokenize", "model", "train", "export"),
             "seqkeras_version": seqkeras.__version__, "git_commit": git_commit(),
             "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
             "test_metrics": read_json(metrics_path) if metrics_path.exists() else {},
         }
-        write_json(extra / EXPORT_METADATA_FILE, metadata)
-        final = base / str(version)
-        os.rename(tmp, final)  # atomic: TF Serving sees the version complete or not at all
+        version, final = publish(tmp, base, metadata)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise

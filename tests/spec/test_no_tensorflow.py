@@ -1,5 +1,6 @@
-"""``seqkeras validate`` in a fresh interpreter: every mistake is refused in under a
-second, the shipped pipelines pass, and TensorFlow is never imported."""
+"""``seqkeras validate`` in a fresh interpreter: every mistake is refused, the shipped
+pipelines pass, and TensorFlow is never imported. How long it takes is measured by
+``python -m benchmarks.validate`` (timings do not belong in unit tests)."""
 
 from __future__ import annotations
 
@@ -38,7 +39,7 @@ def validate_in_subprocess(paths: list[Path], data_root: Path) -> dict:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def test_mistakes_are_refused_fast_without_tensorflow(tmp_path):
+def test_mistakes_are_refused_without_tensorflow(tmp_path):
     root = tmp_path / "data"
     root.mkdir()
     write_files(root)
@@ -50,9 +51,6 @@ def test_mistakes_are_refused_fast_without_tensorflow(tmp_path):
     out = validate_in_subprocess(paths, root)
     assert out["tensorflow"] == []
     assert [r["code"] for r in out["results"]] == [2] * len(MISTAKES)
-    slow = [(r["path"], round(r["seconds"], 3)) for r in out["results"] if r["seconds"] >= 1.0]
-    assert not slow
-    assert out["import_seconds"] < 1.0
 
 
 def test_shipped_pipelines_validate_without_tensorflow():
@@ -64,4 +62,3 @@ def test_shipped_pipelines_validate_without_tensorflow():
     assert out["tensorflow"] == []
     assert {Path(r["path"]).name: r["code"] for r in out["results"]} == \
         {p.name: 0 for p in paths}
-    assert max(r["seconds"] for r in out["results"]) < 1.0

@@ -75,8 +75,16 @@ class TextSide:
         def serve_text(text):
             return answer_ids(encoder(text).to_tensor())
 
+        vocab_size = encoder.vocab_size
+
         def serve_ids(token_ids):
-            return answer_ids(token_ids)
+            in_range = tf.reduce_all(tf.logical_and(token_ids >= 0, token_ids < vocab_size))
+            check = tf.debugging.Assert(in_range, [
+                f"input token_ids of signature from_token_ids must hold ids in [0, "
+                f"{vocab_size}) (the vocabulary size); got ids from", tf.reduce_min(token_ids),
+                "to", tf.reduce_max(token_ids)])
+            with tf.control_dependencies([check]):
+                return answer_ids(tf.identity(token_ids))
 
         return {
             "serving_default": (serve_text, [tf.TensorSpec([None], tf.string, name="text")]),

@@ -17,6 +17,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from seqkeras.constants import PAD_ID
 from seqkeras.errors import DataError, SeqkerasError
 from seqkeras.io.atomic import write_json
 from seqkeras.layers.pooling import POOLINGS
@@ -168,8 +169,12 @@ class ManyToOne(Topology):
             p = self.probabilities(spec, prep, model, x)
             best = tf.argmax(p, axis=-1)
             n = tf.shape(p)[0]
-            return {"label": tf.gather(labels, best),
-                    "score": tf.reduce_max(p, axis=-1),
+            # An input with no tokens (no frames) carries no evidence: label "" and
+            # score 0 (README).
+            empty = tf.equal(x["lengths"], 0) if isinstance(x, dict) else \
+                tf.reduce_all(tf.equal(x, PAD_ID), axis=-1)
+            return {"label": tf.where(empty, tf.constant(""), tf.gather(labels, best)),
+                    "score": tf.where(empty, tf.zeros_like(p[:, 0]), tf.reduce_max(p, axis=-1)),
                     "probabilities": p,
                     "classes": tf.tile(labels[None, :], [n, 1])}
 
