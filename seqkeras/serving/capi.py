@@ -292,10 +292,9 @@ def check(export_dir: str) -> dict:
         report["warmup_requests"] += 1
 
     if parity is not None:
-        from seqkeras.serving.warmup import from_jsonable
-
+        from seqkeras.serving.warmup import from_jsonable  # {"b64": ...} -> bytes (WAV)
         what = f"assets.extra/{PARITY_FILE}"
-        try:  # binary inputs (WAV bytes) travel as {"b64": ...}
+        try:
             inputs = {k: _object_array(from_jsonable(v)) if _is_text(v) else np.array(v)
                       for k, v in parity["inputs"].items()}
             inputs = {k: v.astype(_input_dtype(model, parity["signature"], k))
@@ -320,8 +319,7 @@ def _is_text(value) -> bool:
 
 
 def _object_array(value) -> np.ndarray:
-    """Nested lists of str / bytes -> an object array of that shape (numpy would turn
-    bytes of different lengths into a fixed-width ``S`` array)."""
+    """Nested lists of str / bytes -> an object array of that shape (not numpy's ``S``)."""
     shape = []
     probe = value
     while isinstance(probe, list):

@@ -53,3 +53,5 @@ class FrameInputs(Section):
     frame_stack: int = Field(1, ge=1, le=64)
     #: A dense ReLU projection of each step before the recurrent stack (0: none).
     input_units: int = Field(0, ge=0, le=MAX_UNITS)
+
+    NEW_FIELDS = ("frame_stack", "input_units")

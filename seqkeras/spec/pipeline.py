@@ -108,7 +108,7 @@ class PipelineSpec(Section):
     # --------------------------------------------------------------------- helpers
     def section_hash(self, *sections: str) -> str:
         """Stable hash of the named sections (what a stage's fingerprint depends on)."""
-        payload = {s: _jsonable(getattr(self, s)) for s in sections}
+        payload = {s: fingerprint(getattr(self, s)) for s in sections}
         return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:16]
 
     def with_overrides(self, overrides: dict[str, Any]) -> "PipelineSpec":
@@ -135,6 +135,28 @@ class PipelineSpec(Section):
 
 def _jsonable(value):
     return value.model_dump(mode="json") if isinstance(value, BaseModel) else value
+
+
+def fingerprint(value):
+    """JSON-able ``value`` for stage fingerprints: a section's ``NEW_FIELDS`` at their
+    defaults are left out (at any depth), the rest is ``model_dump(mode="json")``."""
+    if isinstance(value, (list, tuple)):
+        return [fingerprint(v) for v in value]
+    if not isinstance(value, BaseModel):
+        return value
+    omit = set(getattr(value, "NEW_FIELDS", ()))
+    out = {}
+    for name, field in type(value).model_fields.items():
+        item = getattr(value, name)
+        if name in omit and item == field.get_default(call_default_factory=True):
+            continue
+        out[name] = fingerprint(item) if isinstance(item, (BaseModel, list, tuple)) \
+            else _jsonable_leaf(value, name)
+    return out
+
+
+def _jsonable_leaf(model: BaseModel, name: str):
+    return model.model_dump(mode="json", include={name})[name]
 
 
 def section_class(pipeline_cls, section: str):

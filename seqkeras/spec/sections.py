@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import codecs
 import posixpath
-from typing import Literal, Optional, Union
+from typing import ClassVar, Literal, Optional, Union
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -25,6 +25,9 @@ class Section(BaseModel):
     """A block of the pipeline YAML: unknown keys, inf and nan are errors; read-only."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+    #: Fields added after stage outputs existed: left out of stage fingerprints while at
+    #: their defaults, so outputs made before they existed stay fresh (``fingerprint``).
+    NEW_FIELDS: ClassVar[tuple[str, ...]] = ()
 
 
 # --------------------------------------------------------------------------- data
@@ -76,6 +79,9 @@ class Source(Section):
     #: wav manifest (a csv/tsv/jsonl path): the field naming each WAV file, relative to
     #: the manifest's folder.
     audio_field: Union[str, int] = "path"
+
+    NEW_FIELDS = ("sequence_field", "step_field", "feature_fields", "name_pattern",
+                  "split_patterns", "audio_field")
 
     @field_validator("name_pattern")
     @classmethod
