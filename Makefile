@@ -76,6 +76,7 @@ ui:  ## MLflow UI on http://127.0.0.1:$(UI_PORT)
 bench: install  ## benchmarks -> benchmarks/RESULTS.md
 	$(BIN)/python -m benchmarks.run
 	$(BIN)/python -m benchmarks.quality
+	$(BIN)/python -m benchmarks.baselines
 	$(BIN)/python -m benchmarks.decoding
 	$(BIN)/python -m benchmarks.decoding pipelines/chorales.yaml
 	$(BIN)/python -m benchmarks.decoding pipelines/translate_en_fr.yaml

@@ -90,6 +90,18 @@ def headline(metrics: dict, limit: int = 12) -> dict:
     return dict(list(main.items())[:limit])
 
 
+def baseline_line(metrics: dict) -> str | None:
+    """"baseline: test_accuracy 0.7700, skill_accuracy -0.0200 (BELOW the baseline)" from
+    the train stage's summary (None when no baseline ran)."""
+    pairs = [f"{k}={v:.4f}" for k, v in metrics.items()
+             if k.startswith(("baseline_test_", "skill_")) and "_step_" not in k]
+    if not pairs:
+        return None
+    verdict = " (BELOW the baseline: see the WARNING above)" \
+        if metrics.get("below_baseline") else ""
+    return "baseline: " + ", ".join(pairs) + verdict
+
+
 def serve_command(model: str, port: int = 8501, host: str = "127.0.0.1") -> str:
     """The docker command serving ``model`` over REST on ``host:port`` (the loopback
     address by default: TF Serving has no authentication)."""
@@ -182,6 +194,9 @@ def _dispatch(args) -> int:
         train = report.summaries.get("train")
         if train:
             print("test metrics: " + ", ".join(f"{k}={v:.4f}" for k, v in headline(train).items()))
+            versus = baseline_line(train)
+            if versus:
+                print(versus)
         export = report.summaries.get("export")
         if export:
             print(f"exported: {export['path']}")

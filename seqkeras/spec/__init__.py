@@ -15,13 +15,14 @@ from seqkeras.spec.model import EmbeddedRecurrentModel, FrameInputs, RecurrentMo
 from seqkeras.spec.pipeline import PipelineSpec, flatten, param_key, pipeline_class
 from seqkeras.spec.problems import Problem, not_applicable
 from seqkeras.spec.search import Choice, Dimension, Range, TuneSpec
-from seqkeras.spec.sections import (DEFAULT_SPLIT_VALUES, DataSpec, EarlyStopping, ExportSpec,
-                                    ReduceLROnPlateau, Replacement, SamplingSpec, Section,
+from seqkeras.spec.sections import (DEFAULT_SPLIT_VALUES, BaselineSpec, DataSpec, EarlyStopping,
+                                    ExportSpec, ReduceLROnPlateau, Replacement, SamplingSpec, Section,
                                     Source, SplitFractions, TokenizeSpec, TrainSpec)
 
 __all__ = [
     "AudioAugment", "AudioInput", "FrameInputs", "InputSpec", "MeasurementInputSpec",
-    "NoiseAugment", "NumericInput", "TextInput", "input_problems", "Choice", "DEFAULT_SPLIT_VALUES", "DataSpec", "Dimension", "EarlyStopping",
+    "NoiseAugment", "NumericInput", "TextInput", "input_problems",
+    "BaselineSpec", "Choice", "DEFAULT_SPLIT_VALUES", "DataSpec", "Dimension", "EarlyStopping",
     "EmbeddedRecurrentModel", "ExportSpec", "PipelineSpec", "Problem", "Range",
     "RecurrentModel", "ReduceLROnPlateau", "Replacement", "SamplingSpec", "Section", "Source",
     "SplitFractions", "TokenizeSpec", "TrainSpec", "TuneSpec", "flatten", "load_spec",

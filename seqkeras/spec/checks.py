@@ -108,7 +108,8 @@ def metric_problems(spec) -> list[Problem]:
     for section in ("early_stopping", "reduce_lr_on_plateau"):
         callback = getattr(spec.train, section)
         if callback is not None:
-            checks.append((("train", section, "monitor"), callback.monitor, callback.direction))
+            checks.append((("train", section, "monitor"), spec.monitor(callback.monitor),
+                           callback.direction))
     logged = spec.logged_metrics()
     problems = []
     for loc, name, direction in checks:

@@ -24,8 +24,8 @@ from pydantic_core import InitErrorDetails, PydanticCustomError
 from typing_extensions import Annotated
 
 from seqkeras.spec.model import RecurrentModel
-from seqkeras.spec.sections import (MAX_SEED, DataSpec, ExportSpec, Section, TokenizeSpec,
-                                    TrainSpec)
+from seqkeras.spec.sections import (MAX_SEED, BaselineSpec, DataSpec, ExportSpec, Section,
+                                    TokenizeSpec, TrainSpec)
 from seqkeras.spec.search import TuneSpec
 
 DEFAULT_TOPOLOGY = "many_to_one"
@@ -44,6 +44,7 @@ class PipelineSpec(Section):
     model: RecurrentModel = RecurrentModel()
     tune: TuneSpec = TuneSpec()
     train: TrainSpec = TrainSpec()
+    baseline: BaselineSpec = BaselineSpec()
     export: ExportSpec = ExportSpec()
 
     # -------------------------------------------------- what each topology declares
@@ -56,6 +57,13 @@ class PipelineSpec(Section):
     #: What Keras logs each epoch (compile loss and metrics), each with the direction
     #: that is better; the validation split adds the same names with ``val_``.
     METRICS: ClassVar[dict[str, str]] = {"loss": "min"}
+    #: Task metrics the topology's epoch callback computes on the validation split after
+    #: every epoch (``Topology.epoch_callbacks``), logged with ``val_`` only: name ->
+    #: direction (``entity_f1``: max).
+    VAL_METRICS: ClassVar[dict[str, str]] = {}
+    #: What early stopping, the checkpoint and the learning-rate schedule watch when no
+    #: ``monitor`` is given: the task metric where it differs from the loss.
+    SELECTION: ClassVar[str] = "val_loss"
     #: Source fields read from every row (ingest_records), peeked at by ``validate``.
     RECORD_FIELDS: ClassVar[tuple[str, ...]] = ()
     #: Of those, the ones a text tokenizer splits (their values must be text).
@@ -124,13 +132,22 @@ class PipelineSpec(Section):
         return type(self).model_validate(data)
 
     def logged_metrics(self) -> list[str]:
-        """Every name the topology logs per epoch: its metrics and their ``val_`` forms."""
-        return list(self.METRICS) + [f"val_{m}" for m in self.METRICS]
+        """Every name the topology logs per epoch: its metrics and their ``val_`` forms,
+        then the validation task metrics (``VAL_METRICS``, ``val_`` only)."""
+        return (list(self.METRICS) + [f"val_{m}" for m in self.METRICS]
+                + [f"val_{m}" for m in self.VAL_METRICS if m not in self.METRICS])
 
     def metric_direction(self, name: str, given: Optional[str] = None) -> str:
         """``"min"`` or ``"max"``: ``given`` when set, else what the topology declares
         for ``name`` (with or without ``val_``). Raises KeyError for an undeclared name."""
-        return given or self.METRICS[name.removeprefix("val_")]
+        if given:
+            return given
+        base = name.removeprefix("val_")
+        return self.METRICS[base] if base in self.METRICS else self.VAL_METRICS[base]
+
+    def monitor(self, given: Optional[str]) -> str:
+        """What a callback watches: ``given``, else the topology's ``SELECTION``."""
+        return given or self.SELECTION
 
 
 def _jsonable(value):

@@ -194,7 +194,11 @@ class TokenizeSpec(Section):
 # -------------------------------------------------------------------------- train
 class EarlyStopping(Section):
     #: A name the topology logs (``seqkeras validate`` lists them); val_ = validation split.
-    monitor: str = "val_loss"
+    #: None: the topology's model-selection metric, the task metric computed on val each
+    #: epoch where it differs from the loss (val_entity_f1 for tagging, val_chrf for
+    #: translation, val_forecast_mae for forecasting, val_accuracy for classification).
+    #: The best epoch's weights are the ones kept (and the checkpoint watches it too).
+    monitor: Optional[str] = None
     #: Whether lower (min) or higher (max) is better; default: what the topology declares
     #: for ``monitor`` (Keras's ``mode``).
     direction: Optional[Literal["min", "max"]] = None
@@ -207,7 +211,8 @@ class ReduceLROnPlateau(Section):
     ``patience`` epochs: a high rate learns fast early, a lower one then settles into the
     minimum the high one keeps overshooting (val loss turning up while train loss falls)."""
 
-    monitor: str = "val_loss"
+    #: As ``early_stopping.monitor`` (None: the topology's model-selection metric).
+    monitor: Optional[str] = None
     #: As ``early_stopping.direction``.
     direction: Optional[Literal["min", "max"]] = None
     factor: float = Field(0.5, gt=0, lt=1)
@@ -235,6 +240,24 @@ class TrainSpec(Section):
     #: XLA compilation. Off by default: every new padded batch shape would recompile,
     #: which made a bucketed BiLSTM epoch many times slower on CPU.
     jit_compile: bool = False
+
+
+# ----------------------------------------------------------------------- baseline
+class BaselineSpec(Section):
+    """The baseline trained beside the model on the same splits (scikit-learn, CPU), its
+    test figures logged as ``baseline_test_<metric>`` and ``skill_<metric>``; a model
+    that loses to it ends the run with a WARNING and the MLflow tag
+    ``quality.below_baseline=true``. What each topology fits is in its ``baseline.py``."""
+
+    enabled: bool = True
+    #: Training records (sentences, texts, windows) the baseline learns from at most: a
+    #: seeded sample above it, so it costs seconds to a few minutes.
+    max_train_records: int = Field(50_000, ge=1, le=10**9)
+    #: Validation records its regularization is chosen on, at most.
+    max_val_records: int = Field(10_000, ge=1, le=10**9)
+    #: Tagging: also fit a linear-chain CRF on word features (sklearn-crfsuite), the
+    #: stronger of the two baselines; off: most frequent tag per word only.
+    crf: bool = True
 
 
 # ------------------------------------------------------------------------- export

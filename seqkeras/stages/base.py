@@ -58,7 +58,7 @@ def _stages() -> list[Stage]:
               "assemble the Keras functional model for the topology; write its summary"),
         Stage("tune", ("tune", "model", "train"), ("build",), tune.run,
               "keras-tuner search over the YAML search space (skipped when disabled)"),
-        Stage("train", ("train", "model"), ("build", "tune"), train.run,
+        Stage("train", ("train", "model", "baseline"), ("build", "tune"), train.run,
               "fit with early stopping and checkpoints; evaluate on the test split"),
         Stage("export", ("export",), ("train",), export.run,
               "write a versioned SavedModel that answers raw inputs, with warmup requests"),

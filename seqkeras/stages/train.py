@@ -5,14 +5,17 @@ Per-epoch metrics go to MLflow as they happen; test metrics are logged as
 
 A broken model never leaves this stage: training stops with a ModelError as soon as
 the loss is not finite (a learning rate of 1e9 diverges within a step), and the
-weights are checked before they are saved. A model that finishes but is no better than
-the trivial answer (the majority class, the persistence forecast) is flagged with a
-WARNING line and the MLflow tag ``quality.baseline``.
+weights are checked before they are saved.
+
+Every run trains the topology's baseline on the same splits (``Topology.baseline``:
+scikit-learn models and trivial floors such as the majority class or the persistence
+forecast) and logs ``baseline_test_<metric>`` and ``skill_<metric>`` beside the model's
+figures; a model that loses to any of them ends the stage with one WARNING line and the
+MLflow tag ``quality.below_baseline=true`` (``seqkeras.baselines``).
 """
 
 from __future__ import annotations
 
-import collections
 import logging
 import math
 import sys
@@ -22,6 +25,7 @@ import keras
 import numpy as np
 
 from seqkeras import plots
+from seqkeras.baselines.report import run_baseline
 from seqkeras.errors import ModelError
 from seqkeras.io.atomic import read_json, read_jsonl, write_json
 from seqkeras.stages.tune import BEST_FILE
@@ -94,61 +98,35 @@ def check_finite_weights(model, what: str = "train") -> None:
                          "saved. Lower train.learning_rate or set train.clipnorm")
 
 
-def baseline_flags(metrics: dict, train: list[dict], test: list[dict]) -> dict[str, str]:
-    """Trivial answers the model does not beat: {baseline: explanation}.
-
-    Classification (records with ``label``): always answering the most frequent training
-    label; tagging (``tags``): tagging every token with the most frequent training tag;
-    forecasting: the persistence (naive) forecast, via the topology's ``skill_vs_naive``
-    (model MAE / persistence MAE, not below 1 means no better).
-    """
-    flags = {}
-    labels = collections.Counter(r["label"] for r in train if "label" in r)
-    scored = [r for r in test if r.get("label") in labels]
-    if len(labels) >= 2 and scored and "test_accuracy" in metrics:
-        top, _ = labels.most_common(1)[0]
-        share = sum(r["label"] == top for r in scored) / len(scored)
-        if metrics["test_accuracy"] <= share + 1e-9:
-            flags["majority_class"] = (
-                f"test accuracy {metrics['test_accuracy']:.4f} is no better than always "
-                f"answering the majority class {top!r} ({share:.4f})")
-    tags = collections.Counter(t for r in train for t in r.get("tags", []))
-    test_tags = [t for r in test for t in r.get("tags", [])]
-    if len(tags) >= 2 and test_tags and "test_token_accuracy" in metrics:
-        top, _ = tags.most_common(1)[0]
-        share = sum(t == top for t in test_tags) / len(test_tags)
-        if metrics["test_token_accuracy"] <= share + 1e-9:
-            flags["majority_tag"] = (
-                f"test token accuracy {metrics['test_token_accuracy']:.4f} is no better "
-                f"than tagging every token {top!r} ({share:.4f})")
-    skill = metrics.get("test_skill_vs_naive")
-    if skill is not None and not skill < 1.0:
-        flags["persistence"] = (f"test MAE is {skill:.3f} x that of the persistence (naive) "
-                                "forecast: no better than repeating the last value")
-    return flags
-
-
-def callbacks(spec, out, tracker) -> list:
-    cbs = [tracker.keras_callback(), StopOnNonFiniteLoss(spec)]
+def callbacks(spec, out, tracker, epoch_metrics: list | None = None) -> list:
+    """The fit's callbacks: the topology's ``epoch_metrics`` first (they put the task
+    metrics computed on val into the epoch's logs, so everything after them sees them),
+    then MLflow, the non-finite-loss check, early stopping, the learning-rate schedule
+    and the best-epoch checkpoint, all watching ``spec.monitor(...)`` (the topology's
+    model-selection metric unless the YAML names one)."""
+    cbs = list(epoch_metrics or []) + [tracker.keras_callback(), StopOnNonFiniteLoss(spec)]
     if not sys.stderr.isatty():
         cbs.append(ProgressLog(spec.train.epochs))
     es = spec.train.early_stopping
     if es is not None:
-        cbs.append(keras.callbacks.EarlyStopping(monitor=es.monitor, patience=es.patience,
-                                                 mode=spec.metric_direction(es.monitor,
+        monitor = spec.monitor(es.monitor)
+        cbs.append(keras.callbacks.EarlyStopping(monitor=monitor, patience=es.patience,
+                                                 mode=spec.metric_direction(monitor,
                                                                             es.direction),
                                                  restore_best_weights=es.restore_best_weights,
                                                  verbose=1))
     lr = spec.train.reduce_lr_on_plateau
     if lr is not None:
-        cbs.append(keras.callbacks.ReduceLROnPlateau(monitor=lr.monitor, factor=lr.factor,
-                                                     mode=spec.metric_direction(lr.monitor,
+        monitor = spec.monitor(lr.monitor)
+        cbs.append(keras.callbacks.ReduceLROnPlateau(monitor=monitor, factor=lr.factor,
+                                                     mode=spec.metric_direction(monitor,
                                                                                 lr.direction),
                                                      patience=lr.patience, min_lr=lr.min_lr,
                                                      verbose=1))
+    watched = spec.monitor(es.monitor if es else None)
     cbs.append(keras.callbacks.ModelCheckpoint(
-        str(out / "checkpoint.keras"), monitor=es.monitor if es else "val_loss",
-        save_best_only=True))
+        str(out / "checkpoint.keras"), monitor=watched, save_best_only=True,
+        mode=spec.metric_direction(watched, es.direction if es else None)))
     return cbs
 
 
@@ -171,13 +149,14 @@ def run(ctx) -> dict:
     train_ds = topology.make_dataset(spec, prep, train, training=True)
     val_ds = topology.make_dataset(spec, prep, val, training=False) if val else None
     model = topology.build_model(spec, prep)
+    epoch_metrics = topology.epoch_callbacks(spec, prep, val) if val else []
 
     ctx.log.info("train: %d train / %d val examples, up to %d epochs", len(train), len(val),
                  spec.train.epochs)
     started = time.monotonic()
     history = model.fit(train_ds, validation_data=val_ds, epochs=spec.train.epochs,
                         steps_per_epoch=spec.train.steps_per_epoch,
-                        callbacks=callbacks(spec, ctx.out, ctx.tracker),
+                        callbacks=callbacks(spec, ctx.out, ctx.tracker, epoch_metrics),
                         verbose=1 if sys.stderr.isatty() else 2)
     seconds = time.monotonic() - started
     check_finite_weights(model)
@@ -192,13 +171,14 @@ def run(ctx) -> dict:
     metrics.update(train_seconds=seconds, epochs_run=len(history.epoch))
     write_json(ctx.out / METRICS_FILE, metrics)
     ctx.tracker.log_metrics(metrics)
-    flags = baseline_flags(metrics, train, test or val)
-    for text in flags.values():
-        ctx.log.warning("WARNING: train: %s; the model is flagged in MLflow "
-                        "(tag quality.baseline)", text)
-    ctx.tracker.set_tags({"quality.baseline": "; ".join(flags.values()) if flags
-                          else "beats the trivial baselines checked"})
+    compared = run_baseline(topology, spec, prep, (train, val, test or val), metrics,
+                            ctx.out, ctx.tracker)
+    warning = compared.pop("baseline_warning", None)
+    metrics.update(compared)
+    write_json(ctx.out / METRICS_FILE, metrics)
     for path in sorted(ctx.out.glob("*.png")) + sorted(ctx.out.glob("*.json")):
         ctx.tracker.log_artifact(path, "train")
     ctx.log.info("train: %s", ", ".join(f"{k} {v:.4f}" for k, v in metrics.items()))
-    return dict(metrics, baseline_flags=flags) if flags else metrics
+    if warning:  # the last line of the stage, where the user looks
+        ctx.log.warning("WARNING: train: %s", warning)
+    return dict(metrics, baseline_warning=warning) if warning else metrics

@@ -55,6 +55,9 @@ class PipelineHyperModel(kt.HyperModel):
         train_ds, val_ds = self._datasets[key]
         kwargs.pop("x", None)
         kwargs.pop("validation_data", None)
+        # the task metrics on val first, so an objective such as val_entity_f1 is logged
+        kwargs["callbacks"] = (self.topology.epoch_callbacks(spec, self.prep, self.val_records)
+                               + list(kwargs.get("callbacks") or []))
         return model.fit(train_ds, *args, validation_data=val_ds, **kwargs)
 
 

@@ -56,6 +56,22 @@ class Topology(abc.ABC):
     def evaluate(self, spec, prep, model, records: list[dict], out_dir: Path) -> dict:
         """Test metrics (names without the ``test_`` prefix); may write plots into out_dir."""
 
+    def epoch_callbacks(self, spec, prep, val_records: list[dict]) -> list:
+        """Keras callbacks that compute the topology's task metrics on ``val_records``
+        after every epoch and put them into the epoch's ``logs`` as ``val_<name>`` (the
+        names its spec declares in ``VAL_METRICS``), before early stopping, the
+        checkpoint and MLflow read them. None by default (the loss is the task metric)."""
+        return []
+
+    def baseline(self, spec, prep, train: list[dict], val: list[dict], test: list[dict],
+                 out_dir: Path):
+        """The model's baseline, fitted on the same splits and scored on the same test
+        records (a :class:`~seqkeras.baselines.BaselineResult`, or None when the topology
+        has none). Trivial floors (majority class, persistence) are always scored; the
+        strong baseline (scikit-learn) only when ``spec.baseline.enabled``, within its
+        sample caps. May write files into ``out_dir``."""
+        return None
+
     @abc.abstractmethod
     def serving_endpoints(self, spec, prep, model) -> dict:
         """name -> (tf function, input_signature) for the SavedModel; the first is served by default."""

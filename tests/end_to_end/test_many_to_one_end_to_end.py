@@ -67,6 +67,15 @@ def test_six_stages_export_serving_and_tracking(workdir):  # noqa: F811
     assert data.params["model.cell"] == "lstm" and data.params["tokenize.max_length"] == "24"
     assert "test_accuracy" in data.metrics and "test_macro_f1" in data.metrics
     assert data.tags["spec.hash"] and data.tags["data.fingerprint"] and data.tags["git.commit"]
+    # the baseline beside the model: its figures, the skill, the verdict as a tag
+    for name in ("baseline_test_accuracy", "skill_accuracy", "majority_test_accuracy",
+                 "below_baseline", "val_macro_f1"):
+        assert name in data.metrics
+    below = data.metrics["baseline_test_accuracy"] > data.metrics["test_accuracy"] + 1e-9
+    assert data.tags["quality.below_baseline"] == ("true" if below else "false")
+    assert "TF-IDF" in data.tags["quality.baseline"]
+    assert (artifacts_dir := workdir / "mlruns" / "imdb_tiny" / first.run_id / "artifacts")
+    assert (artifacts_dir / "train" / "baseline.json").exists()
     artifacts = workdir / "mlruns" / "imdb_tiny" / first.run_id / "artifacts"
     assert (artifacts / "spec" / "imdb_tiny.yaml").exists()
     assert (artifacts / "train" / "learning_curves.png").exists()

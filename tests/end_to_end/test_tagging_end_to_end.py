@@ -130,3 +130,16 @@ def test_tagger_six_stages_and_serving(workdir):  # noqa: F811
     assert len(lines) == 2 and lines[1] == ""
     # whatever it tagged, removing the [...]TYPE brackets gives the sentence back
     assert re.sub(r"\[([^\]]*)\][A-Z]+", r"\1", lines[0]) == "Rand is a friend of Perrin ."
+
+    # accented words of any script keep one tag per word (RE2's \w is ASCII: issue 11)
+    for sentence, words in (("Müller fährt nach Zürich .", 5),
+                            ("São Paulo é a maior cidade do Brasil .", 9)):
+        out = loaded.signatures["serving_default"](text=tf.constant([sentence]))
+        assert int(out["lengths"].numpy()[0]) == words
+        [line] = predict(workdir / "models/conll_tiny", [sentence])
+        assert re.sub(r"\[([^\]]*)\][A-Z]+", r"\1", line) == sentence
+
+    # the run compares the tagger with its baselines and reports the served-path F1
+    assert {"baseline_test_entity_f1", "skill_entity_f1", "majority_test_token_accuracy",
+            "test_raw_text_entity_f1", "test_unseen_label_records"} <= set(metrics)
+    assert "val_entity_f1" in json.loads((data / "train/history.json").read_text())

@@ -15,7 +15,6 @@ import pytest
 
 from benchmarks.reliability_cases import serving_requests, tiny_spec
 from seqkeras.errors import ModelError, SeqkerasError, SpecError
-from seqkeras.stages.train import baseline_flags
 
 pytestmark = pytest.mark.slow
 
@@ -111,15 +110,21 @@ def test_export_folders_outside_the_project_need_an_absolute_path(inside):
     assert not (inside.parent / "outside").exists()
 
 
-def test_baseline_flags():
-    train = [{"label": "a"}] * 8 + [{"label": "b"}] * 2
-    test = [{"label": "a"}] * 3 + [{"label": "b"}]
-    assert "majority_class" in baseline_flags({"test_accuracy": 0.75}, train, test)
-    assert baseline_flags({"test_accuracy": 1.0}, train, test) == {}
-    tags = [{"tags": ["O", "O", "B-X"]}]
-    assert "majority_tag" in baseline_flags({"test_token_accuracy": 0.6}, tags, tags)
-    assert "persistence" in baseline_flags({"test_skill_vs_naive": 1.02}, [], [])
-    assert baseline_flags({"test_skill_vs_naive": 0.8}, [], []) == {}
+def test_trivial_baselines_flag_a_model_that_does_not_beat_them():
+    from seqkeras.baselines import BaselineResult, BaselineScore, compare
+
+    floor = BaselineResult([BaselineScore("accuracy", 0.75, "max", "majority class", "majority",
+                                          strict=True)])
+    logged, [c] = compare({"test_accuracy": 0.75}, floor)
+    assert c.loses and logged["below_baseline"] == 1.0  # no better than the majority class
+    logged, [c] = compare({"test_accuracy": 0.76}, floor)
+    assert not c.loses and logged["below_baseline"] == 0.0
+    strong = BaselineResult([BaselineScore("accuracy", 0.75, "max", "tf-idf")])
+    assert compare({"test_accuracy": 0.75}, strong)[0]["below_baseline"] == 0.0  # a tie
+    naive = BaselineResult([BaselineScore("mae", 10.0, "min", "persistence", "naive",
+                                          strict=True)])
+    assert compare({"test_mae": 10.2}, naive)[0]["below_baseline"] == 1.0
+    assert compare({"test_mae": 8.0}, naive)[0]["below_baseline"] == 0.0
 
 
 # ------------------------------------------------------------------- serving contracts

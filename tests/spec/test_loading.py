@@ -303,7 +303,8 @@ def test_reduce_lr_on_plateau_is_off_by_default_and_fills_its_defaults(write_spe
     assert load_spec(write_spec(MINIMAL)).train.reduce_lr_on_plateau is None
     spec = load_spec(write_spec(MINIMAL + "train:\n  reduce_lr_on_plateau: {factor: 0.3}\n"))
     lr = spec.train.reduce_lr_on_plateau
-    assert (lr.monitor, lr.factor, lr.patience, lr.min_lr) == ("val_loss", 0.3, 1, 1e-5)
+    assert (lr.monitor, lr.factor, lr.patience, lr.min_lr) == (None, 0.3, 1, 1e-5)
+    assert spec.monitor(lr.monitor) == "val_accuracy"  # the classifier's selection metric
 
 
 def test_reduce_lr_on_plateau_bad_factor_names_the_key(write_spec, small_csv):

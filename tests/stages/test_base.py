@@ -45,8 +45,10 @@ def test_generate_section_is_fingerprinted_only_for_generation():
     assert fp("generation", generate={"temperature": 1.0}) != \
         fp("generation", generate={"temperature": 0.5})
     # the sections a topology declares (EXTRA_SECTIONS) join only its own fingerprints
-    assert fingerprint_sections(train, "generation") == ("train", "model", "generate")
-    assert fingerprint_sections(train, "many_to_one") == ("train", "model")
+    # (the train stage also fits and compares the baseline: its section is train's)
+    assert fingerprint_sections(train, "generation") == ("train", "model", "baseline",
+                                                         "generate")
+    assert fingerprint_sections(train, "many_to_one") == ("train", "model", "baseline")
     tokenize = next(s for s in STAGES if s.name == "tokenize")
     # seq2seq's input section (text or measurements) shapes its source preprocessing
     assert fingerprint_sections(tokenize, "seq2seq") == ("tokenize", "target_tokenize", "input")

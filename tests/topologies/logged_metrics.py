@@ -9,9 +9,10 @@ from __future__ import annotations
 
 
 def logged_names(spec, topology, prep, records) -> set[str]:
-    """The history keys of one epoch with a validation split; an EarlyStopping callback
-    watches every declared ``val_`` name with the declared direction (Keras refuses a
-    metric whose direction it cannot tell when no mode is given)."""
+    """The history keys of one epoch with a validation split and the topology's epoch
+    callbacks (the task metrics on val, as the train stage runs them); an EarlyStopping
+    callback watches every declared ``val_`` name with the declared direction (Keras
+    refuses a metric whose direction it cannot tell when no mode is given)."""
     import keras
 
     train = topology.make_dataset(spec, prep, records, training=True)
@@ -20,5 +21,7 @@ def logged_names(spec, topology, prep, records) -> set[str]:
     stops = [keras.callbacks.EarlyStopping(monitor=name, mode=spec.metric_direction(name),
                                            patience=3)
              for name in spec.logged_metrics() if name.startswith("val_")]
-    history = model.fit(train, validation_data=val, epochs=1, callbacks=stops, verbose=0)
+    epoch = topology.epoch_callbacks(spec, prep, records)
+    history = model.fit(train, validation_data=val, epochs=1, callbacks=epoch + stops,
+                        verbose=0)
     return set(history.history)

@@ -32,6 +32,7 @@ from seqkeras.errors import DataError
 from seqkeras.io.atomic import write_json
 from seqkeras.text.encoder import VOCAB_FILE, TextEncoder, fit_vocabulary
 from seqkeras.topologies.base import Topology, as_text
+from seqkeras.topologies.generation.baseline import ngram_baseline
 from seqkeras.topologies.generation.spec import PREDICT_DEFAULTS
 from seqkeras.layers.recurrent_stack import recurrent_stack
 from seqkeras.training.batching import batch_dataset, seeded_permutation, target_length
@@ -186,6 +187,12 @@ class Generation(Topology):
                  ", ".join(samples[:10]))
         return {"loss": nll, "nll_per_char": nll, "perplexity": float(np.exp(nll)),
                 "novel_share": novel, "targets": count}
+
+    def baseline(self, spec, prep: GenerationPrep, train, val, test, out_dir: Path):
+        """An n-gram model over the same token ids (``baseline.py``)."""
+        def encode(texts):
+            return self.encode(prep, texts)
+        return ngram_baseline(spec, encode, prep.encoder.vocab_size, train, val, test)
 
     def training_texts(self, spec, prep, train_path: Path) -> set:
         """Training texts as the model writes them (normalized: case-folded etc.)."""

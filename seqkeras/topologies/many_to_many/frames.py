@@ -132,17 +132,36 @@ class FrameTagger:
         return batch_dataset(ds, spec, training, spec.input.max_length,
                              length=lambda x, y: x[LENGTHS], padding_values=pad)
 
-    def evaluate(self, spec, prep: FramePrep, model, records, out_dir: Path) -> dict:
-        """Per-step accuracy and segment scores on ``records``; writes the report."""
-        records = _tagged(records, "the evaluation split")
-        results = model.evaluate(self.dataset(spec, prep, records, False), verbose=0,
-                                 return_dict=True)
+    def predict(self, spec, prep: FramePrep, model, records) -> list[list[str]]:
+        """Predicted tags of each record's steps, in order."""
         answer = tf.function(self.answerer(prep, model), reduce_retracing=True)
         predicted = []
         for x, _ in self.dataset(spec, prep, records, False):
             out = answer(x["features"], x[LENGTHS])
             predicted += [[as_text(t) for t in row[:n]] for row, n in
                           zip(out["tags"].numpy(), out["lengths"].numpy())]
+        return predicted
+
+    def epoch_callbacks(self, spec, prep: FramePrep, val_records) -> list:
+        """``val_entity_f1``: segment F1 of the val sequences after every epoch."""
+        from seqkeras.training.epoch_metrics import ValidationMetrics
+
+        val_records = [r for r in val_records if r.get("tags")]
+        if not val_records:
+            return []
+
+        def compute(model):
+            predicted = self.predict(spec, prep, model, val_records)
+            gold = [r["tags"][:len(p)] for r, p in zip(val_records, predicted)]
+            return {"entity_f1": entity_report(gold, predicted)["f1"]}
+        return [ValidationMetrics(compute, f"{len(val_records):,} val sequences")]
+
+    def evaluate(self, spec, prep: FramePrep, model, records, out_dir: Path) -> dict:
+        """Per-step accuracy and segment scores on ``records``; writes the report."""
+        records = _tagged(records, "the evaluation split")
+        results = model.evaluate(self.dataset(spec, prep, records, False), verbose=0,
+                                 return_dict=True)
+        predicted = self.predict(spec, prep, model, records)
         gold = [r["tags"][:len(p)] for r, p in zip(records, predicted)]
         report = entity_report(gold, predicted)
         write_json(Path(out_dir) / REPORT_JSON, report)

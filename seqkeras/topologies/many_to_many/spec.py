@@ -48,11 +48,15 @@ class ManyToManyPipeline(PipelineSpec):
     model: ManyToManyModel = ManyToManyModel()
 
     EXTRA_SECTIONS = {"input": ("ingest", "tokenize")}
-    SPECIFIC_KEYS = ("data.tag_scheme",) + MEASUREMENT_SOURCE_KEYS
+    SPECIFIC_KEYS = ("data.tag_scheme", "baseline.crf") + MEASUREMENT_SOURCE_KEYS
     #: Measurement records carry one tag a step (``tags``) rather than one label.
     PER_STEP_LABELS: ClassVar[bool] = True
     #: compile: the (CRF or per-token) NLL and MaskedTokenAccuracy named "accuracy".
     METRICS = {"loss": "min", "accuracy": "max"}
+    #: conlleval entity F1 on the val sentences after every epoch (``epoch_callbacks``):
+    #: the loss can prefer an epoch that tags everything O.
+    VAL_METRICS = {"entity_f1": "max"}
+    SELECTION = "val_entity_f1"
     RECORD_FIELDS = ("text_field", "label_field", "split_field")
 
 

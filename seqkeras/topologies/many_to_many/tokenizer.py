@@ -17,6 +17,9 @@ import tensorflow_text as tf_text
 from seqkeras.errors import DataError
 from seqkeras.text.encoder import truncate
 
+#: A word character in every script: RE2's ``\w`` is ASCII only, which split "Müller" into
+#: M ü ller; letters, digits and combining marks of any script (and ``_``) instead.
+W = r"[\p{L}\p{N}\p{M}_]"
 #: Tokens a CoNLL-style tokenizer keeps whole, tried in this order at each position
 #: (RE2 has no look-ahead: a pattern may swallow the following space, which is stripped).
 _TOKEN_PATTERNS = (
@@ -25,9 +28,9 @@ _TOKEN_PATTERNS = (
     None,                                  # abbreviations learned from the training split
     r"\p{Lu}{1,3}\$",                      # US$ C$ HK$
     # 1,000 6-4 1996-08-22 1/2 +44 61st 10-year-old 1990s, and "1." of a list (see below)
-    r"[+-]?\d+(?:[.,:/]\d+)*(?:[-/]?\w+)*\x{E000}?",
+    rf"[+-]?\d+(?:[.,:/]\d+)*(?:[-/]?{W}+)*\x{{E000}}?",
     r"\.\d+",                              # .500
-    r"\w+(?:[-'&.]\w+)*",                  # words, one-day, O'Brien, S&P, Inzamam-ul-Haq
+    rf"{W}+(?:[-'&.]{W}+)*",                # words, one-day, O'Brien, S&P, Müller, São
     r"-{2,}|\.{2,}|\*{2,}|={2,}|_{2,}",    # -- ... ***
     r"\S",                                 # any other character on its own
 )
@@ -38,8 +41,8 @@ _TOKEN_PATTERNS = (
 _LIST_STOP = "\ue000"
 _REWRITES = (
     (r"^(\s*\d{1,3})\.(\s|$)", r"\1" + _LIST_STOP + r"\2"),
-    (r"(?i)(\w)(n't)\b", r"\1 \2"),                     # don't -> do n't
-    (r"(?i)(\w)('s|'re|'ve|'ll|'m|'d)\b", r"\1 \2"),    # Germany's -> Germany 's
+    (rf"(?i)({W})(n't)\b", r"\1 \2"),                  # don't -> do n't
+    (rf"(?i)({W})('s|'re|'ve|'ll|'m|'d)\b", r"\1 \2"), # Germany's -> Germany 's
 )
 #: A learned abbreviation: a short word with a full stop kept by the CoNLL tokenization.
 _ABBREVIATION = re.compile(r"^[A-Za-z]{1,5}\.$")

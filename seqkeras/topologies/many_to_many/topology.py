@@ -52,22 +52,23 @@ from seqkeras.text.encoder import VOCAB_FILE, build_vocab, coverage, save_vocab,
 from seqkeras.topologies.base import Topology, as_text
 from seqkeras.topologies.many_to_many.featurizer import (CASINGS, CHARS_FILE, MODEL_INPUTS,
                                                         TokenFeaturizer)
+from seqkeras.topologies.many_to_many import evaluation
+from seqkeras.topologies.many_to_many.baseline import tagging_baseline
 from seqkeras.topologies.many_to_many.frames import FrameTagger
-from seqkeras.topologies.many_to_many.metrics import (entity_report, entity_report_markdown,
-                                                     iob_chunks)
-from seqkeras.topologies.many_to_many.plots import entity_scores_plot
+from seqkeras.topologies.many_to_many.metrics import entity_report, iob_chunks
 from seqkeras.topologies.many_to_many.tagger_model import (PAD_TAG, MaskedTokenAccuracy,
-                                                          TaggerModel, decode_potentials,
-                                                          tagging_loss_sum)
-from seqkeras.topologies.many_to_many.tokenizer import (SentenceTokenizer,
+                                                          TaggerModel, decode_potentials)
+from seqkeras.topologies.many_to_many.tokenizer import (SentenceTokenizer, detokenize,
                                                        learn_abbreviations, normalize_tokens,
                                                        tokenizer_agreement, word_key)
 from seqkeras.training.batching import batch_dataset
+from seqkeras.training.epoch_metrics import ValidationMetrics
 from seqkeras.training.optimizers import OPTIMIZERS, compile_model
 
 TAGS_FILE = "tags.txt"
+#: Below this share of sentences the word tokenizer reproduces, tokenize warns.
+AGREEMENT = 0.9
 ABBREVIATIONS_FILE = "abbreviations.txt"
-REPORT_JSON, REPORT_MD, REPORT_PNG = "entity_report.json", "entity_report.md", "entity_f1.png"
 log = logging.getLogger("seqkeras")
 
 
@@ -158,6 +159,18 @@ class ManyToMany(Topology):
                    "vocab_coverage": coverage(words, vocab), "num_tags": len(tags),
                    "char_vocab_size": len(char_vocab), "abbreviations": len(abbreviations)}
         summary.update(tokenizer_agreement(c, abbreviations, records[:2000]))
+        if c.level == "word":
+            spaces = tokenizer_agreement(c.model_copy(update={"level": "whitespace"}),
+                                               abbreviations, records[:2000])
+            summary["whitespace_retokenized_exact"] = spaces.get("retokenized_exact", 0.0)
+            exact = summary.get("retokenized_exact", 1.0)
+            if exact < AGREEMENT and summary["whitespace_retokenized_exact"] > exact:
+                log.warning(
+                    "WARNING: tokenize: the in-graph word tokenizer reproduces the corpus's "
+                    "tokens in %.1f%% of training sentences, splitting on spaces in %.1f%%; "
+                    "raw text will be tagged worse than the test figure says (see "
+                    "test_raw_text_entity_f1): set tokenize.level: whitespace", 100 * exact,
+                    100 * summary["whitespace_retokenized_exact"])
         write_json(out_dir / "tokenize_summary.json", summary)
         return summary
 
@@ -281,52 +294,40 @@ class ManyToMany(Topology):
     def predict_tags(self, spec, prep: TaggerPrep, model, records) -> tuple[list[list[str]], float]:
         """Predicted tags per record (tokens past tokenize.max_length tagged O) and the
         mean loss per real token, in one pass (records batched by length)."""
-        order = sorted(range(len(records)), key=lambda i: len(records[i]["tokens"]))
-        ordered = [records[i] for i in order]
-        ds = self._token_dataset(spec, prep, ordered).padded_batch(
-            spec.train.batch_size,
-            padding_values=(tf.constant("", tf.string), tf.constant(PAD_TAG, tf.int32)))
-        ds = ds.map(self._features(spec, prep))
-        crf = getattr(model, "crf_layer", None)
-
-        @tf.function(reduce_retracing=True)
-        def step(features, tags):
-            potentials = model(features, training=False)
-            lengths = tf.reduce_sum(tf.cast(tags >= 0, tf.int32), axis=1)
-            total, tokens = tagging_loss_sum(tags, potentials, crf)
-            return decode_potentials(potentials, lengths, crf), total, tokens
-
-        predicted, loss_sum, token_count = [], 0.0, 0.0
-        for features, tags in ds:
-            ids, total, tokens = step(features, tags)
-            lengths = (tags.numpy() >= 0).sum(axis=1)
-            predicted += [row[:n].tolist() for row, n in zip(ids.numpy(), lengths)]
-            loss_sum, token_count = loss_sum + float(total), token_count + float(tokens)
-        out: list = [None] * len(records)
-        keep_end = spec.tokenize.truncate == "keep_end"
-        for i, ids in zip(order, predicted):
-            tags = [prep.tags[j] for j in ids]
-            missing = ["O"] * (len(records[i]["tokens"]) - len(tags))
-            out[i] = missing + tags if keep_end else tags + missing
-        return out, loss_sum / max(token_count, 1.0)
+        return evaluation.predict_tags(self, spec, prep, model, records)
 
     def evaluate(self, spec, prep: TaggerPrep, model, records, out_dir: Path) -> dict:
         if _frames(spec):
             return _frames(spec).evaluate(spec, prep, model, records, out_dir)
+        """Entity F1 (conlleval) on the corpus's tokens and through the served raw-text
+        path, token accuracy, the loss, and the records with tags unseen in training
+        (``evaluation.evaluate``); measurement frames: ``FrameTagger.evaluate``."""
         records = _records(records, "evaluation split")
-        predicted, loss = self.predict_tags(spec, prep, model, records)
-        report = entity_report([r["tags"] for r in records], predicted)
-        write_json(Path(out_dir) / REPORT_JSON, report)
-        (Path(out_dir) / REPORT_MD).write_text(
-            entity_report_markdown(report, f"{spec.name}: entity-level scores (test)"),
-            encoding="utf-8")
-        entity_scores_plot(report, Path(out_dir) / REPORT_PNG, f"{spec.name}: entity scores (test)")
-        metrics = {"loss": loss, "entity_f1": report["f1"],
-                   "entity_precision": report["precision"], "entity_recall": report["recall"],
-                   "token_accuracy": report["token_accuracy"]}
-        for kind, r in report["per_type"].items():
-            metrics[f"entity_f1_{kind}"] = r["f1"]
-        return metrics
+        serve_text = self.serving_endpoints(spec, prep, model)["serving_default"][0]
+        return evaluation.evaluate(self, spec, prep, model, records, Path(out_dir), serve_text)
+
+    def epoch_callbacks(self, spec, prep: TaggerPrep, val_records) -> list:
+        """``val_entity_f1`` (conlleval, the corpus's tokens; segments of one tag for
+        measurement frames) after every epoch."""
+        if _frames(spec):
+            return _frames(spec).epoch_callbacks(spec, prep, val_records)
+        val_records = [r for r in val_records if r.get("tokens")]
+        if not val_records:
+            return []
+        gold = [r["tags"] for r in val_records]
+
+        def compute(model):
+            predicted, _ = self.predict_tags(spec, prep, model, val_records)
+            return {"entity_f1": entity_report(gold, predicted)["f1"]}
+        return [ValidationMetrics(compute, f"{len(val_records):,} val sentences")]
+
+    def baseline(self, spec, prep: TaggerPrep, train, val, test, out_dir: Path):
+        """Majority tag, most frequent tag per word and a CRF (``baseline.py``); none yet
+        for measurement frames (the baselines read words)."""
+        if _frames(spec):
+            return None
+        return tagging_baseline(spec, _records(train, "training split"), val,
+                                _records(test, "evaluation split"))
 
     # ----------------------------------------------------------------------- serving
     def serving_endpoints(self, spec, prep: TaggerPrep, model) -> dict:

@@ -40,6 +40,9 @@ class ManyToOnePipeline(PipelineSpec):
     SPECIFIC_KEYS = MEASUREMENT_SOURCE_KEYS
     #: compile: the cross-entropy loss and a (Binary|SparseCategorical)Accuracy named "accuracy".
     METRICS = {"loss": "min", "accuracy": "max"}
+    #: computed on val after every epoch (``epoch_callbacks``)
+    VAL_METRICS = {"macro_f1": "max"}
+    SELECTION = "val_accuracy"
     RECORD_FIELDS = ("text_field", "label_field", "split_field")
     TEXT_FIELDS = ("text_field",)
 

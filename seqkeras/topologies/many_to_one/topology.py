@@ -25,10 +25,12 @@ from seqkeras.layers.recurrent_stack import recurrent_stack
 from seqkeras.topologies.base import Topology, as_text
 from seqkeras.topologies.many_to_one.inputs import (encode_records, side_for,
                                                     side_of_records, side_of_signature)
+from seqkeras.topologies.many_to_one.baseline import classification_baseline, scored_ids
 from seqkeras.topologies.many_to_one.metrics import classification_report
 from seqkeras.topologies.many_to_one.plots import confusion_matrix
 from seqkeras.measurements.serving import parse_predict_inputs as parse_measurement_files
 from seqkeras.training.batching import batch_dataset, seeded_permutation
+from seqkeras.training.epoch_metrics import ValidationMetrics
 from seqkeras.training.optimizers import compile_model
 
 LABELS_FILE = "labels.txt"
@@ -143,24 +145,56 @@ class ManyToOne(Topology):
             p = tf.concat([1.0 - p, p], axis=-1)
         return p
 
-    def evaluate(self, spec, prep: ClassifierPrep, model, records, out_dir: Path) -> dict:
-        records = self.labelled(prep, records)
+    def predict_probabilities(self, spec, prep: ClassifierPrep, model, records) -> np.ndarray:
+        """Class probabilities float32 ``[N, classes]`` of ``records`` in their order
+        (their labels are not read: records with a label unseen in training are answered
+        too)."""
+        placeholder = prep.labels[0]
+        records = [dict(r, label=placeholder) for r in records]
         ds = self.make_dataset(spec, prep, records, training=False)
         # autograph off: plain Python branching only, and no dependence on source files
         predict = tf.function(lambda x: self.probabilities(spec, prep, model, x),
                               reduce_retracing=True, autograph=False)
-        probs = np.concatenate([predict(x).numpy() for x, _ in ds])
-        y_true = np.array([prep.label_index[r["label"]] for r in records])
-        # cross-entropy from the same single pass (no second evaluate() pass over the data)
-        loss = -np.mean(np.log(np.clip(probs[np.arange(len(y_true)), y_true], 1e-7, 1.0)))
-        report = classification_report(y_true, probs.argmax(-1), prep.labels)
+        parts = [predict(x).numpy() for x, _ in ds]
+        return np.concatenate(parts) if parts else np.zeros((0, len(prep.labels)), np.float32)
+
+    def evaluate(self, spec, prep: ClassifierPrep, model, records, out_dir: Path) -> dict:
+        """Accuracy, macro precision/recall/F1 and the loss on ``records``. A record whose
+        label the training split never had is answered like any other and counts as an
+        error (its class is in the report as ``[unseen in training]``); how many there
+        were is ``unseen_label_records``. The loss is over the other records."""
+        probs = self.predict_probabilities(spec, prep, model, records)
+        y_true, names = scored_ids(prep.labels, records)
+        seen = y_true < len(prep.labels)
+        if not seen.all():
+            log.warning("evaluate: %d record(s) have a label unseen in training; they count "
+                        "as errors", int((~seen).sum()))
+        picked = probs[np.flatnonzero(seen), y_true[seen]]
+        loss = -np.mean(np.log(np.clip(picked, 1e-7, 1.0))) if seen.any() else float("nan")
+        report = classification_report(y_true, probs.argmax(-1), names)
         write_json(out_dir / "classification_report.json", report)
-        confusion_matrix(report["confusion_matrix"], prep.labels,
-                         out_dir / "confusion_matrix.png",
+        confusion_matrix(report["confusion_matrix"], names, out_dir / "confusion_matrix.png",
                          title=f"{spec.name}: confusion matrix (test)")
         return {"loss": float(loss), "accuracy": report["accuracy"],
                 "macro_f1": report["macro_f1"], "macro_precision": report["macro_precision"],
-                "macro_recall": report["macro_recall"]}
+                "macro_recall": report["macro_recall"],
+                "unseen_label_records": int((~seen).sum())}
+
+    def epoch_callbacks(self, spec, prep: ClassifierPrep, val_records) -> list:
+        """``val_macro_f1`` after every epoch (Keras logs val_accuracy itself)."""
+        val_records = self.labelled(prep, val_records)
+        if not val_records:
+            return []
+        y_true = np.array([prep.label_index[r["label"]] for r in val_records])
+
+        def compute(model):
+            pred = self.predict_probabilities(spec, prep, model, val_records).argmax(-1)
+            return {"macro_f1": classification_report(y_true, pred, prep.labels)["macro_f1"]}
+        return [ValidationMetrics(compute, f"{len(val_records):,} val records")]
+
+    def baseline(self, spec, prep: ClassifierPrep, train, val, test, out_dir: Path):
+        """The majority class and TF-IDF n-grams + logistic regression (``baseline.py``)."""
+        return classification_baseline(spec, prep.labels, train, val, test)
 
     def serving_endpoints(self, spec, prep: ClassifierPrep, model) -> dict:
         labels = tf.constant(prep.labels)

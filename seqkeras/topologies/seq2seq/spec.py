@@ -58,6 +58,9 @@ class Seq2SeqPipeline(PipelineSpec):
     SPECIFIC_KEYS = ("data.sources[].target_field",) + MEASUREMENT_SOURCE_KEYS
     #: compile: the masked target cross-entropy, no metrics.
     METRICS = {"loss": "min"}
+    #: chrF of greedy translations of a val sample after every epoch (``epoch_callbacks``)
+    VAL_METRICS = {"chrf": "max"}
+    SELECTION = "val_chrf"
     RECORD_FIELDS = ("text_field", "label_field", "target_field", "split_field")
     TEXT_FIELDS = ("text_field", "target_field")
 

@@ -44,10 +44,13 @@ from seqkeras.topologies.seq2seq.source import (FrameSource, TextSource, source_
 from seqkeras.text.encoder import VOCAB_FILE, TextEncoder, fit_vocabulary
 from seqkeras.text.tokenizers import get_tokenizer
 from seqkeras.topologies.base import Topology, as_text
+from seqkeras.baselines.caps import capped
+from seqkeras.topologies.seq2seq.baseline import copy_baseline
 from seqkeras.topologies.seq2seq.metrics import translation_scores
 from seqkeras.topologies.seq2seq.plots import attention_heatmaps
 from seqkeras.layers.recurrent_stack import CELLS
 from seqkeras.training.batching import batch_dataset, seeded_permutation
+from seqkeras.training.epoch_metrics import ValidationMetrics
 from seqkeras.training.likelihood import sequence_nll
 from seqkeras.training.optimizers import compile_model
 from seqkeras.tracking import log_to_active_run
@@ -59,6 +62,8 @@ EXAMPLES_FILE = "translations.txt"
 DECODE_BATCH = 256
 #: Test sentences whose attention weights are drawn.
 HEATMAPS = 4
+#: Validation pairs translated (greedy) after every epoch for ``val_chrf``.
+VAL_SAMPLE = 500
 
 
 @dataclass
@@ -221,9 +226,7 @@ class Seq2Seq(Topology):
         nll = total / max(count, 1)
         side = source_for(spec)
         sources = [side.key(r, i) for i, r in enumerate(records)]
-        refs = [s.decode("utf-8") for s in
-                prep.target.normalize(tf.constant([r["target"] for r in records])).numpy()] \
-            if records else []
+        refs = self.references(prep, records)
         beam = spec.generate.beam_size
         decoded = self.translate_all(spec, prep, model, records, beam)
         hyps = [decoded[s]["translation"].decode("utf-8") for s in sources]
@@ -242,6 +245,36 @@ class Seq2Seq(Topology):
         log.info("evaluate: BLEU %.2f, chrF %.2f, exact match %.3f on %d pairs (beam %d)",
                  metrics["bleu"], metrics["chrf"], metrics["exact_match"], len(records), beam)
         return metrics
+
+    def references(self, prep: Seq2SeqPrep, records) -> list[str]:
+        """The records' targets normalized as the model's outputs are (NFKC ...)."""
+        if not records:
+            return []
+        return [s.decode("utf-8") for s in
+                prep.target.normalize(tf.constant([r["target"] for r in records])).numpy()]
+
+    def epoch_callbacks(self, spec, prep: Seq2SeqPrep, val_records) -> list:
+        """``val_chrf``: chrF of greedy translations of up to ``VAL_SAMPLE`` val pairs
+        (a seeded sample) after every epoch."""
+        import sacrebleu
+
+        sample = capped([r for r in val_records if "target" in r], VAL_SAMPLE, spec.seed)
+        if not sample:
+            return []
+        side, refs = source_for(spec), self.references(prep, sample)
+        sources = [side.key(r, i) for i, r in enumerate(sample)]
+
+        def compute(model):
+            decoded = self.translate_all(spec, prep, model, sample, 1)
+            hyps = [decoded[s]["translation"].decode("utf-8") for s in sources]
+            return {"chrf": float(sacrebleu.corpus_chrf(hyps, [refs]).score)}
+        return [ValidationMetrics(compute, f"greedy, {len(sample):,} val pairs")]
+
+    def baseline(self, spec, prep: Seq2SeqPrep, train, val, test, out_dir: Path):
+        """Copying the source (``baseline.py``); none for measurement sources."""
+        if spec.input.kind != "text":
+            return None
+        return copy_baseline([r["text"] for r in test], self.references(prep, test))
 
     @staticmethod
     def write_examples(sources, hyps, refs, path: Path, n: int = 200) -> None:

@@ -22,14 +22,12 @@ from seqkeras.topologies.sequence_prediction.windows import (gather_targets, gat
                                                              window_ends)
 
 
-def evaluate(spec, prep: SeriesPrep, model, records, out_dir: Path) -> dict:
-    """Test metrics in original units over every window of ``records`` (names without
-    the ``test_`` prefix): the model's, persistence's and seasonal-naive's MAE and RMSE
-    overall and per step ahead, skill ratios, per-target MAE when there are several
-    targets, and the loss on normalized targets. Writes ``forecast_metrics.json``,
-    ``forecast_vs_actual.png`` and ``error_by_horizon.png`` into ``out_dir``. Imputed
-    target values are not scored. Raises DataError when no window can be scored.
-    """
+def scored_windows(spec, prep: SeriesPrep, records) -> tuple:
+    """The windows every method is scored on, and what they are scored against:
+    ``(arrays, ends [W], naive [W, H, K], seasonal [W, H, K] or None, truth [W, H, K],
+    mask [W, H, K] bool: observed, not imputed)`` in original units. Windows without a
+    seasonal-naive forecast (too early in the split) are left out for every method.
+    Raises DataError when no window remains."""
     series = series_spec(spec)
     a = split_arrays(prep, records)
     ends = window_ends(a.steps, a.context, prep.lookback, prep.horizon)
@@ -44,14 +42,29 @@ def evaluate(spec, prep: SeriesPrep, model, records, out_dir: Path) -> dict:
             ends, naive, seasonal = ends[ok], naive[ok], seasonal[ok]
     if not len(ends):
         raise DataError("evaluate: no test window to score")
+    truth = gather_targets(y_raw, ends, h_max)
+    mask = ~gather_targets(a.imputed, ends, h_max)
+    return a, ends, naive, seasonal, truth, mask
+
+
+def evaluate(spec, prep: SeriesPrep, model, records, out_dir: Path) -> dict:
+    """Test metrics in original units over every window of ``records`` (names without
+    the ``test_`` prefix): the model's, persistence's and seasonal-naive's MAE and RMSE
+    overall and per step ahead, skill ratios, per-target MAE when there are several
+    targets, and the loss on normalized targets (observed values only). Writes ``forecast_metrics.json``,
+    ``forecast_vs_actual.png`` and ``error_by_horizon.png`` into ``out_dir``. Imputed
+    target values are not scored. Raises DataError when no window can be scored.
+    """
+    series = series_spec(spec)
+    k, h_max = len(prep.targets), prep.horizon
+    a, ends, naive, seasonal, truth, mask = scored_windows(spec, prep, records)
     windows = gather_windows(prep.encode(a.numeric, a.categorical), ends, prep.lookback)
     pred_norm = model.predict(windows, batch_size=256, verbose=0)
     pred = prep.denormalize(pred_norm)
-    truth = gather_targets(y_raw, ends, h_max)
-    mask = ~gather_targets(a.imputed, ends, h_max)
     truth_norm = (truth - prep.mean[:k]) / prep.std[:k]
-    err = pred_norm - truth_norm
-    loss = float(np.mean(err ** 2) if series.loss == "mse" else np.mean(np.abs(err)))
+    err = (pred_norm - truth_norm)[mask]  # imputed targets are not in the loss either
+    loss = float(np.mean(err ** 2) if series.loss == "mse" else np.mean(np.abs(err))) \
+        if err.size else float("nan")
 
     methods = {"": horizon_metrics(truth, pred, mask),
                "naive_": horizon_metrics(truth, naive, mask)}

@@ -1,11 +1,15 @@
 """Reading a time series (no TensorFlow here): sources -> one regular, filled series.
 
 ``load_series``: time-indexed csv/tsv sources -> one regular series (pandas): timestamps
-parsed (one column, or several such as year/month/day/hour combined), sorted, reindexed
-to the expected frequency so gaps become explicit missing steps, missing values handled
-by the declared policy and counted; rows that cannot be used are returned as rejects
-(file, line, reason, raw), never dropped silently. Splitting it by time is
-``time_split.py``'s job; windows, baselines and plots have their own modules.
+parsed (one column, or several such as year/month/day/hour combined; timestamps with UTC
+offsets, such as a DST change ``+01:00`` -> ``+02:00``, are converted to UTC), sorted,
+reindexed to the expected frequency so gaps become explicit missing steps, missing values
+counted; rows that cannot be used are returned as rejects (file, line, reason, raw),
+never dropped silently. The missing values are NOT filled here: ``fill_missing`` is
+applied by ``time_split.py`` within each split, on the rows up to the split's end only,
+so a gap across the train/val boundary never puts later values into training (only
+``drop`` and the trimming of unfillable leading steps happen here). Windows, baselines
+and plots have their own modules.
 
 A record (one line of ``train/val/test.jsonl``) is one time step::
 
@@ -71,7 +75,9 @@ def check_columns(series) -> None:
 # -------------------------------------------------------------------- reading
 @dataclass
 class Series:
-    """A regular, filled series ready to split (``frame`` index: the timestamps)."""
+    """A regular series ready to split (``frame`` index: the timestamps). Its missing
+    values are still missing (NaN / None): ``fill_missing(frame, missing)`` fills them,
+    per split (``time_split.split_by_time``)."""
 
     frame: pd.DataFrame            #: numeric (float) and categorical (str) columns
     steps: np.ndarray              #: position of each row on the regular time grid
@@ -79,6 +85,7 @@ class Series:
     frequency: str
     rejects: list[dict] = field(default_factory=list)
     stats: dict = field(default_factory=dict)
+    missing: str = "interpolate"   #: the fill policy (``data.series.missing``)
 
 
 def read_rows(sources, needed: list[str], log=None) -> tuple[pd.DataFrame, list[dict], int]:
@@ -123,18 +130,52 @@ def _is_missing(values: pd.Series) -> np.ndarray:
     return values.map(lambda v: v is None or str(v).strip().lower() in NA_STRINGS).to_numpy(bool)
 
 
+def _to_naive_utc(text: pd.Series, time_format) -> pd.Series:
+    """Parsed timestamps, naive, in UTC where the text carries an offset (text without one
+    keeps its wall time): ``2021-03-28T01:00:00+01:00`` and ``2021-03-28T03:00:00+02:00``
+    (a DST change) are 00:00 and 01:00, one hour apart, instead of pandas' "Mixed
+    timezones detected" error."""
+    parsed = pd.to_datetime(text, format=time_format, errors="coerce", utc=True)
+    return parsed.dt.tz_localize(None)
+
+
 def parse_times(frame: pd.DataFrame, series) -> pd.Series:
-    """Timestamps of the rows (NaT where they cannot be parsed)."""
+    """Timestamps of the rows (NaT where they cannot be parsed); naive, UTC where the
+    timestamps carry UTC offsets."""
     cols = time_columns(series)
     if len(cols) == 1:
         text = frame[cols[0]].map(lambda v: str(v).strip())
-        return pd.to_datetime(text, format=series.time_format, errors="coerce")
+        return _to_naive_utc(text, series.time_format)
     if series.time_format is None and all(c.lower() in _DATETIME_PARTS for c in cols):
         parts = pd.DataFrame({c.lower(): pd.to_numeric(frame[c].map(str).str.strip(),
                                                        errors="coerce") for c in cols})
         return pd.to_datetime(parts, errors="coerce")
     text = frame[cols].astype(str).agg(" ".join, axis=1)
-    return pd.to_datetime(text, format=series.time_format, errors="coerce")
+    return _to_naive_utc(text, series.time_format)
+
+
+def fill_missing(data: pd.DataFrame, policy: str) -> pd.DataFrame:
+    """A copy of ``data`` with its missing values filled by ``policy``: ``interpolate``
+    (numbers linearly between the neighbours, categories forward; after the last value,
+    forward), ``ffill``, ``zero`` (0, and an empty category), ``drop`` (unchanged: its
+    rows were dropped). Only steps before a column's first value stay missing. Numeric
+    columns are the float ones."""
+    data = data.copy()
+    numeric = [c for c in data.columns if pd.api.types.is_float_dtype(data[c].dtype)]
+    categorical = [c for c in data.columns if c not in numeric]
+    if policy == "interpolate":
+        if numeric:
+            data[numeric] = data[numeric].interpolate(method="linear", limit_direction="forward")
+        if categorical:
+            data[categorical] = data[categorical].ffill()
+    elif policy == "ffill":
+        data = data.ffill()
+    elif policy == "zero":
+        if numeric:
+            data[numeric] = data[numeric].fillna(0.0)
+        for c in categorical:  # an empty category is unknown: its one-hot is all zeros
+            data[c] = data[c].where(data[c].notna(), "")
+    return data
 
 
 def infer_frequency(index: pd.DatetimeIndex) -> pd.DateOffset:
@@ -229,21 +270,14 @@ def load_series(spec, log=None) -> Series:
     missing_steps = int(len(grid) - len(index))
     isna = data.isna().to_numpy()
 
+    for c in numeric:
+        data[c] = data[c].astype(np.float64)
     policy = series.missing
     leading = dropped = 0
-    if policy == "interpolate":
-        if numeric:
-            data[numeric] = data[numeric].interpolate(method="linear", limit_direction="forward")
-        if categorical:
-            data[categorical] = data[categorical].ffill()
-    elif policy == "ffill":
-        data = data.ffill()
-    elif policy == "zero":
-        if numeric:
-            data[numeric] = data[numeric].fillna(0.0)
-        for c in categorical:  # an empty category is unknown: its one-hot is all zeros
-            data[c] = data[c].where(data[c].notna(), "")
-    keep = ~data.isna().any(axis=1).to_numpy()
+    # the whole series is filled here only to find the steps no policy can fill (leading
+    # ones); the values themselves are filled per split (time_split.split_by_time)
+    keep = ~(data if policy == "drop" else fill_missing(data, policy)).isna().any(axis=1) \
+        .to_numpy()
     if policy == "drop":
         dropped = int((~keep).sum())
     else:  # only leading steps can remain unfilled (nothing earlier to fill from)
@@ -274,4 +308,4 @@ def load_series(spec, log=None) -> Series:
             "leading_steps_trimmed": leading,
         },
     }
-    return Series(data, steps, isna, offset.freqstr, rejects, stats)
+    return Series(data, steps, isna, offset.freqstr, rejects, stats, policy)

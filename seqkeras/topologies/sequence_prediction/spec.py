@@ -37,6 +37,10 @@ class SeriesSpec(Section):
     seasonal_period: Optional[int] = Field(None, ge=1, le=1_000_000)
     #: Training loss on the normalized targets: mse (squared error) or mae (absolute error).
     loss: Literal["mse", "mae"] = "mse"
+    #: What the network outputs: ``none`` the target values; ``residual_naive`` the change
+    #: from the last observed value, added back in the graph (the model starts from
+    #: persistence; for series with a trend, ``seqkeras/layers/naive_residual.py``).
+    target_transform: Literal["none", "residual_naive"] = "none"
 
     @model_validator(mode="after")
     def _columns_have_one_role(self):
@@ -72,6 +76,9 @@ class SequencePredictionPipeline(PipelineSpec):
 
     #: compile: data.series.loss (mse or mae) and MeanAbsoluteError named "mae".
     METRICS = {"loss": "min", "mae": "min"}
+    #: the MAE in original units on the val windows after every epoch (``epoch_callbacks``)
+    VAL_METRICS = {"forecast_mae": "min"}
+    SELECTION = "val_forecast_mae"
 
 
 #: Shared keys a time series does not read: its records are rows split by time.

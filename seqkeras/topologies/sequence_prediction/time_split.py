@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from seqkeras.errors import DataError
-from seqkeras.topologies.sequence_prediction.series import Series
+from seqkeras.topologies.sequence_prediction.series import Series, fill_missing
 
 
 def split_sizes(n: int, val: float, test: float) -> tuple[int, int, int]:
@@ -21,14 +21,17 @@ def split_sizes(n: int, val: float, test: float) -> tuple[int, int, int]:
     return n - n_val - n_test, n_val, n_test
 
 
-def to_records(s: Series, lo: int, hi: int, context: bool = False) -> list[dict]:
+def to_records(s: Series, lo: int, hi: int, context: bool = False,
+               frame: pd.DataFrame | None = None) -> list[dict]:
     """Rows ``lo .. hi - 1`` of the series as records (see ``series.py``), flagged as
-    context rows when ``context``."""
-    names = list(s.frame.columns)
-    numeric_cols = {c for c in names if pd.api.types.is_float_dtype(s.frame[c].dtype)}
+    context rows when ``context``; values from ``frame`` (the filled series, same rows as
+    ``s.frame``) when given, else from ``s.frame``."""
+    frame = s.frame if frame is None else frame
+    names = list(frame.columns)
+    numeric_cols = {c for c in names if pd.api.types.is_float_dtype(frame[c].dtype)}
     out = []
-    values = {c: s.frame[c].to_numpy() for c in names}
-    times = s.frame.index
+    values = {c: frame[c].to_numpy() for c in names}
+    times = frame.index
     for i in range(lo, hi):
         rec = {"time": times[i].isoformat(), "step": int(s.steps[i]),
                "values": {c: (float(values[c][i]) if c in numeric_cols else str(values[c][i]))
@@ -48,11 +51,22 @@ def split_by_time(s: Series, val: float, test: float, context: int) -> dict[str,
     n_train, n_val, n_test = split_sizes(len(s.frame), val, test)
     bounds = {"train": (0, n_train), "val": (n_train, n_train + n_val),
               "test": (n_train + n_val, n_train + n_val + n_test)}
+    filled = filled_within_splits(s, list(bounds.values()))
     out = {}
     for name, (lo, hi) in bounds.items():
         ctx = min(context, lo) if name != "train" and hi > lo else 0
-        out[name] = to_records(s, lo - ctx, lo, context=True) + to_records(s, lo, hi)
+        out[name] = (to_records(s, lo - ctx, lo, context=True, frame=filled)
+                     + to_records(s, lo, hi, frame=filled))
     return out
+
+
+def filled_within_splits(s: Series, bounds: list[tuple[int, int]]) -> pd.DataFrame:
+    """``s.frame`` with the rows of each ``(lo, hi)`` span (consecutive, in time order)
+    filled by ``s.missing`` from rows ``0 .. hi - 1`` alone: nothing after a span's end
+    reaches it (see the module doc)."""
+    parts = [fill_missing(s.frame.iloc[:hi], s.missing).iloc[lo:hi]
+             for lo, hi in bounds if hi > lo]
+    return pd.concat(parts) if parts else s.frame.copy()
 
 
 def scored(records: list[dict]) -> list[dict]:

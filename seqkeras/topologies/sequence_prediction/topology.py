@@ -9,7 +9,10 @@ Direct multi-output
     future values of the non-target features are needed, and serving is one forward pass;
     unlike an encoder-decoder it adds no decoder for the same data. The loss (``mse`` or
     ``mae``, ``data.series.loss``) is averaged over all steps and targets, on targets
-    normalized with the training span's mean and standard deviation.
+    normalized with the training span's mean and standard deviation; imputed target
+    values weigh 0 (``make_dataset``), so they are left out of the loss. With
+    ``data.series.target_transform: residual_naive`` the Dense layer outputs the change
+    from the window's last target value, added back in the graph (``NaiveResidual``).
 
 Data (``data.series``; reading and filling: ``series.py``, ``time_split.py``, ``ingest.py``)
     Ingest parses the timestamps, sorts, reindexes to the frequency (gaps become missing
@@ -63,6 +66,7 @@ import tensorflow as tf
 
 from seqkeras.errors import DataError, SeqkerasError
 from seqkeras.io.atomic import write_json
+from seqkeras.layers.naive_residual import NaiveResidual
 from seqkeras.layers.recurrent_stack import recurrent_stack
 from seqkeras.topologies.base import Topology
 from seqkeras.topologies.sequence_prediction import evaluation, serving
@@ -71,7 +75,10 @@ from seqkeras.topologies.sequence_prediction.prep import (PREP_FILE, SeriesPrep,
                                                           split_arrays)
 from seqkeras.topologies.sequence_prediction.series import columns
 from seqkeras.topologies.sequence_prediction.time_split import normalization, scored
-from seqkeras.topologies.sequence_prediction.windows import window_ends
+from seqkeras.topologies.sequence_prediction.baseline import forecasting_baseline
+from seqkeras.topologies.sequence_prediction.baselines import horizon_metrics
+from seqkeras.topologies.sequence_prediction.windows import gather_windows, window_ends
+from seqkeras.training.epoch_metrics import ValidationMetrics
 from seqkeras.training.optimizers import compile_model
 
 
@@ -124,15 +131,22 @@ class SequencePrediction(Topology):
             x = keras.layers.Dropout(m.head_dropout, name="head_dropout")(x)
         k = len(prep.targets)
         flat = keras.layers.Dense(prep.horizon * k, name="direct_multi_output")(x)
-        out = keras.layers.Reshape((prep.horizon, k), name="forecast")(flat)
+        if series.target_transform == "residual_naive":
+            change = keras.layers.Reshape((prep.horizon, k), name="forecast_change")(flat)
+            out = NaiveResidual(k, name="forecast")([change, window])
+        else:
+            out = keras.layers.Reshape((prep.horizon, k), name="forecast")(flat)
         model = keras.Model(window, out, name=f"{spec.name}_sequence_prediction")
         return compile_model(model, spec.train, series.loss,
                              [keras.metrics.MeanAbsoluteError(name="mae")])
 
     def make_dataset(self, spec, prep: SeriesPrep, records, training: bool):
-        """Batches of (window [B, lookback, F], targets [B, horizon, T]), normalized.
-        Training windows follow ``data.series.stride`` and are fully reshuffled each
-        epoch (indices only, so the whole set fits any buffer); others: every window."""
+        """Batches of (window [B, lookback, F], targets [B, horizon, T], sample weights
+        [B, horizon] float32), targets normalized. A step's weight is the share of its
+        targets that were observed (1) rather than imputed (0 when all were filled in), so
+        filled values never train the model nor count in its loss. Training windows
+        follow ``data.series.stride`` and are fully reshuffled each epoch (indices only,
+        so the whole set fits any buffer); others: every window."""
         a = split_arrays(prep, records)
         ends = window_ends(a.steps, a.context, prep.lookback, prep.horizon,
                            spec.data.series.stride if training else 1)
@@ -142,11 +156,14 @@ class SequencePrediction(Topology):
         x = tf.constant(prep.encode(a.numeric, a.categorical))
         y = tf.constant(((a.numeric[:, :len(prep.targets)] - prep.mean[:len(prep.targets)])
                          / prep.std[:len(prep.targets)]).astype(np.float32))
+        w = tf.constant((1.0 - a.imputed.mean(axis=1)).astype(np.float32))
         back = tf.range(-prep.lookback + 1, 1, dtype=tf.int64)
         ahead = tf.range(1, prep.horizon + 1, dtype=tf.int64)
 
         def gather(end):
-            return tf.gather(x, end[:, None] + back), tf.gather(y, end[:, None] + ahead)
+            targets = end[:, None] + ahead
+            return (tf.gather(x, end[:, None] + back), tf.gather(y, targets),
+                    tf.gather(w, targets))
 
         ds = tf.data.Dataset.from_tensor_slices(ends)
         if training:
@@ -157,6 +174,25 @@ class SequencePrediction(Topology):
     # ---------------------------------------------------------------- evaluate
     def evaluate(self, spec, prep: SeriesPrep, model, records, out_dir: Path) -> dict:
         return evaluation.evaluate(spec, prep, model, records, out_dir)
+
+    def epoch_callbacks(self, spec, prep: SeriesPrep, val_records) -> list:
+        """``val_forecast_mae``: the MAE in original units over every val window (the
+        test metric; Keras's ``val_mae`` is on normalized targets)."""
+        try:
+            _, ends, _, _, truth, mask = evaluation.scored_windows(spec, prep, val_records)
+        except DataError:
+            return []
+        a = split_arrays(prep, val_records)
+        windows = gather_windows(prep.encode(a.numeric, a.categorical), ends, prep.lookback)
+
+        def compute(model):
+            pred = prep.denormalize(model.predict(windows, batch_size=256, verbose=0))
+            return {"forecast_mae": horizon_metrics(truth, pred, mask)["mae"]}
+        return [ValidationMetrics(compute, f"{len(ends):,} val windows")]
+
+    def baseline(self, spec, prep: SeriesPrep, train, val, test, out_dir: Path):
+        """Persistence, seasonal-naive and a linear autoregressive model (``baseline.py``)."""
+        return forecasting_baseline(spec, prep, train, val, test)
 
     # ----------------------------------------------------------------- serving
     def serving_endpoints(self, spec, prep: SeriesPrep, model) -> dict:

@@ -27,10 +27,23 @@ from tests.topologies.many_to_many.test_topology import RECORDS, make_spec
                                                   "one-day", "...", "trip", "!"]),
     ("", []),
     ("   ", []),
+    # every script: RE2's \w is ASCII, which split Müller into M ü ller (issue 11)
+    ("Müller fährt nach Zürich .", ["Müller", "fährt", "nach", "Zürich", "."]),
+    ("São Paulo é a maior cidade do Brasil.", ["São", "Paulo", "é", "a", "maior", "cidade",
+                                               "do", "Brasil", "."]),
+    ("Köln-Süd's Straße, naïve café", ["Köln-Süd", "'s", "Straße", ",", "naïve", "café"]),
+    ("Moskva Москва 東京", ["Moskva", "Москва", "東京"]),
 ])
 def test_sentence_tokenizer_follows_conll(text, tokens):
     tokenizer = SentenceTokenizer(make_spec().tokenize, ["Mr."])
     assert [t.decode() for t in tokenizer(tf.constant([text])).to_list()[0]] == tokens
+
+
+def test_decomposed_accents_stay_inside_their_word():
+    tokenizer = SentenceTokenizer(make_spec(tokenize={"unicode_normalization": "none"}).tokenize,
+                                  [])
+    text = "Mu\u0308ller fa\u0308hrt"  # combining diaeresis (NFD)
+    assert len(tokenizer(tf.constant([text])).to_list()[0]) == 2
 
 
 def test_sentence_tokenizer_round_trips_conll_tokens_and_truncates():

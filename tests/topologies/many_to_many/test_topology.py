@@ -3,6 +3,8 @@ padding invariance, the CRF against brute force, the in-graph tokenizer and serv
 
 from __future__ import annotations
 
+import json
+
 
 import keras
 import numpy as np
@@ -257,3 +259,33 @@ def test_evaluate_writes_entity_report(prep_dir, tmp_path):
         tf.constant([" ".join(r["tokens"]) for r in RECORDS]))["tags"].numpy()
     for row, want in zip(served, predicted):
         assert [t.decode() for t in row[:len(want)]] == want
+    # the in-graph tokenizer reproduces these tokens: served figures equal the corpus ones
+    assert metrics["raw_text_entity_f1"] == pytest.approx(metrics["entity_f1"])
+    assert metrics["raw_text_token_accuracy"] == pytest.approx(metrics["token_accuracy"])
+    assert metrics["unseen_label_records"] == 0
+
+
+def test_test_tags_unseen_in_training_count_as_errors(prep_dir, tmp_path):
+    spec = make_spec()
+    topology = ManyToMany()
+    prep = topology.load_preprocessor(spec, prep_dir)
+    model = topology.build_model(spec, prep)
+    odd = {"tokens": ["Rand", "visited", "Tear"], "tags": ["B-PER", "O", "B-CITY"]}
+    metrics = topology.evaluate(spec, prep, model, RECORDS + [odd], tmp_path)
+    assert metrics["unseen_label_records"] == 1 and metrics["unseen_tag_tokens"] == 1
+    report = json.loads((tmp_path / "entity_report.json").read_text())
+    assert report["per_type"]["CITY"]["support"] == 1 and report["per_type"]["CITY"]["f1"] == 0
+
+
+def test_epoch_callback_puts_val_entity_f1_into_the_logs(prep_dir):
+    spec = make_spec()
+    topology = ManyToMany()
+    prep = topology.load_preprocessor(spec, prep_dir)
+    model = topology.build_model(spec, prep)
+    [callback] = topology.epoch_callbacks(spec, prep, RECORDS)
+    callback.set_model(model)
+    logs = {"val_loss": 1.0}
+    callback.on_epoch_end(0, logs)
+    predicted, _ = topology.predict_tags(spec, prep, model, RECORDS)
+    from seqkeras.topologies.many_to_many.metrics import entity_report
+    assert logs["val_entity_f1"] == entity_report([r["tags"] for r in RECORDS], predicted)["f1"]

@@ -45,4 +45,4 @@ def test_declared_metrics_are_what_keras_logs(tmp_path, labels):
     topology.fit_preprocessor(spec, records, tmp_path)
     prep = topology.load_preprocessor(spec, tmp_path)
     assert logged_names(spec, topology, prep, records) == set(spec.logged_metrics()) == {
-        "loss", "accuracy", "val_loss", "val_accuracy"}
+        "loss", "accuracy", "val_loss", "val_accuracy", "val_macro_f1"}

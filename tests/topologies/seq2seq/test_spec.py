@@ -51,4 +51,4 @@ def test_declared_metrics_are_what_keras_logs(tmp_path):
     topology.fit_preprocessor(spec, RECORDS, tmp_path)
     prep = topology.load_preprocessor(spec, tmp_path)
     assert logged_names(spec, topology, prep, RECORDS) == set(spec.logged_metrics()) == {
-        "loss", "val_loss"}
+        "loss", "val_loss", "val_chrf"}

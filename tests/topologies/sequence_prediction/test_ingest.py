@@ -179,3 +179,38 @@ def test_missing_column_and_categorical_target_are_errors(data_root, run_ingest)
         run_ingest(series_spec("c.csv", features=["x"]))
     with pytest.raises(pydantic.ValidationError, match="targets must be numeric"):
         series_spec("c.csv", categorical=["y"])  # the schema refuses it before ingest
+
+
+def test_a_gap_across_the_train_val_boundary_does_not_leak_into_training(data_root,
+                                                                        run_ingest):
+    """Issue 11's example: y = 0 on days 0-139 and 100 from day 140, days 135-144 missing.
+    Interpolating the whole series first put 9.09 ... 45.45 into the last train rows."""
+    days = [str(t.date()) for t in pd.date_range("2020-01-01", periods=200, freq="D")]
+    lines = ["ts,y"] + [f"{t},{'' if 135 <= i <= 144 else (0 if i < 140 else 100)}"
+                        for i, t in enumerate(days)]
+    (data_root / "gap.csv").write_text("\n".join(lines) + "\n")
+    spec = series_spec("gap.csv", frequency="1D", lookback=5, horizon=1,
+                       split={"val": 0.3, "test": 0.0})  # train: days 0-139
+    summary, out = run_ingest(spec)
+    assert summary["records"]["train"] == 140
+    train = read_jsonl(out / "train.jsonl")
+    assert [r["values"]["y"] for r in train] == [0.0] * 140
+    assert [r["step"] for r in train if r.get("imputed")] == list(range(135, 140))
+    # val interpolates its own rows from the last earlier value (0, day 134) up to day
+    # 145; its context rows (train's) keep train's values
+    val = read_jsonl(out / "val.jsonl")
+    assert [r["values"]["y"] for r in val if r.get("context")] == [0.0] * 5
+    own = {r["step"]: r["values"]["y"] for r in scored(val)}
+    assert own[140] == pytest.approx(100 * 6 / 11) and own[145] == 100.0
+
+
+def test_timestamps_with_utc_offsets_across_a_dst_change_parse_as_utc(data_root, run_ingest):
+    lines = ["ts,y", "2021-03-28T00:00:00+01:00,1", "2021-03-28T01:00:00+01:00,2",
+             "2021-03-28T03:00:00+02:00,3", "2021-03-28T04:00:00+02:00,4"]
+    (data_root / "dst.csv").write_text("\n".join(lines) + "\n")
+    summary, out = run_ingest(series_spec("dst.csv", frequency="1h"))
+    rows = read_jsonl(out / "train.jsonl")
+    assert summary["rejected"] == 0 and summary["missing_time_steps"] == 0
+    assert [r["time"] for r in rows] == ["2021-03-27T23:00:00", "2021-03-28T00:00:00",
+                                         "2021-03-28T01:00:00", "2021-03-28T02:00:00"]
+    assert [r["values"]["y"] for r in rows] == [1.0, 2.0, 3.0, 4.0]

@@ -60,4 +60,4 @@ def test_declared_metrics_are_what_keras_logs():
                for i, t in enumerate(times)]
     topology = get_topology("sequence_prediction")
     assert logged_names(spec, topology, prep, records) == set(spec.logged_metrics()) == {
-        "loss", "mae", "val_loss", "val_mae"}
+        "loss", "mae", "val_loss", "val_mae", "val_forecast_mae"}

@@ -39,9 +39,11 @@ def test_make_dataset_window_shapes_and_normalized_values():
     spec = series_spec("unused.csv", lookback=4, horizon=3, stride=2)
     prep, records = make_prep(), make_records()
     topology = SequencePrediction()
+    records[5]["imputed"] = ["y"]  # a filled-in target weighs 0 in the loss
     batches = list(topology.make_dataset(spec, prep, records, training=False))
-    x, y = batches[0]
-    assert x.shape == (4, 4, 2 + 2) and y.shape == (4, 3, 1)
+    x, y, w = batches[0]
+    assert x.shape == (4, 4, 2 + 2) and y.shape == (4, 3, 1) and w.shape == (4, 3)
+    np.testing.assert_array_equal(w[:3], [[1, 0, 1], [0, 1, 1], [1, 1, 1]])  # rows 4..7
     n_windows = sum(int(b[0].shape[0]) for b in batches)
     assert n_windows == 20 - 4 - 3 + 1
     # first window: rows 0..3 -> y standardized (10 + i - 10) / 2, x / 4, wind one-hot
@@ -52,6 +54,27 @@ def test_make_dataset_window_shapes_and_normalized_values():
     # training windows follow the stride and are shuffled
     train = list(topology.make_dataset(spec, prep, records, training=True))
     assert sum(int(b[0].shape[0]) for b in train) == len(range(0, 14, 2))
+
+
+def test_residual_naive_model_starts_from_persistence_and_round_trips(tmp_path):
+    """target_transform: residual_naive -- with the output layer's weights at zero the
+    forecast is the last observed value (persistence), in original units after
+    denormalizing, and the saved model loads with its NaiveResidual layer."""
+    import keras
+
+    spec = series_spec("unused.csv", lookback=4, horizon=3, target_transform="residual_naive")
+    prep, records = make_prep(), make_records()
+    model = SequencePrediction().build_model(spec, prep)
+    dense = model.get_layer("direct_multi_output")
+    dense.set_weights([np.zeros_like(w) for w in dense.get_weights()])
+    a = split_arrays(prep, records)
+    windows = gather_windows(prep.encode(a.numeric, a.categorical), np.array([3, 9]), 4)
+    forecast = prep.denormalize(model.predict(windows, verbose=0))
+    np.testing.assert_allclose(forecast[:, :, 0], [[13.0] * 3, [19.0] * 3])  # y at rows 3, 9
+    model.save(tmp_path / "m.keras")
+    loaded = keras.saving.load_model(tmp_path / "m.keras")
+    np.testing.assert_allclose(loaded.predict(windows, verbose=0),
+                               model.predict(windows, verbose=0), rtol=1e-6)
 
 
 # ------------------------------------------------------------- baselines
