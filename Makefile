@@ -3,8 +3,12 @@
 #   make test                            the test suite (installs .venv if missing)
 #   make run PIPELINE=imdb_sentiment     every stage of pipelines/imdb_sentiment.yaml
 #   make train PIPELINE=imdb_sentiment   stages up to train (unchanged ones are skipped)
+#   make mlflow-server                   a shared MLflow server on PostgreSQL (127.0.0.1:5001)
+#   make serve                           TF Serving on models/models.config if present
 # Variables: PIPELINE (default quickstart), FORCE=1 (rerun even if unchanged),
-#            PORT, HOST (make serve: default 127.0.0.1, this machine only),
+#            PORT, HOST (make serve: default 127.0.0.1, this machine only), POLL (make
+#            serve: seconds between rereads of models/models.config, default 60),
+#            MLFLOW_PORT, PG_PORT, MLFLOW_SERVER_DIR (make mlflow-server),
 #            SEQKERAS_DATA_ROOT (default ../shared/data), PYTHON (default python3).
 
 PYTHON   ?= python3
@@ -17,15 +21,20 @@ STAGES   := ingest tokenize build tune train export
 PORT     ?= 8501
 HOST     ?= 127.0.0.1
 UI_PORT  ?= 5000
+POLL     ?= 60
+MLFLOW_PORT ?= 5001
+PG_PORT  ?= 5433
+MLFLOW_SERVER_DIR ?= .mlflow-server
+SYSTEM_PACKAGES := postgresql chromium chromium-driver
 export SEQKERAS_DATA_ROOT ?= ../shared/data
 
 .DEFAULT_GOAL := help
-.PHONY: help install quickstart test test-fast run validate check-serving predict serve ui bench clean $(STAGES)
+.PHONY: help install system-deps quickstart test test-fast run validate check-serving predict serve serve-config ui mlflow-server bench clean $(STAGES)
 
 help:  ## list the targets
 	@echo "seqkeras make targets (PIPELINE=$(PIPELINE)):"
 	@grep -E '^[a-z-]+( [a-z-]+)*:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' \
-		| sed 's/$$(PIPELINE)/$(PIPELINE)/g; s/$$(PORT)/$(PORT)/g; s/$$(HOST)/$(HOST)/g; s/$$(UI_PORT)/$(UI_PORT)/g' \
+		| sed 's/$$(PIPELINE)/$(PIPELINE)/g; s/$$(PORT)/$(PORT)/g; s/$$(HOST)/$(HOST)/g; s/$$(UI_PORT)/$(UI_PORT)/g; s/$$(MLFLOW_PORT)/$(MLFLOW_PORT)/g' \
 		| awk -F'\t' '{printf "  %-28s %s\n", $$1, $$2}'
 	@echo "  $(STAGES)   one stage (and the stale ones before it)"
 	@echo "pipelines: $$(ls pipelines | sed 's/\.yaml//' | tr '\n' ' ')"
@@ -37,6 +46,17 @@ $(BIN)/.installed: pyproject.toml
 	touch $@
 
 install: $(BIN)/.installed  ## create .venv and install seqkeras with its dev extras
+
+system-deps:  ## Debian packages of the server and browser tests (PostgreSQL, Chromium + driver), as root
+	@missing=""; command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
+	command -v chromedriver >/dev/null 2>&1 || missing="$$missing chromium-driver"; \
+	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \
+	if [ -z "$$missing" ]; then echo "system packages present: $(SYSTEM_PACKAGES)"; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "apt-get install$$missing"; \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends$$missing >/dev/null) \
+		|| echo "WARNING: apt-get could not install$$missing: their tests will be skipped"; \
+	else echo "WARNING:$$missing not installed and apt-get unavailable (or not root): their tests will be skipped"; fi
 
 quickstart: install  ## install, run the quickstart pipeline's six stages, check its export
 	$(BIN)/seqkeras run pipelines/quickstart.yaml $(FORCE_FLAG)
@@ -64,13 +84,22 @@ check-serving: install  ## load models/$(PIPELINE) through TF's C++ loader, repl
 predict: install  ## predict with models/$(PIPELINE): make predict INPUT="some text"
 	$(BIN)/seqkeras predict models/$(PIPELINE) "$(INPUT)"
 
-serve: install  ## serve models/$(PIPELINE) with TF Serving in docker (REST on $(HOST):$(PORT))
-	@cmd="$$($(BIN)/seqkeras serve-command models/$(PIPELINE) --port $(PORT) --host $(HOST))" || exit 1; \
+serve: install  ## TF Serving in docker on models/models.config (else models/$(PIPELINE)), REST on $(HOST):$(PORT)
+	@if [ -f models/models.config ]; then \
+		cmd="$$($(BIN)/seqkeras serve-command models --config models/models.config --poll $(POLL) --port $(PORT) --host $(HOST))" || exit 1; \
+	else cmd="$$($(BIN)/seqkeras serve-command models/$(PIPELINE) --port $(PORT) --host $(HOST))" || exit 1; fi; \
 	echo "$$cmd"; \
 	if command -v docker >/dev/null 2>&1; then eval "$$cmd"; \
 	else echo "(docker is not installed here: run the command above on a machine with docker)"; fi
 
+serve-config: install  ## models/models.config from the registry's aliases (labels stable, canary)
+	$(BIN)/seqkeras serve-config $(PIPELINE)
+
+mlflow-server: install system-deps  ## MLflow server on PostgreSQL, http://127.0.0.1:$(MLFLOW_PORT) (Ctrl-C stops it)
+	$(BIN)/python -m seqkeras.tracking.server --dir $(MLFLOW_SERVER_DIR) --port $(MLFLOW_PORT) --pg-port $(PG_PORT)
+
 ui:  ## MLflow UI on http://127.0.0.1:$(UI_PORT)
+	@echo "runs tables: http://127.0.0.1:$(UI_PORT)/#/experiments/ID?workflowType=machine_learning (or the UI's 'Model training' switch)"
 	$(BIN)/mlflow ui --backend-store-uri sqlite:///mlruns/mlflow.db --host 127.0.0.1 --port $(UI_PORT)
 
 bench: install  ## benchmarks -> benchmarks/RESULTS.md

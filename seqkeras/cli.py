@@ -1,4 +1,5 @@
-"""The ``seqkeras`` command line: validate, run, check-serving, predict, serve-command."""
+"""The ``seqkeras`` command line: validate, run, check-serving, predict, promote,
+serve-config, serve-command."""
 
 from __future__ import annotations
 
@@ -29,7 +30,10 @@ STAGE_HELP = """stages, in order:
 EPILOG = f"""{STAGE_HELP}
 environment:
   {DATA_ROOT_ENV}   where relative data paths resolve (default: {DEFAULT_DATA_ROOT})
-  MLFLOW_TRACKING_URI  MLflow store (default: sqlite:///mlruns/mlflow.db)
+  MLFLOW_TRACKING_URI  MLflow store (default: sqlite:///mlruns/mlflow.db; a shared
+                       server: http://127.0.0.1:5001 after `make mlflow-server`)
+  KERASTUNER_TUNER_ID, KERASTUNER_ORACLE_IP, KERASTUNER_ORACLE_PORT
+                       distributed tuning over several hosts (chief / tuner0, tuner1 ...)
 
 examples:
   seqkeras validate pipelines/quickstart.yaml
@@ -37,6 +41,9 @@ examples:
   seqkeras run pipelines/quickstart.yaml --stage train # up to train
   seqkeras check-serving models/quickstart
   seqkeras predict models/quickstart "Mary" "Robert"
+  seqkeras promote quickstart 2 --alias champion       # export 2 -> label stable
+  seqkeras serve-config quickstart                     # models/models.config
+  seqkeras check-serving models/quickstart --label stable
 """
 
 
@@ -64,10 +71,37 @@ def _parser() -> argparse.ArgumentParser:
                    help="rerun the selected stage (all stages without --stage) even if unchanged")
     r.add_argument("--no-track", action="store_true", help="do not log to MLflow")
     r.add_argument("--data-dir", default="data", help="where stage outputs go (default: data)")
+    r.add_argument("--workers", type=_workers, default=0, metavar="N",
+                   help="tune with keras-tuner's distributed mode: a chief oracle in this "
+                        "process and N worker processes on 127.0.0.1 (default 0: trials run "
+                        "in this process); KERASTUNER_TUNER_ID / KERASTUNER_ORACLE_IP / "
+                        "KERASTUNER_ORACLE_PORT spread them over several hosts")
 
     c = sub.add_parser("check-serving",
                        help="load the newest export with TF's C++ loader, as TF Serving does")
     c.add_argument("model", help="model base path, e.g. models/imdb_sentiment")
+    which = c.add_mutually_exclusive_group()
+    which.add_argument("--version", type=int, help="check this version instead of the newest")
+    which.add_argument("--label", help="check the version this TF Serving label (stable, "
+                                       "canary) points to in --config")
+    c.add_argument("--config", help="TF Serving model config for --label (default: "
+                                    "models.config beside the model's folder)")
+
+    pm = sub.add_parser("promote", help="point a Model Registry alias at an exported version")
+    pm.add_argument("pipeline", help="pipeline (registered model) name, e.g. imdb_sentiment")
+    pm.add_argument("version", type=int, help="export version (models/<pipeline>/<version>)")
+    pm.add_argument("--alias", required=True, choices=["champion", "challenger"],
+                    help="champion: served as label stable; challenger: as label canary")
+
+    sc = sub.add_parser("serve-config",
+                        help="write TF Serving's models.config from the registry's aliases")
+    sc.add_argument("pipelines", nargs="+", help="pipeline names, e.g. imdb_sentiment")
+    sc.add_argument("--models-dir", default="models", help="where the exports are "
+                                                            "(default: models)")
+    sc.add_argument("--base-path", default="/models",
+                    help="the models folder as the server sees it (default /models, the "
+                         "docker mount of `make serve`)")
+    sc.add_argument("-o", "--output", help="default: <models-dir>/models.config")
 
     pr = sub.add_parser("predict", help="answer raw inputs with the newest export")
     pr.add_argument("model", help="model base path, e.g. models/imdb_sentiment")
@@ -76,12 +110,26 @@ def _parser() -> argparse.ArgumentParser:
                          "a CSV file with a header and at least `lookback` rows")
 
     s = sub.add_parser("serve-command", help="print the TF Serving docker command for a model")
-    s.add_argument("model", help="model base path, e.g. models/imdb_sentiment")
+    s.add_argument("model", help="model base path, e.g. models/imdb_sentiment; with --config "
+                                 "the folder of the models, e.g. models")
+    s.add_argument("--config", help="serve the models of this models.config (labels, "
+                                    "specific versions), reread every --poll seconds")
+    s.add_argument("--poll", type=int, default=60, help="config poll interval (default 60 s)")
     s.add_argument("--port", type=int, default=8501, help="REST port (default 8501)")
     s.add_argument("--host", default="127.0.0.1",
                    help="address the port is published on (default 127.0.0.1: this machine "
                         "only; 0.0.0.0 exposes the server to the network)")
     return p
+
+
+def _workers(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if not 0 <= value <= 64:
+        raise argparse.ArgumentTypeError(f"{value}: from 0 to 64 worker processes")
+    return value
 
 
 def headline(metrics: dict, limit: int = 12) -> dict:
@@ -102,9 +150,12 @@ def baseline_line(metrics: dict) -> str | None:
     return "baseline: " + ", ".join(pairs) + verdict
 
 
-def serve_command(model: str, port: int = 8501, host: str = "127.0.0.1") -> str:
+def serve_command(model: str, port: int = 8501, host: str = "127.0.0.1",
+                  config: str | None = None, poll: int = 60) -> str:
     """The docker command serving ``model`` over REST on ``host:port`` (the loopback
-    address by default: TF Serving has no authentication)."""
+    address by default: TF Serving has no authentication); with ``config`` (a
+    models.config inside the folder ``model``), every model it lists, reread every
+    ``poll`` seconds."""
     import ipaddress
     import shlex
     from pathlib import Path
@@ -121,6 +172,20 @@ def serve_command(model: str, port: int = 8501, host: str = "127.0.0.1") -> str:
     base = Path(model).resolve()
     name = base.name
     bind = f"[{host}]" if ":" in host else host
+    if config is not None:
+        inside = Path(config).resolve()
+        if base not in inside.parents:
+            raise SeqkerasError(f"--config {config}: must lie inside {model} (the folder "
+                                "mounted as /models)")
+        if not 0 < poll <= 86400:
+            raise SeqkerasError(f"--poll {poll}: expected seconds from 1 to 86400")
+        return (f"docker run --rm -p {bind}:{port}:8501 "
+                f"--mount {shlex.quote(f'type=bind,source={base},target=/models')} "
+                f"-t tensorflow/serving:2.20.0 "
+                f"--model_config_file={shlex.quote('/models/' + str(inside.relative_to(base)))} "
+                f"--model_config_file_poll_wait_seconds={poll} "
+                # labels in the config at startup name versions not loaded yet
+                "--allow_version_labels_for_unavailable_models=true")
     return (f"docker run --rm -p {bind}:{port}:8501 "
             f"--mount {shlex.quote(f'type=bind,source={base},target=/models/{name}')} "
             f"-e {shlex.quote(f'MODEL_NAME={name}')} -t tensorflow/serving:2.20.0")
@@ -187,7 +252,8 @@ def _dispatch(args) -> int:
         from seqkeras.runner import run_pipeline
 
         report = run_pipeline(args.spec, stage=args.stage, force=args.force,
-                              track=not args.no_track, data_dir=args.data_dir)
+                              track=not args.no_track, data_dir=args.data_dir,
+                              tune_workers=args.workers)
         print(f"{report.pipeline}: ran {', '.join(report.ran) or 'nothing'}; "
               f"skipped {', '.join(report.skipped) or 'nothing'} "
               f"({report.seconds:.1f} s{', MLflow run ' + report.run_id if report.run_id else ''})")
@@ -202,9 +268,43 @@ def _dispatch(args) -> int:
             print(f"exported: {export['path']}")
         return 0
     if args.command == "check-serving":
+        from pathlib import Path
+
         from seqkeras.serving.check import check_serving, format_report
 
-        print(format_report(check_serving(args.model)))
+        version = args.version
+        if args.label:
+            from seqkeras.serving.config import CONFIG_NAME, labelled_version
+
+            base = Path(args.model)
+            config = args.config or base.resolve().parent / CONFIG_NAME
+            version = labelled_version(config, base.resolve().name, args.label)
+            print(f"label {args.label} -> version {version} ({config})")
+        target = Path(args.model) / str(version) if version is not None else args.model
+        print(format_report(check_serving(target)))
+        return 0
+    if args.command == "promote":
+        from seqkeras.registry import promote
+
+        done = promote(args.pipeline, args.version, args.alias)
+        print(f"{done['registered_model']}: alias {done['alias']} -> registry version "
+              f"{done['version']} (export {done['export_version']}, {done['export_path']}); "
+              f"served as label {done['label']} after `seqkeras serve-config "
+              f"{done['registered_model']}`")
+        return 0
+    if args.command == "serve-config":
+        from pathlib import Path
+
+        from seqkeras.serving.config import CONFIG_NAME, serving_config, write_config
+
+        config = serving_config(args.pipelines, Path(args.models_dir), args.base_path)
+        path = write_config(config, Path(args.output or Path(args.models_dir) / CONFIG_NAME))
+        for entry in config.model_config_list.config:
+            labels = ", ".join(f"{k} -> {v}" for k, v in sorted(entry.version_labels.items()))
+            kept = list(entry.model_version_policy.specific.versions)
+            print(f"{entry.name}: {'versions ' + ', '.join(map(str, kept)) if kept else 'newest version'}"
+                  f"{'; labels ' + labels if labels else ' (no alias: promote a version first)'}")
+        print(f"wrote {path}")
         return 0
     if args.command == "predict":
         from seqkeras.serving.predict import predict
@@ -213,7 +313,7 @@ def _dispatch(args) -> int:
             print(line)
         return 0
     if args.command == "serve-command":
-        print(serve_command(args.model, args.port, args.host))
+        print(serve_command(args.model, args.port, args.host, args.config, args.poll))
         return 0
     raise AssertionError(args.command)
 

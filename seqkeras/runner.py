@@ -76,9 +76,12 @@ class RunReport:
 
 
 def run_pipeline(spec_path: str | Path, stage: str | None = None, force: bool = False,
-                 track: bool = True, data_dir: str | Path = DATA_DIR) -> RunReport:
+                 track: bool = True, data_dir: str | Path = DATA_DIR,
+                 tune_workers: int = 0) -> RunReport:
     """Run every stage up to ``stage`` (all when None); ``force`` reruns the selected
     stage (or every stage when none is selected) even if its fingerprint is unchanged.
+    ``tune_workers``: run the tuner's trials in that many worker processes beside a
+    chief oracle (keras-tuner's distributed mode; 0: in this process).
 
     One run of a pipeline at a time per data folder: a second one raises
     :class:`~seqkeras.io.locks.LockBusy` ("pipeline X is running (pid N)") at once.
@@ -100,10 +103,12 @@ def run_pipeline(spec_path: str | Path, stage: str | None = None, force: bool = 
         if removed:
             log.info("removed %d temporary folder(s) of interrupted runs: %s", len(removed),
                      ", ".join(removed))
-        return _run_locked(spec, spec_path, stage, force, track, workdir, lock)
+        return _run_locked(spec, spec_path, stage, force, track, workdir, lock,
+                           {"tune_workers": tune_workers})
 
 
-def _run_locked(spec, spec_path, stage, force, track, workdir: Path, lock: Path) -> RunReport:
+def _run_locked(spec, spec_path, stage, force, track, workdir: Path, lock: Path,
+                options: dict) -> RunReport:
     selected = STAGES[:STAGE_NAMES.index(stage) + 1] if stage else STAGES
     data_fp = data_fingerprint(spec)
     report = RunReport(spec.name)
@@ -130,7 +135,7 @@ def _run_locked(spec, spec_path, stage, force, track, workdir: Path, lock: Path)
             t0 = time.monotonic()
             with atomic_dir(out) as tmp:
                 ctx = StageContext(spec=spec, spec_path=spec_path, workdir=workdir, out=tmp,
-                                   tracker=tracker)
+                                   tracker=tracker, fingerprint=fp, options=options)
                 summary = st.run(ctx)
                 seconds = time.monotonic() - t0
                 write_json(tmp / STAGE_RECORD, {

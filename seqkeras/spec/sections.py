@@ -240,6 +240,12 @@ class TrainSpec(Section):
     #: XLA compilation. Off by default: every new padded batch shape would recompile,
     #: which made a bucketed BiLSTM epoch many times slower on CPU.
     jit_compile: bool = False
+    #: Data-parallel training on the devices of this machine. ``mirrored``:
+    #: ``tf.distribute.MirroredStrategy`` over every GPU (every logical CPU device when
+    #: there is no GPU); ``batch_size`` is the global batch, split across the replicas,
+    #: so scale it (and the learning rate) with the number of devices. Multi-worker
+    #: training is blocked upstream for Keras 3 ``fit`` (keras-team/keras#20585).
+    distribute: Literal["none", "mirrored"] = "none"
 
 
 # ----------------------------------------------------------------------- baseline

@@ -24,6 +24,10 @@ class StageContext:
     out: Path                          #: this stage's (temporary) output folder
     tracker: Tracker
     log: logging.Logger = field(default_factory=lambda: logging.getLogger("seqkeras"))
+    #: This stage's fingerprint (what its output is valid for).
+    fingerprint: str = ""
+    #: How to run, not what to compute (not part of any fingerprint): ``tune_workers``.
+    options: dict = field(default_factory=dict)
 
     def input(self, stage: str) -> Path:
         """The finished output folder of an upstream stage."""

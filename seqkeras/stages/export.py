@@ -134,7 +134,26 @@ def run(ctx) -> dict:
     write_json(ctx.out / "export.json", summary)
     ctx.tracker.set_tags({"export.path": summary["path"], "export.version": version})
     ctx.tracker.log_metrics({"export_megabytes": size / 1e6})
+    summary.update(_register(ctx, spec.name, final, version, metadata["test_metrics"]))
     ctx.log.info("export: %s (version %d, %.1f MB, signatures: %s)", final, version, size / 1e6,
                  ", ".join(endpoints))
     return summary
 
+
+def _register(ctx, name, final, version: int, test_metrics: dict) -> dict:
+    """Register the export in MLflow's Model Registry; a registry that fails is a
+    WARNING (the export itself is done and servable)."""
+    from seqkeras.registry import register_export
+
+    try:
+        registered = register_export(ctx.tracker, name, final, version, test_metrics)
+    except Exception as exc:  # the store, not the model: never undo a good export
+        ctx.log.warning("WARNING: export: version %d was not registered in MLflow's Model "
+                        "Registry: %s", version, str(exc).splitlines()[0][:300])
+        return {}
+    if not registered:
+        return {}
+    ctx.log.info("export: registered as version %d of model %r in MLflow's Model Registry "
+                 "(promote it: seqkeras promote %s %d --alias champion)",
+                 registered["version"], name, name, version)
+    return {"registry_version": registered["version"], "model_id": registered["model_id"]}

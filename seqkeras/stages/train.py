@@ -29,6 +29,7 @@ from seqkeras.baselines.report import run_baseline
 from seqkeras.errors import ModelError
 from seqkeras.io.atomic import read_json, read_jsonl, write_json
 from seqkeras.stages.tune import BEST_FILE
+from seqkeras.training.distribute import strategy_scope
 
 MODEL_FILE = "model.keras"
 METRICS_FILE = "metrics.json"
@@ -148,7 +149,8 @@ def run(ctx) -> dict:
         spec = spec.with_overrides({"train.batch_size": max(len(train), 1)})
     train_ds = topology.make_dataset(spec, prep, train, training=True)
     val_ds = topology.make_dataset(spec, prep, val, training=False) if val else None
-    model = topology.build_model(spec, prep)
+    with strategy_scope(spec.train) as strategy:  # train.distribute: mirrored
+        model = topology.build_model(spec, prep)
     epoch_metrics = topology.epoch_callbacks(spec, prep, val) if val else []
 
     ctx.log.info("train: %d train / %d val examples, up to %d epochs", len(train), len(val),
@@ -169,6 +171,8 @@ def run(ctx) -> dict:
     test_metrics = topology.evaluate(spec, prep, model, test or val, ctx.out)
     metrics = {f"test_{k}": v for k, v in test_metrics.items()}
     metrics.update(train_seconds=seconds, epochs_run=len(history.epoch))
+    if strategy is not None:
+        metrics["train_replicas"] = strategy.num_replicas_in_sync
     write_json(ctx.out / METRICS_FILE, metrics)
     ctx.tracker.log_metrics(metrics)
     compared = run_baseline(topology, spec, prep, (train, val, test or val), metrics,

@@ -3,88 +3,66 @@
 Keys of ``tune.space`` are dotted ``model.*`` / ``train.*`` spec keys; the best values
 are written to ``best_hparams.json``, which the train stage applies over the spec.
 Each trial is a nested MLflow run under the pipeline's run.
+
+Three ways to run it, the same search each time:
+
+- in this process (the default);
+- ``seqkeras run ... --workers N``: this process serves keras-tuner's chief oracle on
+  127.0.0.1 and N worker processes run the trials (``seqkeras.tuning``);
+- on several hosts, with keras-tuner's own variables: ``KERASTUNER_TUNER_ID=chief``
+  serves the oracle on ``KERASTUNER_ORACLE_IP:KERASTUNER_ORACLE_PORT`` (plus any
+  ``--workers`` of its own) and waits for the workers; ``KERASTUNER_TUNER_ID=tuner1``
+  (any other id) runs trials for that chief, nesting them under the chief's MLflow run
+  when both use the same tracking server.
+
+The search lives in ``data/<pipeline>/tune-search/`` until the stage finishes, so an
+interrupted search resumes: finished trials are kept and the interrupted ones rerun
+(keras-tuner reloads its oracle). A search of another spec or data starts afresh.
 """
 
 from __future__ import annotations
 
-import logging
+import os
 import shutil
 
-import keras_tuner as kt
-
-from seqkeras.io.atomic import read_jsonl, write_json
-from seqkeras.spec import Choice
+from seqkeras.errors import SeqkerasError
+from seqkeras.io.atomic import read_json, read_jsonl, write_json
 
 BEST_FILE = "best_hparams.json"
-log = logging.getLogger("seqkeras")
+#: The running search, beside the stage outputs: ``data/<pipeline>/tune-search/``.
+SEARCH_DIR = "tune-search"
+#: The chief's MLflow run carries the oracle's address, so workers on other hosts find it.
+ORACLE_TAG = "seqkeras.tune.oracle"
+#: Trials a dead worker may cost before the search gives up counting them as failures.
+_UNLIMITED_FAILURES = 10**6
 
 
-def declare(hp: kt.HyperParameters, key: str, dim):
-    """Register one search dimension on ``hp`` and return its current value."""
-    if isinstance(dim, Choice):
-        return hp.Choice(key, dim.choice)
-    if dim.type == "int":
-        return hp.Int(key, int(dim.min), int(dim.max), step=int(dim.step) if dim.step else None,
-                      sampling=dim.sampling)
-    return hp.Float(key, dim.min, dim.max, step=dim.step, sampling=dim.sampling)
+def distributed_role() -> str | None:
+    """None (no KERASTUNER_* variables), ``"chief"`` or this worker's tuner id."""
+    if "KERASTUNER_ORACLE_IP" not in os.environ:
+        return None
+    tuner_id = os.environ.get("KERASTUNER_TUNER_ID")
+    if not tuner_id or "KERASTUNER_ORACLE_PORT" not in os.environ:
+        raise SeqkerasError("KERASTUNER_ORACLE_IP is set: set KERASTUNER_ORACLE_PORT and "
+                            "KERASTUNER_TUNER_ID too (chief on the oracle's host, tuner0, "
+                            "tuner1, ... on the workers)")
+    return "chief" if "chief" in tuner_id else tuner_id
 
 
-class PipelineHyperModel(kt.HyperModel):
-    """Builds the topology's model and its datasets for one set of hyperparameters."""
-
-    def __init__(self, spec, topology, prep, train_records, val_records):
-        super().__init__(name=spec.name)
-        self.spec, self.topology, self.prep = spec, topology, prep
-        self.train_records, self.val_records = train_records, val_records
-        self._datasets = {}
-
-    def spec_for(self, hp):
-        values = {key: declare(hp, key, dim) for key, dim in self.spec.tune.space.items()}
-        return self.spec.with_overrides(values)
-
-    def build(self, hp):
-        return self.topology.build_model(self.spec_for(hp), self.prep)
-
-    def fit(self, hp, model, *args, **kwargs):
-        spec = self.spec_for(hp)
-        key = spec.train.batch_size
-        if key not in self._datasets:
-            self._datasets[key] = (
-                self.topology.make_dataset(spec, self.prep, self.train_records, True),
-                self.topology.make_dataset(spec, self.prep, self.val_records, False))
-        train_ds, val_ds = self._datasets[key]
-        kwargs.pop("x", None)
-        kwargs.pop("validation_data", None)
-        # the task metrics on val first, so an objective such as val_entity_f1 is logged
-        kwargs["callbacks"] = (self.topology.epoch_callbacks(spec, self.prep, self.val_records)
-                               + list(kwargs.get("callbacks") or []))
-        return model.fit(train_ds, *args, validation_data=val_ds, **kwargs)
-
-
-def tuner_class(algorithm: str, tracker):
-    """The keras-tuner class for ``algorithm``, with each trial logged as a nested run."""
-    base = TUNERS[algorithm]
-
-    class TrackedTuner(base):
-        def run_trial(self, trial, *args, **kwargs):
-            with tracker.nested_run(f"trial-{trial.trial_id}", trial.hyperparameters.values):
-                result = super().run_trial(trial, *args, **kwargs)
-                histories = result if isinstance(result, list) else [result]
-                for history in histories:
-                    if hasattr(history, "history"):
-                        for name, values in history.history.items():
-                            tracker.log_metrics({f"trial_{name}": values[-1]})
-                return result
-
-    TrackedTuner.__name__ = f"Tracked{base.__name__}"
-    return TrackedTuner
-
-
-TUNERS = {
-    "random": kt.RandomSearch,
-    "bayesian": kt.BayesianOptimization,
-    "hyperband": kt.Hyperband,
-}
+def search_dir(ctx):
+    """The search folder for this stage's fingerprint: kept from an interrupted run of
+    the same search, emptied otherwise. Returns (folder, whether it resumes)."""
+    folder = ctx.workdir / SEARCH_DIR
+    marker = folder / "search.json"
+    try:
+        same = read_json(marker).get("fingerprint") == ctx.fingerprint
+    except (OSError, ValueError):
+        same = False
+    if not same:
+        shutil.rmtree(folder, ignore_errors=True)
+        folder.mkdir(parents=True)
+        write_json(marker, {"fingerprint": ctx.fingerprint})
+    return folder, same and (folder / "keras_tuner" / "oracle.json").exists()
 
 
 def run(ctx) -> dict:
@@ -96,39 +74,172 @@ def run(ctx) -> dict:
         return {"enabled": False}
     if not tune.space:
         raise ValueError("tune.enabled is true but tune.space declares no dimension")
+    from seqkeras.tuning.hypermodel import PipelineHyperModel, make_tuner
+
+    role = distributed_role()
+    workers = int(ctx.options.get("tune_workers") or 0)
+    if role not in (None, "chief"):
+        return _run_remote_worker(ctx, role)
+    folder, resumed = search_dir(ctx)
     topology = ctx.topology
     prep = topology.load_preprocessor(spec, ctx.input("tokenize"))
     ingest = ctx.input("ingest")
     hypermodel = PipelineHyperModel(spec, topology, prep, read_jsonl(ingest / "train.jsonl"),
                                     read_jsonl(ingest / "val.jsonl"))
-    # the direction the topology declares for the objective (keras-tuner cannot infer
-    # it for every name)
-    objective = kt.Objective(tune.objective, spec.metric_direction(tune.objective,
-                                                                  tune.direction))
-    common = dict(hypermodel=hypermodel, objective=objective, seed=spec.seed,
-                  directory=str(ctx.out), project_name="keras_tuner", overwrite=True,
-                  # a failing trial is a bug or a bad search space: stop at once, loudly
-                  max_consecutive_failed_trials=1)
-    cls = tuner_class(tune.algorithm, ctx.tracker)
-    if tune.algorithm == "hyperband":
-        tuner = cls(max_epochs=tune.epochs, factor=3, hyperband_iterations=1, **common)
+    distributed = role == "chief" or workers > 0
+    # in one process a failing trial is a bug or a bad search space: stop at once; with
+    # workers a dead worker's trial is FAILED too, and the workers' own failures stop
+    # the search (seqkeras.tuning.cluster)
+    failures = _UNLIMITED_FAILURES if distributed else 1
+    try:
+        tuner = make_tuner(spec, hypermodel, ctx.tracker, folder, max_failed_trials=failures)
+    except (ValueError, KeyError, RuntimeError, OSError) as exc:
+        if not resumed:
+            raise
+        ctx.log.warning("WARNING: tune: the interrupted search in %s could not be reloaded "
+                        "(%s: %s); starting it afresh", folder, type(exc).__name__, exc)
+        tuner = make_tuner(spec, hypermodel, ctx.tracker, folder, max_failed_trials=failures,
+                           overwrite=True)
+        resumed = False
+    tuner.oracle.verbose = 0
+    tuner.save()  # from now on an interrupted search resumes
+    kept = _finished_trials(tuner.oracle)
+    ctx.log.info("tune: %s search, %s, objective %s%s", tune.algorithm,
+                 f"{tune.max_trials} trials" if tune.algorithm != "hyperband"
+                 else "hyperband brackets", tune.objective,
+                 f"; resuming an interrupted search ({len(kept)} finished trial(s) kept)"
+                 if resumed else "")
+    cluster = None
+    if distributed:
+        cluster = _serve_and_wait(ctx, tuner.oracle, folder, role, workers)
     else:
-        tuner = cls(max_trials=tune.max_trials, **common)
-    ctx.log.info("tune: %s search, %s, objective %s", tune.algorithm,
-                 f"{tune.max_trials} trials" if tune.algorithm != "hyperband" else "hyperband brackets",
-                 tune.objective)
-    tuner.search(epochs=tune.epochs, steps_per_epoch=tune.steps_per_epoch, verbose=0)
-    best = tuner.get_best_hyperparameters(1)[0].values
-    trials = []
-    for trial in tuner.oracle.get_best_trials(num_trials=len(tuner.oracle.trials)):
-        trials.append({"trial": trial.trial_id, "score": trial.score,
-                       "hyperparameters": trial.hyperparameters.values})
-    best = {k: best[k] for k in spec.tune.space}
+        tuner.search(epochs=tune.epochs, steps_per_epoch=tune.steps_per_epoch, verbose=0)
+    summary = _write_results(ctx, tuner.oracle)
+    summary.update(resumed_trials=len(kept) if resumed else 0)
+    if cluster is not None:
+        summary.update(workers=cluster.workers, crashed_workers=cluster.crashed,
+                       worker_restarts=cluster.restarts,
+                       trials_by_worker=cluster.trials_by_worker)
+    ctx.tracker.set_tags({"tune.resumed_trials": summary["resumed_trials"],
+                          "tune.workers": workers if distributed else 0})
+    shutil.rmtree(folder, ignore_errors=True)  # checkpoints of every trial
+    return summary
+
+
+def _finished_trials(oracle) -> list[str]:
+    return [t.trial_id for t in oracle.trials.values()
+            if t.status in ("COMPLETED", "FAILED")]
+
+
+def _serve_and_wait(ctx, oracle, folder, role, workers: int):
+    """Serve the oracle, start ``workers`` local workers, wait for the search to end."""
+    from seqkeras.tracking import tracking_uri
+    from seqkeras.tuning.cluster import EXPERIMENT_ENV, PARENT_RUN_ENV, LocalWorkers
+    from seqkeras.tuning.oracle_server import OracleServer
+
+    if role == "chief":
+        host, port = os.environ["KERASTUNER_ORACLE_IP"], int(os.environ["KERASTUNER_ORACLE_PORT"])
+    else:
+        host, port = "127.0.0.1", 0
+    server = OracleServer(oracle, host, port)
+    ctx.log.info("tune: chief oracle on %s, %d local worker(s)%s", server.address, workers,
+                 "; waiting for workers on other hosts (KERASTUNER_TUNER_ID=tuner0, ...)"
+                 if role == "chief" else "")
+    ctx.tracker.set_tags({ORACLE_TAG: server.address, "seqkeras.tune.role": "chief"})
+    env = {"SEQKERAS_DATA_ROOT": os.environ.get("SEQKERAS_DATA_ROOT", "")}
+    if ctx.tracker.enabled and ctx.tracker.trial_parent:
+        env.update({PARENT_RUN_ENV: ctx.tracker.trial_parent,
+                    EXPERIMENT_ENV: ctx.tracker.experiment_id,
+                    "MLFLOW_TRACKING_URI": tracking_uri()})
+    if not env["SEQKERAS_DATA_ROOT"]:
+        del env["SEQKERAS_DATA_ROOT"]
+    try:
+        cluster = LocalWorkers(server, workers, [str(ctx.spec_path), str(ctx.workdir),
+                                                 str(folder)], env, folder / "logs",
+                               tracking_experiment=ctx.tracker.experiment_id
+                               if ctx.tracker.enabled else None)
+        return cluster.wait(remote=role == "chief")
+    finally:
+        server.stop()
+
+
+def _run_remote_worker(ctx, tuner_id: str) -> dict:
+    """This host runs trials for a chief elsewhere; the best values come from it."""
+    from seqkeras.tuning.worker import load_search, run_worker
+
+    spec, hypermodel = load_search(ctx.spec_path, ctx.workdir)
+    address = f"{os.environ['KERASTUNER_ORACLE_IP']}:{os.environ['KERASTUNER_ORACLE_PORT']}"
+    chief_run = _find_chief_run(ctx, address)
+    if chief_run:
+        ctx.tracker.trial_parent = chief_run
+    ctx.log.info("tune: worker %s of the chief at %s (trials nest under MLflow run %s)",
+                 tuner_id, address, ctx.tracker.trial_parent)
+    ctx.tracker.set_tags({"seqkeras.tune.role": f"worker {tuner_id} of {address}"})
+    folder = ctx.workdir / SEARCH_DIR / "workers" / tuner_id
+    run_worker(spec, hypermodel, ctx.tracker, folder)
+    shutil.rmtree(ctx.workdir / SEARCH_DIR, ignore_errors=True)
+    return _write_results(ctx, _best_from_chief(address), worker=tuner_id)
+
+
+def _find_chief_run(ctx, address: str) -> str | None:
+    """The RUNNING pipeline run of the chief serving ``address`` (shared server only)."""
+    if not ctx.tracker.enabled or not ctx.tracker.experiment_id:
+        return None
+    from mlflow.tracking import MlflowClient
+
+    runs = MlflowClient().search_runs(
+        [ctx.tracker.experiment_id],
+        f"attributes.status = 'RUNNING' and tags.`{ORACLE_TAG}` = '{address}'",
+        order_by=["attributes.start_time DESC"], max_results=1)
+    return runs[0].info.run_id if runs else None
+
+
+class _ChiefTrials:
+    """The best trials, asked of the chief over gRPC (a worker host's view)."""
+
+    def __init__(self, trials):
+        self.trials = {t.trial_id: t for t in trials}
+
+    def get_best_trials(self, num_trials=1):
+        return list(self.trials.values())[:num_trials]
+
+
+def _best_from_chief(address: str, timeout: float = 30.0) -> _ChiefTrials:
+    import grpc
+    from keras_tuner.src import protos
+    from keras_tuner.src.engine import trial as trial_module
+
+    stub = protos.get_service_grpc().OracleStub(grpc.insecure_channel(address))
+    try:
+        response = stub.GetBestTrials(protos.get_service().GetBestTrialsRequest(
+            num_trials=10**6), timeout=timeout)
+    except grpc.RpcError as exc:
+        raise SeqkerasError(f"tune: this worker's trials are done, but the chief at {address} "
+                            f"closed before it could tell the best values ({exc.code().name}); "
+                            "they are in the chief host's tune output") from None
+    return _ChiefTrials([trial_module.Trial.from_proto(t) for t in response.trials])
+
+
+def _write_results(ctx, oracle, worker: str | None = None) -> dict:
+    spec, tune = ctx.spec, ctx.spec.tune
+    trials = [{"trial": t.trial_id, "score": t.score, "status": t.status,
+               "hyperparameters": t.hyperparameters.values}
+              for t in oracle.get_best_trials(num_trials=len(oracle.trials))]
+    done = [t for t in trials if t["status"] == "COMPLETED"]
+    if not done:
+        raise SeqkerasError(f"tune: no trial finished ({len(trials)} failed); see the "
+                            "trials' MLflow runs and the log above")
+    best = {k: done[0]["hyperparameters"][k] for k in spec.tune.space}
     write_json(ctx.out / BEST_FILE, best)
     write_json(ctx.out / "trials.json", trials)
-    shutil.rmtree(ctx.out / "keras_tuner", ignore_errors=True)  # checkpoints of every trial
-    ctx.log.info("tune: best %s (%s %s)", best, tune.objective, trials[0]["score"])
+    ctx.log.info("tune: best %s (%s %s); %d trial(s) completed, %d failed", best,
+                 tune.objective, done[0]["score"], len(done), len(trials) - len(done))
     ctx.tracker.set_tags({f"tuned.{k}": v for k, v in best.items()})
-    ctx.tracker.log_metrics({f"tune_best_{tune.objective}": trials[0]["score"]})
+    ctx.tracker.log_metrics({f"tune_best_{tune.objective}": done[0]["score"],
+                             "tune_trials_completed": len(done),
+                             "tune_trials_failed": len(trials) - len(done)})
     ctx.tracker.log_artifact(ctx.out / "trials.json", "tune")
-    return {"enabled": True, "best": best, "trials": len(trials)}
+    summary = {"enabled": True, "best": best, "trials": len(trials), "completed": len(done)}
+    if worker:
+        summary["worker"] = worker
+    return summary

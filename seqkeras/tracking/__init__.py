@@ -2,7 +2,13 @@
 
 The store defaults to ``sqlite:///mlruns/mlflow.db`` (MLflow 3 refuses the plain file
 store) with artifacts under ``mlruns/<pipeline>/``, both relative to the working
-directory; ``$MLFLOW_TRACKING_URI`` overrides the store.
+directory; ``$MLFLOW_TRACKING_URI`` overrides the store (a shared ``mlflow server``,
+``seqkeras.tracking.server``, whose artifacts the server itself stores and serves).
+
+Experiments are created as model-training experiments (the tag the MLflow 3 UI reads
+to open an experiment on its runs table rather than its GenAI traces overview). Tuner
+trials may run in other processes (distributed tuning): a trial run is created with an
+explicit parent run id through the client, not through MLflow's active-run stack.
 
 Runs in the same folder may start at the same moment: MLflow creates and migrates a
 new SQLite store without any lock (two first runs at once corrupt it for good), so the
@@ -30,11 +36,26 @@ log = logging.getLogger("seqkeras")
 MLRUNS_DIR = "mlruns"
 #: Tags every parent and nested run carries, to tell later whether its process still lives.
 PID_TAG, HOST_TAG, LOCK_TAG = "seqkeras.pid", "seqkeras.host", "seqkeras.lock"
+#: The experiment tag MLflow's UI reads for what an experiment holds, and the value for
+#: trained models: with it, ``#/experiments/<id>`` opens on the runs table.
+EXPERIMENT_KIND_TAG, MODEL_TRAINING_KIND = "mlflow.experimentKind", "custom_model_development"
 
 
 def tracking_uri() -> str:
     return os.environ.get("MLFLOW_TRACKING_URI") or \
         f"sqlite:///{Path(MLRUNS_DIR).resolve() / 'mlflow.db'}"
+
+
+def ui_url(base: str, experiment_id: str, run_id: str | None = None,
+           artifact: str | None = None) -> str:
+    """The MLflow UI's address of an experiment's runs table (or of one run, or of one of
+    its artifacts) on the UI at ``base`` (http://host:port). MLflow 3's UI shows the
+    GenAI overview unless asked for the model-training view (``workflowType``), which the
+    link asks for."""
+    page = f"/experiments/{experiment_id}"
+    if run_id:
+        page += f"/runs/{run_id}" + (f"/artifacts/{artifact}" if artifact else "")
+    return f"{base.rstrip('/')}/#{page}?workflowType=machine_learning"
 
 
 def sqlite_path(uri: str) -> Path | None:
@@ -125,20 +146,27 @@ def open_store(experiment: str) -> str:
                 if repaired:
                     log.warning("MLflow store %s repaired: %s", db, "; ".join(repaired))
             found = mlflow.get_experiment_by_name(experiment)
-            if found is not None:
-                return found.experiment_id
-            artifacts = (Path(MLRUNS_DIR).resolve() / experiment).as_uri()
-            try:
-                return mlflow.create_experiment(experiment, artifact_location=artifacts)
-            except MlflowException:  # created meanwhile by a process on another machine
-                found = mlflow.get_experiment_by_name(experiment)
-                if found is None:
-                    raise
-                return found.experiment_id
+            if found is None:
+                # a local store keeps artifacts beside it; a server stores and serves them
+                artifacts = (Path(MLRUNS_DIR).resolve() / experiment).as_uri() if db else None
+                try:
+                    return mlflow.create_experiment(
+                        experiment, artifact_location=artifacts,
+                        tags={EXPERIMENT_KIND_TAG: MODEL_TRAINING_KIND})
+                except MlflowException:  # created meanwhile by a process on another machine
+                    found = mlflow.get_experiment_by_name(experiment)
+                    if found is None:
+                        raise
+            if EXPERIMENT_KIND_TAG not in found.tags:  # made by an older seqkeras
+                mlflow.MlflowClient().set_experiment_tag(found.experiment_id,
+                                                         EXPERIMENT_KIND_TAG, MODEL_TRAINING_KIND)
+            return found.experiment_id
         except MlflowException as exc:
+            advice = ("move it aside to start a new one" if db else
+                      "is the server running? `make mlflow-server` starts one")
             raise SeqkerasError(
-                f"the MLflow store {uri} cannot be opened: {str(exc).splitlines()[0]} "
-                f"(move it aside to start a new one, or run with --no-track)") from None
+                f"the MLflow store {uri} cannot be opened: {str(exc).splitlines()[0][:300]} "
+                f"({advice}, or run with --no-track)") from None
 
 
 @contextmanager
@@ -188,6 +216,24 @@ def close_stale_runs(experiment_id: str, lock: Path | None) -> list[str]:
     return sorted(dead)
 
 
+def close_process_runs(experiment_id: str, pid: int, reason: str,
+                       status: str = "KILLED") -> list[str]:
+    """Mark ``status`` the runs still RUNNING that process ``pid`` of this host opened
+    (a tuner worker that died mid-trial); returns their ids."""
+    from mlflow.tracking import MlflowClient
+
+    client = MlflowClient()
+    running = client.search_runs(
+        [experiment_id], f"attributes.status = 'RUNNING' and tags.`{PID_TAG}` = '{int(pid)}'",
+        max_results=1000)
+    host = socket.gethostname()
+    closed = [r.info.run_id for r in running if r.data.tags.get(HOST_TAG) == host]
+    for run_id in closed:
+        client.set_tag(run_id, "seqkeras.closed", reason)
+        client.set_terminated(run_id, status=status)
+    return closed
+
+
 def _process_tags(lock: Path | None) -> dict:
     tags = {PID_TAG: str(os.getpid()), HOST_TAG: socket.gethostname()}
     if lock:
@@ -201,7 +247,19 @@ class Tracker:
     def __init__(self, enabled: bool = True):
         self.enabled = enabled
         self.run_id = None
+        self.experiment_id: str | None = None
+        #: The run that tuner trials nest under (default: this tracker's own run).
+        self.trial_parent: str | None = None
         self.lock: Path | None = None
+
+    @classmethod
+    def attached(cls, parent_run_id: str, experiment_id: str) -> "Tracker":
+        """A tracker for a process that runs tuner trials for a pipeline run held by
+        another process (a tuner worker): trials nest under ``parent_run_id``; it opens
+        no run of its own (``log_metrics`` and the like do nothing)."""
+        tracker = cls(enabled=True)
+        tracker.trial_parent, tracker.experiment_id = parent_run_id, experiment_id
+        return tracker
 
     @contextmanager
     def pipeline_run(self, spec, spec_path: Path, params: dict, tags: dict,
@@ -221,12 +279,15 @@ class Tracker:
         close_stale_runs(experiment_id, lock)
         mlflow.set_experiment(experiment_id=experiment_id)
         with mlflow.start_run(run_name=f"{spec.name}") as run:
-            self.run_id = run.info.run_id
+            self.run_id, self.experiment_id = run.info.run_id, experiment_id
+            self.trial_parent = self.trial_parent or self.run_id
             mlflow.set_tags({**_process_tags(lock), **tags})
             mlflow.log_params({k: v[:6000] for k, v in params.items()})
             mlflow.log_artifact(str(spec_path), artifact_path="spec")
             log.info("MLflow run %s (experiment %r, store %s)", self.run_id, spec.name,
                      tracking_uri())
+            if tracking_uri().startswith(("http://", "https://")):
+                log.info("MLflow UI: %s", ui_url(tracking_uri(), experiment_id, self.run_id))
             try:
                 yield self
             except KeyboardInterrupt:  # Ctrl-C or SIGTERM (the CLI turns it into this)
@@ -238,19 +299,19 @@ class Tracker:
                 raise
 
     def log_metrics(self, metrics: dict, step: int | None = None):
-        if self.enabled and metrics:
+        if self.enabled and self.run_id and metrics:
             import mlflow
             clean = {k: float(v) for k, v in metrics.items()
                      if isinstance(v, (int, float)) and not isinstance(v, bool)}
             mlflow.log_metrics(clean, step=step)
 
     def set_tags(self, tags: dict):
-        if self.enabled:
+        if self.enabled and self.run_id:
             import mlflow
             mlflow.set_tags({k: str(v) for k, v in tags.items()})
 
     def log_artifact(self, path: Path, artifact_path: str | None = None):
-        if self.enabled and Path(path).exists():
+        if self.enabled and self.run_id and Path(path).exists():
             import mlflow
             mlflow.log_artifact(str(path), artifact_path=artifact_path)
 
@@ -265,6 +326,43 @@ class Tracker:
             if params:
                 mlflow.log_params({k: str(v) for k, v in params.items()})
             yield
+
+    @contextmanager
+    def trial_run(self, name: str, params: dict | None = None, tags: dict | None = None):
+        """One tuner trial as a run nested under ``trial_parent``, created through the
+        client (so it works in a worker process and beside another active run). Yields
+        a function logging a dict of metrics to it (a no-op when tracking is off); the
+        run ends FINISHED, or FAILED when the body raises."""
+        if not self.enabled or not self.trial_parent:
+            yield lambda metrics: None
+            return
+        from mlflow.entities import Metric, Param
+        from mlflow.tracking import MlflowClient
+
+        client = MlflowClient()
+        run = client.create_run(self.experiment_id, run_name=name, tags={
+            "mlflow.parentRunId": self.trial_parent, **_process_tags(self.lock),
+            **{k: str(v) for k, v in (tags or {}).items()}})
+        run_id = run.info.run_id
+        if params:
+            client.log_batch(run_id, params=[Param(k, str(v)[:6000]) for k, v in params.items()])
+
+        def log(metrics: dict):
+            now = int(time.time() * 1000)
+            clean = [Metric(k, float(v), now, 0) for k, v in metrics.items()
+                     if isinstance(v, (int, float)) and not isinstance(v, bool)]
+            if clean:
+                client.log_batch(run_id, metrics=clean)
+
+        try:
+            yield log
+        except KeyboardInterrupt:  # SIGTERM or Ctrl-C: the trial was stopped, not wrong
+            client.set_terminated(run_id, status="KILLED")
+            raise
+        except BaseException:
+            client.set_terminated(run_id, status="FAILED")
+            raise
+        client.set_terminated(run_id, status="FINISHED")
 
     def keras_callback(self):
         """A Keras callback logging every epoch's metrics to the active run."""
