@@ -1,6 +1,8 @@
 """Quality of every trained pipeline beside the published figures we compete with.
 
     python -m benchmarks.quality            # reads data/<pipeline>/train/metrics.json
+    python -m benchmarks.quality --only activity spoken_digits --key measurements
+                                            # a section of its own for a few pipelines
 
 Only measured numbers from this checkout's own train stages go in the table; a pipeline
 that has not been trained here is listed as such. References are the anchors of
@@ -14,6 +16,7 @@ import sys
 import time
 from pathlib import Path
 
+from benchmarks.machine import cpu_model, load_average, usable_cores
 from benchmarks.results import fmt, table, write_section
 
 #: pipeline -> (headline metric, how to read it, [(reference, figure, note)])
@@ -52,6 +55,19 @@ ANCHORS = {
                                      []),
     "translate_en_fr_wordpiece": ("test_bleu", "corpus BLEU, translate_en_fr with WordPiece "
                                   "subwords on both sides", []),
+    "activity": ("test_accuracy", "test accuracy (UEA BasicMotions, the 40 official test "
+                 "sequences)", [
+        ("sktime/UEA benchmarks, many classifiers on BasicMotions", 1.0, "test accuracy"),
+    ]),
+    "spoken_digits": ("test_accuracy", "test accuracy (FSDD, official split: recording index "
+                      "0-4, 300 recordings)", [
+        ("small CNN on MFCCs (FSDD published models)", 0.97, "test accuracy"),
+        ("BiLSTM on spectrograms (FSDD published models)", 0.96, "test F1"),
+    ]),
+    "spoken_digit_sequences": ("test_wer", "test word error rate (1,000 sequences of 1-5 digits "
+                               "composed from the official test recordings)", [
+        ("issue 12 target", 0.05, "WER at most"),
+    ]),
 }
 
 #: extra measured columns shown when present
@@ -60,13 +76,16 @@ EXTRAS = ["test_perplexity", "test_novel_share", "test_nll_per_step_after_first"
           "test_chrf_multi_ref", "test_exact_match",
           "test_exact_match_any", "test_macro_f1", "test_entity_precision", "test_entity_recall", "test_token_accuracy",
           "test_naive_mae_step_24", "test_skill_vs_naive", "test_naive_mae",
-          "test_seasonal_naive_mae", "train_seconds", "epochs_run"]
+          "test_seasonal_naive_mae", "test_cer", "test_sentence_accuracy", "test_wer_greedy",
+          "train_seconds", "epochs_run"]
 
 
-def collect(data_dir: Path, pipelines_dir: Path) -> list[dict]:
+def collect(data_dir: Path, pipelines_dir: Path, only: list[str] | None = None) -> list[dict]:
     rows = []
     for spec_path in sorted(pipelines_dir.glob("*.yaml")):
         name = spec_path.stem
+        if only and name not in only:
+            continue
         metrics_path = data_dir / name / "train" / "metrics.json"
         stage_path = data_dir / name / "train" / "_stage.json"
         metrics = json.loads(metrics_path.read_text()) if metrics_path.exists() else None
@@ -75,11 +94,14 @@ def collect(data_dir: Path, pipelines_dir: Path) -> list[dict]:
     return rows
 
 
-def render(rows: list[dict]) -> str:
-    out = ["## Quality of each pipeline next to the anchors", "",
-           f"Written by `python -m benchmarks.quality` on {time.strftime('%Y-%m-%d %H:%M %Z')} "
+def render(rows: list[dict], title: str = "Quality of each pipeline next to the anchors",
+           command: str = "python -m benchmarks.quality") -> str:
+    out = [f"## {title}", "",
+           f"Written by `{command}` on {time.strftime('%Y-%m-%d %H:%M %Z')} "
            "from each pipeline's own `data/<pipeline>/train/metrics.json` (measured by its "
-           "train stage, finished at the time shown).", ""]
+           "train stage, finished at the time shown).", "",
+           f"- Machine: {cpu_model()}, {usable_cores()} usable cores, CPU only (shared with "
+           f"other jobs; load average {load_average()} when this section was written)", ""]
     body = []
     for row in rows:
         name, metrics = row["pipeline"], row["metrics"]
@@ -95,8 +117,10 @@ def render(rows: list[dict]) -> str:
     out.append(table(["pipeline", "headline metric", "measured", "also measured", "trained"],
                      body, "lllll"))
     out += ["", "Published anchors (not measured here):", ""]
+    shown = {row["pipeline"] for row in rows}
     ref_rows = [[f"`{name}`", ref, fmt(figure), note]
-                for name, (_, _, refs) in ANCHORS.items() for ref, figure, note in refs]
+                for name, (_, _, refs) in ANCHORS.items() if name in shown
+                for ref, figure, note in refs]
     out.append(table(["pipeline", "reference", "figure", "note"], ref_rows, "llrl"))
     return "\n".join(out)
 
@@ -107,9 +131,18 @@ def main(argv=None) -> int:
     p.add_argument("--data-dir", default="data", help="stage outputs (default: data)")
     p.add_argument("--pipelines", default="pipelines", help="pipeline YAMLs (default: pipelines)")
     p.add_argument("--out", default="benchmarks/RESULTS.md", help="results file")
+    p.add_argument("--only", nargs="+", metavar="PIPELINE",
+                   help="just these pipelines (default: every pipelines/*.yaml)")
+    p.add_argument("--key", default="quality", help="RESULTS.md section (default: quality)")
     args = p.parse_args(argv)
-    body = render(collect(Path(args.data_dir), Path(args.pipelines)))
-    write_section(args.out, "quality", body)
+    rows = collect(Path(args.data_dir), Path(args.pipelines), args.only)
+    if args.only:
+        command = (f"python -m benchmarks.quality --only {' '.join(args.only)} "
+                   f"--key {args.key}")
+        body = render(rows, f"Quality of {', '.join(args.only)} next to the anchors", command)
+    else:
+        body = render(rows)
+    write_section(args.out, args.key, body)
     print(body)
     return 0
 

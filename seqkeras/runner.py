@@ -17,7 +17,7 @@ from seqkeras.io.atomic import atomic_dir, read_json, recover, remove_stale, wri
 from seqkeras.io.locks import exclusive
 from seqkeras.spec import PipelineSpec, flatten, load_spec
 from seqkeras.stages import STAGE_NAMES, STAGES, StageContext
-from seqkeras.stages.base import fingerprint_sections
+from seqkeras.stages.base import spec_fingerprint_sections
 from seqkeras.tracking import Tracker, git_commit
 
 log = logging.getLogger("seqkeras")
@@ -41,7 +41,7 @@ def data_fingerprint(spec: PipelineSpec) -> str:
 def stage_fingerprint(stage, spec: PipelineSpec, upstream: dict[str, str], data_fp: str) -> str:
     payload = {
         "stage": stage.name, "version": seqkeras.__version__,
-        "sections": spec.section_hash(*fingerprint_sections(stage, spec.topology)),
+        "sections": spec.section_hash(*spec_fingerprint_sections(stage, spec)),
         "topology": spec.topology, "seed": spec.seed, "name": spec.name,
         "upstream": {u: upstream[u] for u in stage.upstream},
         "data": data_fp if stage.name == "ingest" else None,

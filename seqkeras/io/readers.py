@@ -221,3 +221,9 @@ def get_field(row: Row, field) -> str:
     kind = {bool: "a boolean", float: "a number with a fraction", list: "an array",
             dict: "an object"}.get(type(value), type(value).__name__)
     raise KeyError(f"field {field!r} is {kind}, not text ({printable(json.dumps(value))[:80]})")
+
+
+# Measurement formats live in their own modules and register themselves on import: ts
+# and long_csv read text streams (READERS above); npz and wav read by path
+# (seqkeras.io.path_readers.PATH_READERS).
+from seqkeras.io import long_csv, path_readers, ts_format, wav_files  # noqa: E402,F401

@@ -8,6 +8,8 @@
 ``char_encoder``     ``TokenCharEncoder``: a vector per word from its characters
 ``attention``        ``SourceAttention``: Bahdanau / Luong attention over a source
 ``crf``              ``CRF``: linear-chain CRF layer, forward algorithm and Viterbi
+``length_mask``      ``LengthMask``: a mask from sequence lengths (measurement frames)
+``frame_stack``      ``FrameStack``: k frames a step, a lower frame rate
 ==================  ==========================================================
 
 Every layer is registered with ``@keras.saving.register_keras_serializable(package=
@@ -18,11 +20,13 @@ module the class lives in; importing this package registers them all.
 from seqkeras.layers.attention import SourceAttention
 from seqkeras.layers.char_encoder import TokenCharEncoder
 from seqkeras.layers.crf import CRF
+from seqkeras.layers.frame_stack import FrameStack
+from seqkeras.layers.length_mask import LengthMask
 from seqkeras.layers.pooling import POOLINGS, MaskedGlobalMaxPooling1D
 from seqkeras.layers.min_rnn import MinGRU, MinGRUCell, MinLSTM, MinLSTMCell
 from seqkeras.layers.recurrent_stack import CELLS, recurrent_stack
 from seqkeras.layers.word_dropout import WordDropout
 
-__all__ = ["CELLS", "CRF", "POOLINGS", "MaskedGlobalMaxPooling1D", "MinGRU", "MinGRUCell",
-           "MinLSTM", "MinLSTMCell", "SourceAttention",
+__all__ = ["CELLS", "CRF", "FrameStack", "LengthMask", "POOLINGS", "MaskedGlobalMaxPooling1D",
+           "MinGRU", "MinGRUCell", "MinLSTM", "MinLSTMCell", "SourceAttention",
            "TokenCharEncoder", "WordDropout", "recurrent_stack"]

@@ -292,9 +292,10 @@ def check(export_dir: str) -> dict:
         report["warmup_requests"] += 1
 
     if parity is not None:
+        from seqkeras.serving.warmup import from_jsonable  # {"b64": ...} -> bytes (WAV)
         what = f"assets.extra/{PARITY_FILE}"
         try:
-            inputs = {k: np.array(v, dtype=object) if _is_text(v) else np.array(v)
+            inputs = {k: _object_array(from_jsonable(v)) if _is_text(v) else np.array(v)
                       for k, v in parity["inputs"].items()}
             inputs = {k: v.astype(_input_dtype(model, parity["signature"], k))
                       if v.dtype != object else v for k, v in inputs.items()}
@@ -311,9 +312,29 @@ def check(export_dir: str) -> dict:
 
 
 def _is_text(value) -> bool:
+    """Whether a JSON value holds strings (text, or ``{"b64": ...}`` binary strings)."""
     while isinstance(value, list) and value:
         value = value[0]
-    return isinstance(value, str)
+    return isinstance(value, (str, dict))
+
+
+def _object_array(value) -> np.ndarray:
+    """Nested lists of str / bytes -> an object array of that shape (not numpy's ``S``)."""
+    shape = []
+    probe = value
+    while isinstance(probe, list):
+        shape.append(len(probe))
+        probe = probe[0] if probe else None
+    out = np.empty(len(value) if len(shape) == 1 else shape, dtype=object)
+    if len(shape) == 1:
+        out[:] = value
+    else:
+        for index in np.ndindex(*shape):
+            item = value
+            for i in index:
+                item = item[i]
+            out[index] = item
+    return out
 
 
 def _input_dtype(model, signature, name):

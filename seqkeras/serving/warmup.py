@@ -3,6 +3,7 @@ of PredictionLog protos that the server replays before it reports the model read
 
 from __future__ import annotations
 
+import base64
 from pathlib import Path
 
 import numpy as np
@@ -39,9 +40,30 @@ def read_warmup(path: Path) -> list[tuple[str, dict]]:
     return out
 
 
+def _text_or_b64(x):
+    """A served string as JSON: text when it is UTF-8, else ``{"b64": ...}`` (binary
+    values such as WAV files, the way TF Serving's REST API carries them)."""
+    if isinstance(x, bytes):
+        try:
+            return x.decode("utf-8")
+        except UnicodeDecodeError:
+            return {"b64": base64.b64encode(x).decode("ascii")}
+    return str(x)
+
+
 def to_jsonable(value):
+    """A numpy value as JSON: lists of numbers, of strings, or of ``{"b64": ...}`` for
+    binary strings."""
     value = np.asarray(value)
     if value.dtype.kind in "OSU":
-        return np.vectorize(lambda x: x.decode("utf-8", "replace") if isinstance(x, bytes)
-                            else str(x), otypes=[object])(value).tolist() if value.size else []
+        return np.vectorize(_text_or_b64, otypes=[object])(value).tolist() if value.size else []
     return value.tolist()
+
+
+def from_jsonable(value):
+    """Undo ``{"b64": ...}`` leaves of :func:`to_jsonable` (back to bytes)."""
+    if isinstance(value, dict) and set(value) == {"b64"}:
+        return base64.b64decode(value["b64"])
+    if isinstance(value, list):
+        return [from_jsonable(v) for v in value]
+    return value

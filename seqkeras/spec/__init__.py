@@ -9,7 +9,9 @@ refusing what YAML hides (``yaml_source``), and reports every problem as one
 """
 
 from seqkeras.spec.loading import load_spec
-from seqkeras.spec.model import EmbeddedRecurrentModel, RecurrentModel
+from seqkeras.spec.inputs import (AudioAugment, AudioInput, InputSpec, MeasurementInputSpec,
+                                  NoiseAugment, NumericInput, TextInput, input_problems)
+from seqkeras.spec.model import EmbeddedRecurrentModel, FrameInputs, RecurrentModel
 from seqkeras.spec.pipeline import PipelineSpec, flatten, param_key, pipeline_class
 from seqkeras.spec.problems import Problem, not_applicable
 from seqkeras.spec.search import Choice, Dimension, Range, TuneSpec
@@ -18,6 +20,8 @@ from seqkeras.spec.sections import (DEFAULT_SPLIT_VALUES, BaselineSpec, DataSpec
                                     Source, SplitFractions, TokenizeSpec, TrainSpec)
 
 __all__ = [
+    "AudioAugment", "AudioInput", "FrameInputs", "InputSpec", "MeasurementInputSpec",
+    "NoiseAugment", "NumericInput", "TextInput", "input_problems",
     "BaselineSpec", "Choice", "DEFAULT_SPLIT_VALUES", "DataSpec", "Dimension", "EarlyStopping",
     "EmbeddedRecurrentModel", "ExportSpec", "PipelineSpec", "Problem", "Range",
     "RecurrentModel", "ReduceLROnPlateau", "Replacement", "SamplingSpec", "Section", "Source",

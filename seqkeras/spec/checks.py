@@ -23,7 +23,10 @@ def pipeline_problems(spec) -> list[Problem]:
     """Every cross-section problem of ``spec`` (a registered topology's pipeline)."""
     from seqkeras.topologies.registry import topology_entry
 
-    problems = other_topologies_keys(spec) + search_space_problems(spec) + metric_problems(spec)
+    from seqkeras.spec.inputs import measurement_format_problems
+
+    problems = (other_topologies_keys(spec) + search_space_problems(spec) + metric_problems(spec)
+                + measurement_format_problems(spec))
     validate = topology_entry(spec.topology).validate
     if validate is not None:
         problems += list(validate(spec))

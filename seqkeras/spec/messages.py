@@ -13,6 +13,7 @@ from typing import Optional
 
 import pydantic
 
+from seqkeras.spec.inputs import TAG_PREFIX as INPUT_TAG_PREFIX
 from seqkeras.spec.problems import Problem, SpecProblems, dotted
 
 #: Union-branch names pydantic puts into error locations besides the topology tags.
@@ -31,7 +32,8 @@ def clean_loc(loc, topologies=()) -> tuple:
     if loc and loc[0] in topologies:
         loc = loc[1:]
     return tuple(p for p in loc if not (isinstance(p, str) and (
-        p in _UNION_BRANCHES or p.startswith(("literal[", "function-", "nullable[")))))
+        p in _UNION_BRANCHES or p.startswith(("literal[", "function-", "nullable[",
+                                              INPUT_TAG_PREFIX)))))
 
 
 def closest_line(lines: dict, loc: tuple) -> Optional[int]:
@@ -98,16 +100,15 @@ def _unknown_key(loc: tuple, topology: Optional[str]) -> str:
 
 def valid_keys(pipeline_cls, parent_loc) -> list[str]:
     """The keys a section at ``parent_loc`` accepts in ``pipeline_cls``."""
-    from seqkeras.spec.pipeline import _section_type
+    from seqkeras.spec.pipeline import _section_types
 
-    model = pipeline_cls
+    models = [pipeline_cls]
     for part in parent_loc:
         if isinstance(part, int):
             continue
-        field = getattr(model, "model_fields", {}).get(part)
-        if field is None:
+        fields = [m.model_fields[part] for m in models if part in m.model_fields]
+        models = [t for f in fields for t in _section_types(f.annotation)]
+        if not models:
             return []
-        model = _section_type(field.annotation)
-        if model is None:
-            return []
-    return list(getattr(model, "model_fields", {}))
+    # a union of sections (``input``: one class per kind) accepts the keys of each
+    return list(dict.fromkeys(k for m in models for k in m.model_fields))

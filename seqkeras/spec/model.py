@@ -52,3 +52,15 @@ class EmbeddedRecurrentModel(RecurrentModel):
     embedding_dim: int = Field(64, gt=0, le=MAX_UNITS)
     #: Dropout on the embedded tokens.
     embedding_dropout: float = Field(0.0, ge=0, lt=1)
+
+
+class FrameInputs(Section):
+    """How a recurrent model reads measurement frames (``input.kind`` numeric or audio)."""
+
+    #: Stack this many consecutive frames into one step of ``frame_stack`` x F features
+    #: (a lower frame rate: the recurrent layers run that many times fewer steps; 1: off).
+    frame_stack: int = Field(1, ge=1, le=64)
+    #: A dense ReLU projection of each step before the recurrent stack (0: none).
+    input_units: int = Field(0, ge=0, le=MAX_UNITS)
+
+    NEW_FIELDS = ("frame_stack", "input_units")

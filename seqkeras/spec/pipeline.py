@@ -116,7 +116,7 @@ class PipelineSpec(Section):
     # --------------------------------------------------------------------- helpers
     def section_hash(self, *sections: str) -> str:
         """Stable hash of the named sections (what a stage's fingerprint depends on)."""
-        payload = {s: _jsonable(getattr(self, s)) for s in sections}
+        payload = {s: fingerprint(getattr(self, s)) for s in sections}
         return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:16]
 
     def with_overrides(self, overrides: dict[str, Any]) -> "PipelineSpec":
@@ -154,6 +154,28 @@ def _jsonable(value):
     return value.model_dump(mode="json") if isinstance(value, BaseModel) else value
 
 
+def fingerprint(value):
+    """JSON-able ``value`` for stage fingerprints: a section's ``NEW_FIELDS`` at their
+    defaults are left out (at any depth), the rest is ``model_dump(mode="json")``."""
+    if isinstance(value, (list, tuple)):
+        return [fingerprint(v) for v in value]
+    if not isinstance(value, BaseModel):
+        return value
+    omit = set(getattr(value, "NEW_FIELDS", ()))
+    out = {}
+    for name, field in type(value).model_fields.items():
+        item = getattr(value, name)
+        if name in omit and item == field.get_default(call_default_factory=True):
+            continue
+        out[name] = fingerprint(item) if isinstance(item, (BaseModel, list, tuple)) \
+            else _jsonable_leaf(value, name)
+    return out
+
+
+def _jsonable_leaf(model: BaseModel, name: str):
+    return model.model_dump(mode="json", include={name})[name]
+
+
 def section_class(pipeline_cls, section: str):
     """The Section class of ``section`` on a pipeline class (None when it has none)."""
     field = pipeline_cls.model_fields.get(section)
@@ -161,14 +183,23 @@ def section_class(pipeline_cls, section: str):
 
 
 def _section_type(annotation):
-    """The Section class inside an annotation such as Optional[X] or list[X]."""
+    """The Section class inside an annotation such as Optional[X] or list[X] (the first
+    of a union of sections)."""
+    found = _section_types(annotation)
+    return found[0] if found else None
+
+
+def _section_types(annotation) -> list:
+    """Every Section class inside an annotation (Optional[X], list[X], Union[X, Y],
+    Annotated[...]), in order."""
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation
+        return [annotation]
+    found = []
     for arg in getattr(annotation, "__args__", ()):
-        found = _section_type(arg)
-        if found is not None:
-            return found
-    return None
+        for cls in _section_types(arg):
+            if cls not in found:
+                found.append(cls)
+    return found
 
 
 def is_int_field(pipeline_cls, key: str) -> bool:

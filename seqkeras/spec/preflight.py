@@ -47,6 +47,11 @@ def data_problems(spec) -> list[Problem]:
         except DataError as exc:
             problems.append(Problem(loc + ("path",), str(exc)))
             continue
+        if measured(spec, source):
+            from seqkeras.spec.measurement_preflight import measurement_problems
+
+            problems += measurement_problems(spec, loc, source)
+            continue
         if path.suffix.lower() == ".zip":
             try:
                 with zipfile.ZipFile(path) as archive:
@@ -59,6 +64,15 @@ def data_problems(spec) -> list[Problem]:
                 continue
         problems += peek_problems(spec, loc, source, path)
     return problems
+
+
+def measured(spec, source) -> bool:
+    """Whether ``source`` holds measurements (its format, or the pipeline's input kind)."""
+    from seqkeras.spec.inputs import MEASUREMENT_FORMATS
+
+    config = getattr(spec, "input", None)
+    return source.format in MEASUREMENT_FORMATS or (config is not None and
+                                                    config.kind != "text")
 
 
 def _fields_read(spec, source) -> list[str]:

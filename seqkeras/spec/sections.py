@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import codecs
 import posixpath
-from typing import Literal, Optional, Union
+from typing import ClassVar, Literal, Optional, Union
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -25,6 +25,9 @@ class Section(BaseModel):
     """A block of the pipeline YAML: unknown keys, inf and nan are errors; read-only."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+    #: Fields added after stage outputs existed: left out of stage fingerprints while at
+    #: their defaults, so outputs made before they existed stay fresh (``fingerprint``).
+    NEW_FIELDS: ClassVar[tuple[str, ...]] = ()
 
 
 # --------------------------------------------------------------------------- data
@@ -32,7 +35,11 @@ class Source(Section):
     """One input file. ``path`` is relative to the data root unless absolute or ``pkg://``."""
 
     path: str = Field(min_length=1)
-    format: Literal["auto", "csv", "tsv", "jsonl", "text", "columns", "conll"] = "auto"
+    #: Text: csv, tsv, jsonl, text, columns, conll. Measurements (``input.kind`` numeric or
+    #: audio): ts (UEA/sktime), long_csv (one row a step), npz (.npy/.npz arrays), jsonl
+    #: (``sequence_field`` holds a [T, F] list of lists), wav (recordings).
+    format: Literal["auto", "csv", "tsv", "jsonl", "text", "columns", "conll", "ts",
+                    "long_csv", "npz", "wav"] = "auto"
     #: Member to read when ``path`` is a zip archive (default: its only data file; an
     #: archive with several asks for this key, see ``seqkeras.io.archives``).
     member: Optional[str] = None
@@ -53,6 +60,42 @@ class Source(Section):
     delimiter: Optional[str] = Field(None, min_length=1)
     #: A Python codec name (utf-8, latin-1, cp1252, utf-16 ...).
     encoding: str = "utf-8"
+    # ----------------------------------------- measurements (topologies with ``input``)
+    #: The field holding each record's [T, F] list of lists (jsonl), the array of
+    #: sequences (npz; None: ``x``), or the column identifying a sequence (long_csv).
+    sequence_field: Union[str, int, None] = None
+    #: long_csv: the column that orders the steps of a sequence (None: file order).
+    step_field: Union[str, int, None] = None
+    #: long_csv: the feature columns (None: every column no other ``*_field`` names).
+    feature_fields: Optional[list[Union[str, int]]] = Field(None, min_length=1,
+                                                           max_length=100_000)
+    #: wav: a regular expression (Python syntax) searched in each file's name (folders
+    #: left out); its group ``label`` (else its first group) is the label and its other
+    #: named groups are kept in the record (``(?P<label>\d)_(?P<speaker>[a-z]+)_``).
+    name_pattern: Optional[str] = Field(None, min_length=1)
+    #: wav: split -> regular expression searched in each file's name; a file matching
+    #: none gets a seeded split from ``data.split`` (FSDD: ``{test: '_[0-4]\.wav$'}``).
+    split_patterns: dict[Literal["train", "val", "test"], str] = {}
+    #: wav manifest (a csv/tsv/jsonl path): the field naming each WAV file, relative to
+    #: the manifest's folder.
+    audio_field: Union[str, int] = "path"
+
+    NEW_FIELDS = ("sequence_field", "step_field", "feature_fields", "name_pattern",
+                  "split_patterns", "audio_field")
+
+    @field_validator("name_pattern")
+    @classmethod
+    def _python_regex(cls, pattern):
+        if pattern is not None:
+            _compile(pattern)
+        return pattern
+
+    @field_validator("split_patterns")
+    @classmethod
+    def _python_regexes(cls, patterns):
+        for pattern in patterns.values():
+            _compile(pattern)
+        return patterns
 
     @field_validator("encoding")
     @classmethod
@@ -63,6 +106,15 @@ class Source(Section):
             raise ValueError(f"unknown encoding {name!r}: use a Python codec name such as "
                              "utf-8, latin-1 or cp1252") from None
         return name
+
+
+def _compile(pattern: str):
+    import re
+
+    try:
+        return re.compile(pattern)
+    except re.error as exc:
+        raise ValueError(f"invalid regular expression {pattern!r}: {exc}") from None
 
 
 class SplitFractions(Section):

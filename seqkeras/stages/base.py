@@ -82,3 +82,14 @@ def fingerprint_sections(stage: Stage, topology: str) -> tuple[str, ...]:
 
     extra = topology_entry(topology).spec.EXTRA_SECTIONS
     return stage.sections + tuple(s for s, stages in extra.items() if stage.name in stages)
+
+
+def spec_fingerprint_sections(stage: Stage, spec) -> tuple[str, ...]:
+    """``fingerprint_sections`` of this spec's topology, less an ``input`` section that is
+    plain text (the default, which reads nothing but ``tokenize``): text pipelines keep
+    the stage fingerprints they had before the input section existed, so their outputs
+    stay fresh, while any numeric or audio setting reruns the stages that read it."""
+    sections = fingerprint_sections(stage, spec.topology)
+    if getattr(getattr(spec, "input", None), "kind", None) == "text":
+        sections = tuple(s for s in sections if s != "input")
+    return sections

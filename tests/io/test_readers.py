@@ -19,7 +19,11 @@ def rows_of(reader, text: str, **kwargs) -> list:
 
 
 def test_every_format_is_registered():
-    assert set(READERS) == {"csv", "tsv", "jsonl", "text", "columns", "conll"}
+    from seqkeras.io.path_readers import PATH_READERS
+
+    assert set(READERS) == {"csv", "tsv", "jsonl", "text", "columns", "conll",
+                            "ts", "long_csv"}                 # text streams
+    assert set(PATH_READERS) == {"npz", "wav"}                # by path
 
 
 # ------------------------------------------------------------------------- csv

@@ -50,4 +50,41 @@ def test_generate_section_is_fingerprinted_only_for_generation():
                                                          "generate")
     assert fingerprint_sections(train, "many_to_one") == ("train", "model", "baseline")
     tokenize = next(s for s in STAGES if s.name == "tokenize")
-    assert fingerprint_sections(tokenize, "seq2seq") == ("tokenize", "target_tokenize")
+    # seq2seq's input section (text or measurements) shapes its source preprocessing
+    assert fingerprint_sections(tokenize, "seq2seq") == ("tokenize", "target_tokenize", "input")
+    # ... but plain text input (the default) stays out: text pipelines' fingerprints are
+    # those from before the input section, and numeric settings rerun ingest/tokenize
+    from seqkeras.stages.base import spec_fingerprint_sections
+
+    ingest = next(s for s in STAGES if s.name == "ingest")
+    text = PipelineSpec.model_validate({"name": "x", "topology": "seq2seq", "data": {
+        "sources": [{"path": "a.txt", "target_field": "fr"}]}})
+    assert spec_fingerprint_sections(tokenize, text) == ("tokenize", "target_tokenize")
+    numeric = {"name": "x", "topology": "many_to_one", "data": {"sources": [{"path": "a.ts"}]}}
+    specs = [PipelineSpec.model_validate({**numeric, "input": {"kind": "numeric",
+                                                               "normalize": n}})
+             for n in (True, False)]
+    assert spec_fingerprint_sections(ingest, specs[0]) == ("data", "input")
+    assert stage_fingerprint(ingest, specs[0], {}, "d") != \
+        stage_fingerprint(ingest, specs[1], {}, "d")
+
+
+def test_fields_added_later_leave_fingerprints_alone_at_their_defaults():
+    """Outputs made before the measurement fields existed stay fresh: a field in a
+    section's NEW_FIELDS enters a stage fingerprint only when it is set."""
+    from seqkeras.spec import PipelineSpec
+    from seqkeras.spec.pipeline import fingerprint
+
+    def spec(kind="text", **source):
+        return PipelineSpec.model_validate({"name": "x", "topology": "many_to_one", "data": {
+            "sources": [{"path": "a.csv", **source}]}, "input": {"kind": kind}})
+
+    plain = fingerprint(spec().data)
+    assert "sequence_field" not in plain["sources"][0] and plain["sources"][0]["path"] == "a.csv"
+    assert "frame_stack" not in fingerprint(spec().model)
+    assert set(plain) == set(spec().data.model_dump())        # nothing else is dropped
+    numeric = spec("numeric", format="long_csv")
+    assert numeric.section_hash("data") != \
+        spec("numeric", format="long_csv", sequence_field="x").section_hash("data")
+    audio = spec("audio", format="wav", audio_field="file")
+    assert fingerprint(audio.data)["sources"][0]["audio_field"] == "file"

@@ -13,7 +13,7 @@ def test_registry():
     assert isinstance(get_topology("many_to_one"), ManyToOne)
     # every name the spec accepts resolves to a class registered under that name
     assert topology_names() == ["generation", "many_to_many", "many_to_one", "piano_roll",
-                                "seq2seq", "sequence_prediction"]
+                                "seq2seq", "sequence_prediction", "transcription"]
     for name in topology_names():
         assert get_topology(name).name == name
     with pytest.raises(KeyError):

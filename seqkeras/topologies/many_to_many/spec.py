@@ -1,15 +1,21 @@
-"""The many_to_many pipeline schema: tagging settings (TensorFlow-free)."""
+"""The many_to_many pipeline schema: tagging settings (TensorFlow-free).
+
+The input is text (tokens, the default) or numeric ``[T, F]`` sequences with one tag a
+step (``input.kind: numeric``: e.g. a sensor stream labelled step by step).
+"""
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import ClassVar, Literal
 
 from pydantic import Field
 
-from seqkeras.spec import EmbeddedRecurrentModel, PipelineSpec, Problem
+from seqkeras.spec import (EmbeddedRecurrentModel, FrameInputs, InputSpec, PipelineSpec,
+                           Problem, TextInput, input_problems, not_applicable)
+from seqkeras.spec.inputs import MEASUREMENT_SOURCE_KEYS
 
 
-class ManyToManyModel(EmbeddedRecurrentModel):
+class ManyToManyModel(EmbeddedRecurrentModel, FrameInputs):
     """The ``model`` section of tagging: word, character and casing features, a recurrent
     encoder and a softmax or CRF output, one tag per token (aligned many-to-many)."""
 
@@ -37,9 +43,14 @@ class ManyToManyPipeline(PipelineSpec):
     """An aligned many-to-many (entity tagging, chunking) pipeline: one tag per token."""
 
     topology: Literal["many_to_many"] = "many_to_many"
+    #: What a record's input is: text (tokens) or numeric [T, F] sequences.
+    input: InputSpec = TextInput()
     model: ManyToManyModel = ManyToManyModel()
 
-    SPECIFIC_KEYS = ("data.tag_scheme", "baseline.crf")
+    EXTRA_SECTIONS = {"input": ("ingest", "tokenize")}
+    SPECIFIC_KEYS = ("data.tag_scheme", "baseline.crf") + MEASUREMENT_SOURCE_KEYS
+    #: Measurement records carry one tag a step (``tags``) rather than one label.
+    PER_STEP_LABELS: ClassVar[bool] = True
     #: compile: the (CRF or per-token) NLL and MaskedTokenAccuracy named "accuracy".
     METRICS = {"loss": "min", "accuracy": "max"}
     #: conlleval entity F1 on the val sentences after every epoch (``epoch_callbacks``):
@@ -49,9 +60,24 @@ class ManyToManyPipeline(PipelineSpec):
     RECORD_FIELDS = ("text_field", "label_field", "split_field")
 
 
+#: Model keys that only token inputs read.
+TOKEN_KEYS = ("model.embedding_dim", "model.embedding_dropout", "model.char_embedding_dim",
+              "model.char_units", "model.char_encoder", "model.char_max_length",
+              "model.casing_dim", "model.word_dropout")
+
+
 def validate(spec: ManyToManyPipeline) -> list[Problem]:
-    """Every source must give its tokens their tags (label_field)."""
-    return [Problem(("data", "sources", i, "label_field"),
+    """Every source must give its tokens (or steps) their tags (label_field); the input is
+    text or numeric, one tag a step (no frame stacking)."""
+    problems = input_problems(spec)
+    if spec.input.kind == "audio":
+        problems.append(Problem(("input", "kind"), "aligned tagging reads text or numeric "
+                                                   "[T, F] sequences with one tag a step"))
+    if spec.input.kind != "text":
+        problems += not_applicable(spec, TOKEN_KEYS + ("model.frame_stack",),
+                                   f"input.kind is {spec.input.kind}: steps are tagged one "
+                                   "by one, not embedded or stacked")
+    return problems + [Problem(("data", "sources", i, "label_field"),
                     "topology many_to_many learns one tag per token, but this source gives no "
                     "tags: set label_field to the tag column (e.g. -1 for CoNLL files)")
             for i, s in enumerate(spec.data.sources) if s.label_field is None]

@@ -128,3 +128,21 @@ def detokenize(tokens: list[str]) -> str:
     text = re.sub(r" ([.,;:!?)\]}%])", r"\1", text)
     text = re.sub(r"([(\[{$]) ", r"\1", text)
     return re.sub(r"(?i) (n't|'s|'re|'ve|'ll|'m|'d)\b", r"\1", text)
+
+
+def tokenizer_agreement(config, abbreviations: list[str], records: list[dict]) -> dict:
+    """Share of sentences (``{"tokens": [...]}`` records) the in-graph tokenizer splits
+    into exactly the data's tokens, from the space-joined tokens (``retokenized_exact``)
+    and from a detokenized running text (``detokenized_exact``); floats in [0, 1], ``{}``
+    for no records."""
+    if not records:
+        return {}
+    tokenizer = SentenceTokenizer(config.model_copy(update={"max_length": None}),
+                                  abbreviations)
+    out = {}
+    for name, texts in (("retokenized_exact", [" ".join(r["tokens"]) for r in records]),
+                        ("detokenized_exact", [detokenize(r["tokens"]) for r in records])):
+        got = tokenizer(tf.constant(texts)).to_list()
+        same = sum([t.decode() for t in g] == r["tokens"] for g, r in zip(got, records))
+        out[name] = same / len(records)
+    return out

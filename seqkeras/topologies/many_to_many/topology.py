@@ -23,7 +23,8 @@ allows (``tokenizer.SentenceTokenizer``), and pre-tokenized input (``from_tokens
 padded string matrix plus lengths).
 
 This package: ``tokenizer`` (raw text -> tokens), ``featurizer`` (tokens -> ids),
-``tagger_model`` (loss over real tokens, with or without the CRF), ``metrics``
+``tagger_model`` (loss over real tokens, with or without the CRF), ``frames`` (numeric
+[T, F] input, one tag a step), ``metrics``
 (conlleval entity scores), ``plots``, and this module (the Topology hooks).
 """
 
@@ -46,18 +47,20 @@ from seqkeras.layers.char_encoder import TokenCharEncoder
 from seqkeras.layers.crf import CRF
 from seqkeras.layers.recurrent_stack import recurrent_stack
 from seqkeras.layers.word_dropout import WordDropout
+from seqkeras.measurements import serving as measurement_serving
 from seqkeras.text.encoder import VOCAB_FILE, build_vocab, coverage, save_vocab, truncate
 from seqkeras.topologies.base import Topology, as_text
 from seqkeras.topologies.many_to_many.featurizer import (CASINGS, CHARS_FILE, MODEL_INPUTS,
                                                         TokenFeaturizer)
 from seqkeras.topologies.many_to_many import evaluation
 from seqkeras.topologies.many_to_many.baseline import tagging_baseline
+from seqkeras.topologies.many_to_many.frames import FrameTagger
 from seqkeras.topologies.many_to_many.metrics import entity_report, iob_chunks
 from seqkeras.topologies.many_to_many.tagger_model import (PAD_TAG, MaskedTokenAccuracy,
                                                           TaggerModel, decode_potentials)
 from seqkeras.topologies.many_to_many.tokenizer import (SentenceTokenizer, detokenize,
                                                        learn_abbreviations, normalize_tokens,
-                                                       word_key)
+                                                       tokenizer_agreement, word_key)
 from seqkeras.training.batching import batch_dataset
 from seqkeras.training.epoch_metrics import ValidationMetrics
 from seqkeras.training.optimizers import OPTIMIZERS, compile_model
@@ -97,12 +100,26 @@ def _records(records, what: str) -> list[dict]:
     return kept
 
 
+def _frames(spec) -> FrameTagger | None:
+    """The numeric-input hooks (``frames.py``) when ``input.kind`` is numeric."""
+    return FrameTagger() if spec.input.kind != "text" else None
+
+
 class ManyToMany(Topology):
     """Aligned tagging: word (+ char, casing) features -> recurrent stack -> per-token
-    potentials -> softmax or CRF."""
+    potentials -> softmax or CRF; or numeric steps -> the same (``frames.py``)."""
+
+    def ingest(self, spec, log):
+        if _frames(spec) is None:
+            return super().ingest(spec, log)
+        from seqkeras.ingest.measurements import read_measurements
+
+        return read_measurements(spec, log)
 
     # ------------------------------------------------------------------ preprocessing
     def fit_preprocessor(self, spec, train_records, out_dir: Path) -> dict:
+        if _frames(spec):
+            return _frames(spec).fit(spec, train_records, out_dir)
         records = _records(train_records, "training split")
         c = spec.tokenize
         SentenceTokenizer(c, [])  # fails early on a level this topology cannot serve
@@ -141,9 +158,9 @@ class ManyToMany(Topology):
                    "train_tokens": int(sum(words.values())),
                    "vocab_coverage": coverage(words, vocab), "num_tags": len(tags),
                    "char_vocab_size": len(char_vocab), "abbreviations": len(abbreviations)}
-        summary.update(self._tokenizer_agreement(c, abbreviations, records[:2000]))
+        summary.update(tokenizer_agreement(c, abbreviations, records[:2000]))
         if c.level == "word":
-            spaces = self._tokenizer_agreement(c.model_copy(update={"level": "whitespace"}),
+            spaces = tokenizer_agreement(c.model_copy(update={"level": "whitespace"}),
                                                abbreviations, records[:2000])
             summary["whitespace_retokenized_exact"] = spaces.get("retokenized_exact", 0.0)
             exact = summary.get("retokenized_exact", 1.0)
@@ -157,23 +174,9 @@ class ManyToMany(Topology):
         write_json(out_dir / "tokenize_summary.json", summary)
         return summary
 
-    @staticmethod
-    def _tokenizer_agreement(config, abbreviations, records) -> dict:
-        """Share of sentences the in-graph tokenizer splits into exactly the data's
-        tokens, from the space-joined tokens and from a detokenized (running-text) form."""
-        if not records:
-            return {}
-        tokenizer = SentenceTokenizer(config.model_copy(update={"max_length": None}),
-                                      abbreviations)
-        out = {}
-        for name, texts in (("retokenized_exact", [" ".join(r["tokens"]) for r in records]),
-                            ("detokenized_exact", [detokenize(r["tokens"]) for r in records])):
-            got = tokenizer(tf.constant(texts)).to_list()
-            same = sum([t.decode() for t in g] == r["tokens"] for g, r in zip(got, records))
-            out[name] = same / len(records)
-        return out
-
     def load_preprocessor(self, spec, prep_dir: Path) -> TaggerPrep:
+        if _frames(spec):
+            return _frames(spec).load(spec, prep_dir)
         prep_dir = Path(prep_dir)
         tags = (prep_dir / TAGS_FILE).read_text(encoding="utf-8").split("\n")[:-1]
         abbr_path = prep_dir / ABBREVIATIONS_FILE
@@ -186,6 +189,8 @@ class ManyToMany(Topology):
 
     # ------------------------------------------------------------------------- model
     def build_model(self, spec, prep: TaggerPrep):
+        if _frames(spec):
+            return _frames(spec).build(spec, prep)
         m = spec.model
         keras.utils.set_random_seed(spec.seed)
         inputs = {"word_ids": keras.Input(shape=(None,), dtype="int64", name="word_ids"),
@@ -276,6 +281,8 @@ class ManyToMany(Topology):
         return featurize
 
     def make_dataset(self, spec, prep: TaggerPrep, records, training: bool):
+        if _frames(spec):
+            return _frames(spec).dataset(spec, prep, records, training)
         records = _records(records, "records")
         ds = self._token_dataset(spec, prep, records).cache()
         pad = (tf.constant("", tf.string), tf.constant(PAD_TAG, tf.int32))
@@ -290,15 +297,20 @@ class ManyToMany(Topology):
         return evaluation.predict_tags(self, spec, prep, model, records)
 
     def evaluate(self, spec, prep: TaggerPrep, model, records, out_dir: Path) -> dict:
+        if _frames(spec):
+            return _frames(spec).evaluate(spec, prep, model, records, out_dir)
         """Entity F1 (conlleval) on the corpus's tokens and through the served raw-text
         path, token accuracy, the loss, and the records with tags unseen in training
-        (``evaluation.evaluate``)."""
+        (``evaluation.evaluate``); measurement frames: ``FrameTagger.evaluate``."""
         records = _records(records, "evaluation split")
         serve_text = self.serving_endpoints(spec, prep, model)["serving_default"][0]
         return evaluation.evaluate(self, spec, prep, model, records, Path(out_dir), serve_text)
 
     def epoch_callbacks(self, spec, prep: TaggerPrep, val_records) -> list:
-        """``val_entity_f1`` (conlleval, the corpus's tokens) after every epoch."""
+        """``val_entity_f1`` (conlleval, the corpus's tokens; segments of one tag for
+        measurement frames) after every epoch."""
+        if _frames(spec):
+            return _frames(spec).epoch_callbacks(spec, prep, val_records)
         val_records = [r for r in val_records if r.get("tokens")]
         if not val_records:
             return []
@@ -310,12 +322,17 @@ class ManyToMany(Topology):
         return [ValidationMetrics(compute, f"{len(val_records):,} val sentences")]
 
     def baseline(self, spec, prep: TaggerPrep, train, val, test, out_dir: Path):
-        """Majority tag, most frequent tag per word and a CRF (``baseline.py``)."""
+        """Majority tag, most frequent tag per word and a CRF (``baseline.py``); none yet
+        for measurement frames (the baselines read words)."""
+        if _frames(spec):
+            return None
         return tagging_baseline(spec, _records(train, "training split"), val,
                                 _records(test, "evaluation split"))
 
     # ----------------------------------------------------------------------- serving
     def serving_endpoints(self, spec, prep: TaggerPrep, model) -> dict:
+        if _frames(spec):
+            return _frames(spec).serving(spec, prep, model)
         tag_names = tf.constant(prep.tags)
         keys = MODEL_INPUTS
         crf = getattr(model, "crf_layer", None)
@@ -348,13 +365,25 @@ class ManyToMany(Topology):
         }
 
     def trackables(self, prep: TaggerPrep) -> list:
+        if not hasattr(prep, "featurizer"):
+            return []  # numeric: the statistics are constants of the graph
         return [prep.featurizer.word_table, prep.featurizer.char_table]
 
     def example_inputs(self, records, n: int) -> dict:
+        if records and "sequence" in records[0]:
+            return measurement_serving.example_inputs(records, n)
         return {"text": np.array([" ".join(r["tokens"]) for r in records[:n] if r.get("tokens")],
                                  dtype=object)}
 
+    def parse_predict_inputs(self, signature_inputs: dict, args: list[str]) -> dict:
+        if "features" not in signature_inputs:
+            return super().parse_predict_inputs(signature_inputs, args)
+        self.names = list(args)
+        return measurement_serving.parse_predict_inputs(signature_inputs, args)
+
     def format_prediction(self, inputs: dict, outputs: dict) -> list[str]:
+        if "features" in inputs:
+            return FrameTagger.format_prediction(inputs, outputs, getattr(self, "names", None))
         lines = []
         for tokens, tags, n in zip(outputs["tokens"], outputs["tags"], outputs["lengths"]):
             tokens = [as_text(t) for t in tokens[:int(n)]]

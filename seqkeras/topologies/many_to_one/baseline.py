@@ -76,6 +76,9 @@ def classification_baseline(spec, labels: list[str], train, val, test) -> Baseli
                             strict=True)]
     if not spec.baseline.enabled:
         return BaselineResult(scores, {}, "majority class only (baseline.enabled: false)")
+    if getattr(spec, "input", None) is not None and spec.input.kind != "text":
+        return BaselineResult(scores, {}, "majority class only (the n-gram baseline reads "
+                                          f"text; input.kind is {spec.input.kind})")
     from scipy.sparse import hstack
     from sklearn.feature_extraction.text import TfidfVectorizer
 

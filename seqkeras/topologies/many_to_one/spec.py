@@ -1,15 +1,23 @@
-"""The many_to_one pipeline schema: text classification settings (TensorFlow-free)."""
+"""The many_to_one pipeline schema: classification settings (TensorFlow-free).
+
+The input is text (the default, split by ``tokenize``) or measurements (``input.kind``
+numeric or audio: a ``[T, F]`` sequence of floats, or a WAV recording whose features
+the graph computes); either way one label comes out.
+"""
 
 from __future__ import annotations
 
 from typing import Literal
 
-from seqkeras.spec import EmbeddedRecurrentModel, PipelineSpec, Problem
+from seqkeras.spec import (EmbeddedRecurrentModel, FrameInputs, InputSpec, PipelineSpec,
+                           Problem, TextInput, input_problems, not_applicable)
+from seqkeras.spec.inputs import MEASUREMENT_SOURCE_KEYS, wav_label_problems
 
 
-class ManyToOneModel(EmbeddedRecurrentModel):
-    """The ``model`` section of classification: an embedded recurrent stack whose last state
-    (or pooled outputs) feeds a dense head."""
+class ManyToOneModel(EmbeddedRecurrentModel, FrameInputs):
+    """The ``model`` section of classification: an embedded recurrent stack (text) or a
+    recurrent stack over measurement frames, whose last state (or pooled outputs) feeds
+    a dense head."""
 
     #: How the sequence becomes one vector: the last state (the classic many-to-one), or
     #: the mean / max over every unmasked step's output.
@@ -19,11 +27,17 @@ class ManyToOneModel(EmbeddedRecurrentModel):
 
 
 class ManyToOnePipeline(PipelineSpec):
-    """A many-to-one (text classification) pipeline: a sequence of tokens in, one label out."""
+    """A many-to-one (classification) pipeline: a sequence of tokens or of measurement
+    frames in, one label out."""
 
     topology: Literal["many_to_one"] = "many_to_one"
+    #: What a record's input is: text (tokenized), numeric [T, F] sequences or audio.
+    input: InputSpec = TextInput()
     model: ManyToOneModel = ManyToOneModel()
 
+    #: ``input`` decides how ingest reads and what the tokenize stage learns.
+    EXTRA_SECTIONS = {"input": ("ingest", "tokenize")}
+    SPECIFIC_KEYS = MEASUREMENT_SOURCE_KEYS
     #: compile: the cross-entropy loss and a (Binary|SparseCategorical)Accuracy named "accuracy".
     METRICS = {"loss": "min", "accuracy": "max"}
     #: computed on val after every epoch (``epoch_callbacks``)
@@ -34,8 +48,18 @@ class ManyToOnePipeline(PipelineSpec):
 
 
 def validate(spec: ManyToOnePipeline) -> list[Problem]:
-    """Every source must give its records a label (a classifier learns labels)."""
-    return [Problem(("data", "sources", i, "label_field"),
-                    "topology many_to_one classifies records by label, but this source gives "
-                    "none: set label_field (the field holding it) or label (one for the file)")
-            for i, s in enumerate(spec.data.sources) if s.label_field is None and s.label is None]
+    """Every source must give its records a label (a classifier learns labels); the
+    sources and settings must fit ``input.kind``."""
+    problems = input_problems(spec)
+    if spec.input.kind != "text":
+        problems += not_applicable(spec, ("model.embedding_dim", "model.embedding_dropout"),
+                                   f"input.kind is {spec.input.kind}: measurement frames "
+                                   "are not embedded")
+    problems += wav_label_problems(spec)
+    problems += [Problem(("data", "sources", i, "label_field"),
+                         "topology many_to_one classifies records by label, but this source "
+                         "gives none: set label_field (the field holding it) or label (one "
+                         "for the file)")
+                 for i, s in enumerate(spec.data.sources)
+                 if s.label_field is None and s.label is None and s.name_pattern is None]
+    return problems

@@ -1,7 +1,10 @@
-"""Many-to-one: a sequence of tokens in, one label out (sentiment, spam, topic).
+"""Many-to-one: a sequence in, one label out (sentiment, spam, spoken digits, activities).
 
 The recurrent stack reads the whole sequence and only its final state feeds the
-classification head: the seeds' "disregard all outputs except the last one".
+classification head: the seeds' "disregard all outputs except the last one". The
+sequence is text (tokens, embedded) or measurements (``input.kind`` numeric or audio:
+frames of floats, masked by their lengths); ``inputs.py`` holds the two input sides,
+this module the hooks, written once for both.
 """
 
 from __future__ import annotations
@@ -18,26 +21,29 @@ from seqkeras.constants import PAD_ID
 from seqkeras.errors import DataError, SeqkerasError
 from seqkeras.io.atomic import write_json
 from seqkeras.layers.pooling import POOLINGS
-from seqkeras.text.encoder import VOCAB_FILE, TextEncoder, fit_vocabulary
+from seqkeras.layers.recurrent_stack import recurrent_stack
 from seqkeras.topologies.base import Topology, as_text
+from seqkeras.topologies.many_to_one.inputs import (encode_records, side_for,
+                                                    side_of_records, side_of_signature)
 from seqkeras.topologies.many_to_one.baseline import classification_baseline, scored_ids
 from seqkeras.topologies.many_to_one.metrics import classification_report
 from seqkeras.topologies.many_to_one.plots import confusion_matrix
-from seqkeras.layers.recurrent_stack import recurrent_stack
+from seqkeras.measurements.serving import parse_predict_inputs as parse_measurement_files
 from seqkeras.training.batching import batch_dataset, seeded_permutation
 from seqkeras.training.epoch_metrics import ValidationMetrics
 from seqkeras.training.optimizers import compile_model
 
 LABELS_FILE = "labels.txt"
 log = logging.getLogger("seqkeras")
+__all__ = ["ClassifierPrep", "LABELS_FILE", "ManyToOne", "encode_records", "uses_sigmoid"]
 
 
 @dataclass
 class ClassifierPrep:
-    """The tokenize stage's output, loaded: the in-graph text encoder and the labels in
-    class-id order."""
+    """The tokenize stage's output, loaded: the input encoder (the in-graph TextEncoder,
+    or the MeasurementPrep of numeric / audio inputs) and the labels in class-id order."""
 
-    encoder: TextEncoder
+    encoder: object
     labels: list[str]
 
     @property
@@ -55,23 +61,23 @@ def uses_sigmoid(spec, num_classes: int) -> bool:
     return head == "sigmoid" or (head == "auto" and num_classes == 2)
 
 
-def encode_records(encoder, texts: list[str]) -> tf.data.Dataset:
-    """Dataset of 1-D id vectors (at least one id: an all-padding row is fully masked)."""
-    ds = tf.data.Dataset.from_tensor_slices(tf.constant(texts, dtype=tf.string))
-    ds = ds.batch(1024).map(encoder, num_parallel_calls=tf.data.AUTOTUNE).unbatch()
-    return ds.map(lambda ids: tf.cond(tf.size(ids) > 0, lambda: ids,
-                                      lambda: tf.constant([PAD_ID], tf.int64)))
-
-
 class ManyToOne(Topology):
-    """Text classification: embedding (masked) -> recurrent stack -> dense head."""
+    """Classification: embedding (masked) or masked measurement frames -> recurrent stack
+    -> dense head."""
+
+    def ingest(self, spec, log):
+        if spec.input.kind == "text":
+            return super().ingest(spec, log)
+        from seqkeras.ingest.measurements import read_measurements
+
+        return read_measurements(spec, log)
 
     def fit_preprocessor(self, spec, train_records, out_dir: Path) -> dict:
-        summary = fit_vocabulary(spec.tokenize, (r["text"] for r in train_records), out_dir)
-        labels = sorted({r["label"] for r in train_records})
+        labels = sorted({r["label"] for r in train_records if "label" in r})
         if len(labels) < 2:
             raise DataError(f"the training split has {len(labels)} label(s); "
                              "classification needs at least two")
+        summary = side_for(spec).fit(spec, train_records, out_dir)
         (out_dir / LABELS_FILE).write_text("".join(f"{x}\n" for x in labels), encoding="utf-8")
         summary["num_labels"] = len(labels)
         write_json(out_dir / "tokenize_summary.json", summary)
@@ -79,17 +85,13 @@ class ManyToOne(Topology):
 
     def load_preprocessor(self, spec, prep_dir: Path) -> ClassifierPrep:
         labels = (prep_dir / LABELS_FILE).read_text(encoding="utf-8").split("\n")[:-1]
-        return ClassifierPrep(TextEncoder(spec.tokenize, prep_dir / VOCAB_FILE), labels)
+        return ClassifierPrep(side_for(spec).load(spec, prep_dir), labels)
 
     def build_model(self, spec, prep: ClassifierPrep):
         m = spec.model
         sigmoid = uses_sigmoid(spec, len(prep.labels))
         keras.utils.set_random_seed(spec.seed)
-        tokens = keras.Input(shape=(None,), dtype="int64", name="token_ids")
-        x = keras.layers.Embedding(prep.encoder.vocab_size, m.embedding_dim, mask_zero=True,
-                                   name="embedding")(tokens)
-        if m.embedding_dropout:
-            x = keras.layers.Dropout(m.embedding_dropout, name="embedding_dropout")(x)
+        inputs, x = side_for(spec).model_input(spec, prep.encoder)
         x = recurrent_stack(x, m, return_sequences=m.pooling != "last")
         if m.pooling != "last":
             x = POOLINGS[m.pooling](f"{m.pooling}_pooling")(x)
@@ -105,10 +107,11 @@ class ManyToOne(Topology):
                                      name="probabilities")(x)
             loss = "sparse_categorical_crossentropy"
             acc = keras.metrics.SparseCategoricalAccuracy(name="accuracy")
-        model = keras.Model(tokens, out, name=f"{spec.name}_many_to_one")
+        model = keras.Model(inputs, out, name=f"{spec.name}_many_to_one")
         return compile_model(model, spec.train, loss, [acc])
 
     def targets(self, spec, prep: ClassifierPrep, records) -> np.ndarray:
+        """Class ids (float ``[N, 1]`` for a sigmoid head) of labelled records."""
         index = prep.label_index
         y = np.array([index[r["label"]] for r in records], dtype=np.int64)
         if uses_sigmoid(spec, len(prep.labels)):
@@ -128,13 +131,16 @@ class ManyToOne(Topology):
         records = self.labelled(prep, records)
         if training:
             records = seeded_permutation(records, spec.seed)
-        ids = encode_records(prep.encoder, [r["text"] for r in records])
-        ds = tf.data.Dataset.zip(ids, tf.data.Dataset.from_tensor_slices(
-            self.targets(spec, prep, records))).cache()
-        return batch_dataset(ds, spec, training, spec.tokenize.max_length)
+        side = side_for(spec)
+        x = side.examples(spec, prep.encoder, records, training)
+        ds = tf.data.Dataset.zip(x, tf.data.Dataset.from_tensor_slices(
+            self.targets(spec, prep, records)))
+        return batch_dataset(ds, spec, training, side.max_length(spec), length=side.length)
 
-    def probabilities(self, spec, prep, model, ids):
-        p = model(ids, training=False)
+    def probabilities(self, spec, prep, model, x):
+        """Class probabilities ``[B, classes]`` of model inputs ``x`` (two columns for a
+        sigmoid head)."""
+        p = model(x, training=False)
         if uses_sigmoid(spec, len(prep.labels)):
             p = tf.concat([1.0 - p, p], axis=-1)
         return p
@@ -193,50 +199,44 @@ class ManyToOne(Topology):
     def serving_endpoints(self, spec, prep: ClassifierPrep, model) -> dict:
         labels = tf.constant(prep.labels)
 
-        def answer(ids):
-            # One padding column keeps empty inputs valid; masking makes it a no-op.
-            ids = tf.pad(ids, [[0, 0], [0, 1]])
-            p = self.probabilities(spec, prep, model, ids)
+        def answer(x):
+            p = self.probabilities(spec, prep, model, x)
             best = tf.argmax(p, axis=-1)
             n = tf.shape(p)[0]
-            # An input with no tokens carries no evidence: label "" and score 0 (README).
-            empty = tf.reduce_all(tf.equal(ids, PAD_ID), axis=-1)
+            # An input with no tokens (no frames) carries no evidence: label "" and
+            # score 0 (README).
+            empty = tf.equal(x["lengths"], 0) if isinstance(x, dict) else \
+                tf.reduce_all(tf.equal(x, PAD_ID), axis=-1)
             return {"label": tf.where(empty, tf.constant(""), tf.gather(labels, best)),
                     "score": tf.where(empty, tf.zeros_like(p[:, 0]), tf.reduce_max(p, axis=-1)),
                     "probabilities": p,
                     "classes": tf.tile(labels[None, :], [n, 1])}
 
-        def serve_text(text):
-            return answer(prep.encoder(text).to_tensor())
-
-        vocab_size = prep.encoder.vocab_size
-
-        def serve_ids(token_ids):
-            in_range = tf.reduce_all(tf.logical_and(token_ids >= 0, token_ids < vocab_size))
-            check = tf.debugging.Assert(in_range, [
-                f"input token_ids of signature from_token_ids must hold ids in [0, "
-                f"{vocab_size}) (the vocabulary size); got ids from", tf.reduce_min(token_ids),
-                "to", tf.reduce_max(token_ids)])
-            with tf.control_dependencies([check]):
-                return answer(tf.identity(token_ids))
-
-        return {
-            "serving_default": (serve_text, [tf.TensorSpec([None], tf.string, name="text")]),
-            "from_token_ids": (serve_ids,
-                               [tf.TensorSpec([None, None], tf.int64, name="token_ids")]),
-        }
+        return side_for(spec).serving(spec, prep.encoder, answer)
 
     def trackables(self, prep: ClassifierPrep) -> list:
-        return [prep.encoder.table]
+        return side_of_encoder(prep.encoder).trackables(prep.encoder)
 
     def example_inputs(self, records, n: int) -> dict:
-        return {"text": np.array([r["text"] for r in records[:n]], dtype=object)}
+        return side_of_records(records).example_inputs(records, n)
+
+    def parse_predict_inputs(self, signature_inputs: dict, args: list[str]) -> dict:
+        if "text" in signature_inputs:
+            return super().parse_predict_inputs(signature_inputs, args)
+        self.names = list(args)
+        return parse_measurement_files(signature_inputs, args)
 
     def format_prediction(self, inputs: dict, outputs: dict) -> list[str]:
-        lines = []
-        for text, label, score in zip(inputs["text"], outputs["label"], outputs["score"]):
-            text, label = as_text(text), as_text(label)
-            short = text if len(text) <= 70 else text[:67] + "..."
-            lines.append(f"{label:>12}  {float(score):.3f}  {short}")
-        return lines
+        side = side_of_signature(inputs)
+        side.names = getattr(self, "names", None)
+        return [f"{as_text(label):>12}  {float(score):.3f}  {what}"
+                for what, label, score in zip(side.describe(inputs), outputs["label"],
+                                              outputs["score"])]
 
+
+def side_of_encoder(encoder):
+    """The input side an encoder belongs to."""
+    from seqkeras.measurements.prep import MeasurementPrep
+    from seqkeras.topologies.many_to_one.inputs import MeasurementSide, TextSide
+
+    return MeasurementSide() if isinstance(encoder, MeasurementPrep) else TextSide()

@@ -33,10 +33,17 @@ def _state_list(state):
 
 
 class Seq2SeqDecoder:
-    """The trained encoder-decoder's layers, decoder stepped one token at a time."""
+    """The trained encoder-decoder's layers, decoder stepped one token at a time. The
+    source is token ids ``[B, S]`` or, for a model over measurement frames, a dict
+    ``{"features": [B, T, F], "lengths": [B]}`` (its mask then comes from the lengths,
+    after ``frame_stack``)."""
 
     def __init__(self, model):
         names = {layer.name for layer in model.layers}
+        self.frames = "source_ids" not in names
+        self.stack = model.get_layer("frame_stack").stack if "frame_stack" in names else 1
+        source = ({k: model.get_layer(k).output for k in ("features", "lengths")}
+                  if self.frames else model.get_layer("source_ids").output)
         inits = sorted(n for n in names if n.startswith("decoder_init_"))
         # without attention the decoder never reads the encoder's outputs (Keras then
         # leaves "encoder_outputs" out of the model): only the final states matter
@@ -44,8 +51,7 @@ class Seq2SeqDecoder:
         outputs = [model.get_layer(n).output for n in inits]
         if self.attends:
             outputs.insert(0, model.get_layer("encoder_outputs").output)
-        self.encoder = keras.Model(model.get_layer("source_ids").output, outputs,
-                                   name="encoder")
+        self.encoder = keras.Model(source, outputs, name="encoder")
         self.embedding = model.get_layer("target_embedding")
         self.cell = model.get_layer("decoder").cell
         self.attention = model.get_layer("attention") if "attention" in names else None
@@ -54,16 +60,25 @@ class Seq2SeqDecoder:
         self.logits = model.get_layer("logits")
 
     # ------------------------------------------------------------------ one step
-    def encode(self, source_ids):
-        """[B, S] ids -> memory dict: values, keys, mask and the decoder's first states."""
-        outs = self.encoder(source_ids, training=False)
+    def source_mask(self, source):
+        """bool ``[B, S]``: the real steps of the encoded source."""
+        if not self.frames:
+            return tf.not_equal(source, PAD_ID)
+        k = self.stack
+        width = (tf.shape(source["features"])[1] + k - 1) // k
+        return tf.sequence_mask((tf.cast(source["lengths"], tf.int32) + k - 1) // k, width)
+
+    def encode(self, source):
+        """[B, S] ids (or frames) -> memory dict: values, keys, mask and the decoder's
+        first states."""
+        outs = self.encoder(source, training=False)
         outs = list(outs) if isinstance(outs, (list, tuple)) else [outs]
+        mask = self.source_mask(source)
         if self.attends:
             values, states = outs[0], outs[1:]
         else:  # nothing to attend to; the zero-width values only carry the source width
-            values, states = tf.zeros([tf.shape(source_ids)[0], tf.shape(source_ids)[1], 0]), outs
-        memory = {"values": values, "mask": tf.not_equal(source_ids, PAD_ID),
-                  "states": states}
+            values, states = tf.zeros([tf.shape(mask)[0], tf.shape(mask)[1], 0]), outs
+        memory = {"values": values, "mask": mask, "states": states}
         memory["keys"] = self.attention.project_keys(values) if self.attention is not None \
             else values[:, :0]
         return memory
@@ -90,7 +105,7 @@ class Seq2SeqDecoder:
         """-> (ids [B, T] with [END]/padding after the end, lengths [B] int32 without
         [END], attention [B, T, S])."""
         memory = self.encode(source_ids)
-        batch, width = tf.shape(source_ids)[0], tf.shape(source_ids)[1]
+        batch, width = tf.shape(memory["mask"])[0], tf.shape(memory["mask"])[1]
         states = memory["states"]
 
         def cond(t, token, done, out, att, *flat):
@@ -120,7 +135,7 @@ class Seq2SeqDecoder:
         """Same outputs as ``greedy``: the best hypothesis of each sentence's beam."""
         k = int(beam_size)
         memory = self.encode(source_ids)
-        batch, width = tf.shape(source_ids)[0], tf.shape(source_ids)[1]
+        batch, width = tf.shape(memory["mask"])[0], tf.shape(memory["mask"])[1]
         tile = lambda x: tf.repeat(x, k, axis=0)  # noqa: E731 - row b's beams are b*k..b*k+k-1
         memory = {"values": tile(memory["values"]), "keys": tile(memory["keys"]),
                   "mask": tile(memory["mask"]), "states": [tile(s) for s in memory["states"]]}

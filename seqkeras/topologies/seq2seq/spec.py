@@ -1,5 +1,6 @@
 """The seq2seq pipeline schema: encoder-decoder, target side and decoding settings
-(TensorFlow-free)."""
+(TensorFlow-free). The encoder reads text (the default) or measurements (``input.kind``
+numeric or audio: speech to text with an attentional decoder)."""
 
 from __future__ import annotations
 
@@ -7,11 +8,13 @@ from typing import Literal, Optional
 
 from pydantic import Field
 
-from seqkeras.spec import EmbeddedRecurrentModel, PipelineSpec, Problem, TokenizeSpec
+from seqkeras.spec import (EmbeddedRecurrentModel, FrameInputs, InputSpec, PipelineSpec,
+                           Problem, TextInput, TokenizeSpec, input_problems)
+from seqkeras.spec.inputs import MEASUREMENT_SOURCE_KEYS
 from seqkeras.spec.sections import Section
 
 
-class Seq2SeqModel(EmbeddedRecurrentModel):
+class Seq2SeqModel(EmbeddedRecurrentModel, FrameInputs):
     """The ``model`` section of the encoder-decoder: a (bi)directional recurrent encoder, a
     decoder started from its final states, with or without attention."""
 
@@ -42,14 +45,17 @@ class Seq2SeqPipeline(PipelineSpec):
     decoded in-graph (greedy or beam search)."""
 
     topology: Literal["seq2seq"] = "seq2seq"
+    #: What the encoder reads: source text (tokenized), numeric [T, F] sequences or audio.
+    input: InputSpec = TextInput()
     #: How the target side is tokenized (None: like ``tokenize``); its own vocabulary is
     #: always learned from the training targets.
     target_tokenize: Optional[TokenizeSpec] = None
     model: Seq2SeqModel = Seq2SeqModel()
     generate: Seq2SeqGenerate = Seq2SeqGenerate()
 
-    EXTRA_SECTIONS = {"target_tokenize": ("tokenize",), "generate": ("train", "export")}
-    SPECIFIC_KEYS = ("data.sources[].target_field",)
+    EXTRA_SECTIONS = {"target_tokenize": ("tokenize",), "generate": ("train", "export"),
+                      "input": ("ingest", "tokenize")}
+    SPECIFIC_KEYS = ("data.sources[].target_field",) + MEASUREMENT_SOURCE_KEYS
     #: compile: the masked target cross-entropy, no metrics.
     METRICS = {"loss": "min"}
     #: chrF of greedy translations of a val sample after every epoch (``epoch_callbacks``)
@@ -60,10 +66,13 @@ class Seq2SeqPipeline(PipelineSpec):
 
 
 def validate(spec: Seq2SeqPipeline) -> list[Problem]:
-    """Rules across sections: some source must set ``target_field`` (the pairs' target
-    side). Returns the problems found (empty: valid)."""
+    """Rules across sections: the sources fit ``input.kind`` (with measurements,
+    ``tokenize`` describes the target side when ``target_tokenize`` is not set); some
+    source must set ``target_field`` (the pairs' target side). Returns the problems
+    found (empty: valid)."""
+    problems = input_problems(spec, text_only_keys=())
     if any(s.target_field is not None for s in spec.data.sources):
-        return []
-    return [Problem(("data", "sources", 0, "target_field"), (
+        return problems
+    return problems + [Problem(("data", "sources", 0, "target_field"), (
         "topology seq2seq reads source/target pairs, but no source sets target_field: set "
         "it to the field holding the translation of text_field"))]

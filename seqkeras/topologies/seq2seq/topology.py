@@ -33,10 +33,14 @@ import numpy as np
 import tensorflow as tf
 
 from seqkeras.layers.attention import SourceAttention
-from seqkeras.constants import END_ID, PAD_ID, START_ID
+from seqkeras.constants import END_ID, START_ID
 from seqkeras.errors import DataError
 from seqkeras.io.atomic import write_json
+from seqkeras.measurements import serving as measurement_serving
+from seqkeras.measurements.dataset import examples
 from seqkeras.topologies.seq2seq.decoder import Seq2SeqDecoder
+from seqkeras.topologies.seq2seq.source import (FrameSource, TextSource, source_for,
+                                                source_of_records)
 from seqkeras.text.encoder import VOCAB_FILE, TextEncoder, fit_vocabulary
 from seqkeras.text.tokenizers import get_tokenizer
 from seqkeras.topologies.base import Topology, as_text
@@ -74,6 +78,14 @@ class Seq2SeqPrep:
         return get_tokenizer(self.target.config.level).join(tokens)
 
 
+def source_max_length(spec):
+    """The longest source (length buckets): tokens, steps or audio frames."""
+    config = spec.input
+    if config.kind == "audio":
+        return int(config.max_seconds * 1000 / config.frame_step_ms) + 1
+    return spec.tokenize.max_length if config.kind == "text" else config.max_length
+
+
 def target_config(spec):
     """The target side's tokenize section: ``target_tokenize``, else ``tokenize``."""
     return spec.target_tokenize or spec.tokenize
@@ -82,6 +94,13 @@ def target_config(spec):
 class Seq2Seq(Topology):
     """Recurrent encoder -> recurrent decoder with optional attention."""
 
+    def ingest(self, spec, log):
+        if spec.input.kind == "text":
+            return super().ingest(spec, log)
+        from seqkeras.ingest.measurements import read_measurements
+
+        return read_measurements(spec, log)
+
     # ---------------------------------------------------------------- preprocessing
     def fit_preprocessor(self, spec, train_records, out_dir: Path) -> dict:
         pairs = [r for r in train_records if "target" in r]
@@ -89,29 +108,24 @@ class Seq2Seq(Topology):
             raise DataError("topology 'seq2seq' needs source/target pairs, but the training "
                             "records have no target (set target_field on the data source)")
         summary = {"train_pairs": len(pairs)}
-        for side, config, field in ((SOURCE_DIR, spec.tokenize, "text"),
-                                    (TARGET_DIR, target_config(spec), "target")):
+        for side, fit in ((SOURCE_DIR, lambda d: source_for(spec).fit(spec, pairs, d)),
+                          (TARGET_DIR, lambda d: fit_vocabulary(
+                              target_config(spec), (r["target"] for r in pairs), d))):
             (out_dir / side).mkdir(parents=True, exist_ok=True)
-            fitted = fit_vocabulary(config, (r[field] for r in pairs), out_dir / side)
-            summary.update({f"{side}_{k}": v for k, v in fitted.items()})
+            summary.update({f"{side}_{k}": v for k, v in fit(out_dir / side).items()})
         write_json(out_dir / "tokenize_summary.json", summary)
         return summary
 
     def load_preprocessor(self, spec, prep_dir: Path) -> Seq2SeqPrep:
-        return Seq2SeqPrep(TextEncoder(spec.tokenize, prep_dir / SOURCE_DIR / VOCAB_FILE),
+        return Seq2SeqPrep(source_for(spec).load(spec, prep_dir / SOURCE_DIR),
                            TextEncoder(target_config(spec), prep_dir / TARGET_DIR / VOCAB_FILE))
 
     # ------------------------------------------------------------------------ model
     def build_model(self, spec, prep: Seq2SeqPrep):
         m = spec.model
         keras.utils.set_random_seed(spec.seed)
-        source = keras.Input(shape=(None,), dtype="int64", name="source_ids")
+        inputs, x = source_for(spec).model_input(spec, prep.source)
         target = keras.Input(shape=(None,), dtype="int64", name="target_in_ids")
-
-        x = keras.layers.Embedding(prep.source.vocab_size, m.embedding_dim, mask_zero=True,
-                                   name="source_embedding")(source)
-        if m.embedding_dropout:
-            x = keras.layers.Dropout(m.embedding_dropout, name="source_dropout")(x)
         for i in range(m.layers):
             last = i == m.layers - 1
             layer = rnn_layer(m, m.units, f"encoder_{m.cell}_{i}", return_sequences=True,
@@ -149,7 +163,7 @@ class Seq2Seq(Topology):
         if m.head_dropout:
             hidden = keras.layers.Dropout(m.head_dropout, name="head_dropout")(hidden)
         logits = keras.layers.Dense(prep.target.vocab_size, name="logits")(hidden)
-        model = keras.Model({"source_ids": source, "target_in_ids": target}, logits,
+        model = keras.Model({**inputs, "target_in_ids": target}, logits,
                             name=f"{spec.name}_seq2seq")
         # The target mask on the logits makes Keras average the loss over real tokens.
         loss = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
@@ -159,20 +173,22 @@ class Seq2Seq(Topology):
     def make_dataset(self, spec, prep: Seq2SeqPrep, records, training: bool):
         if training:
             records = seeded_permutation(records, spec.seed)
-        sources = tf.constant([r["text"] for r in records], tf.string)
-        targets = tf.constant([r["target"] for r in records], tf.string)
-        ds = tf.data.Dataset.from_tensor_slices((sources, targets)).batch(1024)
-        ds = ds.map(lambda s, t: (prep.source(s), prep.target(t))).unbatch()
+        side = source_for(spec)
+        targets = tf.data.Dataset.from_tensor_slices(
+            tf.constant([r["target"] for r in records], tf.string)).batch(1024)
+        targets = targets.map(prep.target).unbatch().map(lambda t: tf.reshape(t, [-1]))
 
         def shift(src, tgt):
-            src = tf.cond(tf.size(src) > 0, lambda: src, lambda: tf.constant([PAD_ID], tf.int64))
-            inputs = {"source_ids": src,
+            inputs = {**src,
                       "target_in_ids": tf.concat([[tf.constant(START_ID, tf.int64)], tgt], 0)}
             return inputs, tf.concat([tgt, [tf.constant(END_ID, tf.int64)]], 0)
 
-        return batch_dataset(
-            ds.map(shift).cache(), spec, training, spec.tokenize.max_length,
-            length=lambda x, y: tf.maximum(tf.shape(x["source_ids"])[0], tf.shape(y)[0]))
+        ds = tf.data.Dataset.zip(side.examples(spec, prep.source, records, training),
+                                 targets).map(shift)
+        if spec.input.kind == "text":  # measurement examples cache themselves unless augmented
+            ds = ds.cache()
+        return batch_dataset(ds, spec, training, source_max_length(spec),
+                             length=lambda x, y: tf.maximum(side.length(x), tf.shape(y)[0]))
 
     # --------------------------------------------------------------------- evaluate
     def nll(self, spec, prep, model, records) -> tuple[float, int]:
@@ -180,8 +196,12 @@ class Seq2Seq(Topology):
         (tokens + [END]) and their number."""
         return sequence_nll(model, self.make_dataset(spec, prep, records, training=False))
 
-    def translate_all(self, spec, prep, model, sources: list[str], beam_size: int) -> dict:
-        """Decode every distinct source once (longest first, batched) -> source -> outputs."""
+    def translate_all(self, spec, prep, model, records: list[dict], beam_size: int) -> dict:
+        """Decode every distinct source once (longest first, batched) -> source key ->
+        outputs (keys: ``FrameSource.key`` / the text)."""
+        if spec.input.kind != "text":
+            return self.translate_frames(spec, prep, model, records, beam_size)
+        sources = [r["text"] for r in records]
         fn = tf.function(self.translator(spec, prep, model, beam_size),
                          input_signature=[tf.TensorSpec([None], tf.string)], autograph=False)
         distinct = sorted(set(sources), key=lambda s: (-len(s), s))
@@ -200,21 +220,22 @@ class Seq2Seq(Topology):
 
         total, count = self.nll(spec, prep, model, records)
         nll = total / max(count, 1)
-        sources = [r["text"] for r in records]
+        side = source_for(spec)
+        sources = [side.key(r, i) for i, r in enumerate(records)]
         refs = self.references(prep, records)
         beam = spec.generate.beam_size
-        decoded = self.translate_all(spec, prep, model, sources, beam)
+        decoded = self.translate_all(spec, prep, model, records, beam)
         hyps = [decoded[s]["translation"].decode("utf-8") for s in sources]
         metrics = {"loss": nll, "nll_per_token": nll, "perplexity": float(np.exp(nll)),
                    "pairs": len(records), "beam_size": beam}
         metrics.update(translation_scores(sources, hyps, refs, sacrebleu))
         if beam > 1:  # what the beam buys over greedy decoding, on the same model
-            greedy = self.translate_all(spec, prep, model, sources, 1)
+            greedy = self.translate_all(spec, prep, model, records, 1)
             g_hyps = [greedy[s]["translation"].decode("utf-8") for s in sources]
             metrics["bleu_greedy"] = float(sacrebleu.corpus_bleu(g_hyps, [refs]).score)
         self.write_examples(sources, hyps, refs, out_dir / EXAMPLES_FILE)
         log_to_active_run(out_dir / EXAMPLES_FILE, "train")
-        if spec.model.attention != "none":
+        if spec.model.attention != "none" and spec.input.kind == "text":
             picked = list(dict.fromkeys(sources))[:HEATMAPS]
             attention_heatmaps([(s, decoded[s]) for s in picked], out_dir / "attention.png")
         log.info("evaluate: BLEU %.2f, chrF %.2f, exact match %.3f on %d pairs (beam %d)",
@@ -236,16 +257,19 @@ class Seq2Seq(Topology):
         sample = capped([r for r in val_records if "target" in r], VAL_SAMPLE, spec.seed)
         if not sample:
             return []
-        sources, refs = [r["text"] for r in sample], self.references(prep, sample)
+        side, refs = source_for(spec), self.references(prep, sample)
+        sources = [side.key(r, i) for i, r in enumerate(sample)]
 
         def compute(model):
-            decoded = self.translate_all(spec, prep, model, sources, 1)
+            decoded = self.translate_all(spec, prep, model, sample, 1)
             hyps = [decoded[s]["translation"].decode("utf-8") for s in sources]
             return {"chrf": float(sacrebleu.corpus_chrf(hyps, [refs]).score)}
         return [ValidationMetrics(compute, f"greedy, {len(sample):,} val pairs")]
 
     def baseline(self, spec, prep: Seq2SeqPrep, train, val, test, out_dir: Path):
-        """Copying the source (``baseline.py``)."""
+        """Copying the source (``baseline.py``); none for measurement sources."""
+        if spec.input.kind != "text":
+            return None
         return copy_baseline([r["text"] for r in test], self.references(prep, test))
 
     @staticmethod
@@ -257,6 +281,32 @@ class Seq2Seq(Topology):
     # ---------------------------------------------------------------------- serving
     def translator(self, spec, prep: Seq2SeqPrep, model, beam_size: int | None = None):
         """Raw source strings [B] -> dict of outputs, the whole decoding loop in-graph."""
+        decode = self.decoding(spec, prep, model, beam_size)
+
+        def translate(source):
+            ids = prep.source(source).to_tensor()
+            ids = tf.pad(ids, [[0, 0], [0, tf.maximum(1 - tf.shape(ids)[1], 0)]])  # width >= 1
+            return decode({"source_ids": ids}, source)
+
+        return translate
+
+    def translate_frames(self, spec, prep, model, records, beam_size: int) -> dict:
+        """Decode measurement records in order (batched) -> ``FrameSource.key`` -> outputs."""
+        decode = self.decoding(spec, prep, model, beam_size)
+        fn = tf.function(lambda f, n: decode({"features": tf.pad(f, [[0, 0], [0, 1], [0, 0]]),
+                                              "lengths": n}, None),
+                         reduce_retracing=True, autograph=False)
+        side, out, i = source_for(spec), {}, 0
+        for batch in examples(prep.source, records, False).padded_batch(DECODE_BATCH):
+            result = {k: v.numpy() for k, v in fn(batch["features"], batch["lengths"]).items()}
+            for j in range(len(result["length"])):
+                out[side.key(records[i], i)] = {k: v[j] for k, v in result.items()}
+                i += 1
+        return out
+
+    def decoding(self, spec, prep: Seq2SeqPrep, model, beam_size: int | None = None):
+        """``(source inputs dict, raw strings or None) -> outputs``: the decoding loop over
+        an encoded source (``{"source_ids"}`` or ``{"features", "lengths"}``)."""
         decoder = Seq2SeqDecoder(model)
         beam = spec.generate.beam_size if beam_size is None else beam_size
         max_length = spec.generate.max_length
@@ -264,9 +314,8 @@ class Seq2Seq(Topology):
         target_vocab = tf.constant(prep.target.vocab)
         attends = spec.model.attention != "none"
 
-        def translate(source):
-            ids = prep.source(source).to_tensor()
-            ids = tf.pad(ids, [[0, 0], [0, tf.maximum(1 - tf.shape(ids)[1], 0)]])  # width >= 1
+        def decode(inputs, source):
+            ids = inputs.get("source_ids", inputs)
             if beam > 1:
                 out, lengths, attention = decoder.beam_search(ids, max_length, beam, alpha)
             else:
@@ -274,26 +323,37 @@ class Seq2Seq(Topology):
             keep = tf.sequence_mask(lengths, tf.shape(out)[1])
             tokens = tf.where(keep, tf.gather(target_vocab, out), tf.constant("", tf.string))
             result = {"translation": prep.join(tokens), "tokens": tokens, "length": lengths}
-            if attends:
+            if attends and source is not None:
                 words = prep.source.tokenize(source).to_tensor("")
                 words = tf.pad(words, [[0, 0], [0, tf.shape(ids)[1] - tf.shape(words)[1]]])
                 result["source_tokens"] = words
+            if attends:
                 result["attention"] = attention * tf.cast(keep, tf.float32)[:, :, None]
             return result
 
-        return translate
+        return decode
 
     def serving_endpoints(self, spec, prep: Seq2SeqPrep, model) -> dict:
-        return {"serving_default": (self.translator(spec, prep, model),
-                                    [tf.TensorSpec([None], tf.string, name="source")])}
+        if spec.input.kind == "text":
+            return {"serving_default": (self.translator(spec, prep, model),
+                                        [tf.TensorSpec([None], tf.string, name="source")])}
+        return FrameSource().serving(prep.source, self.decoding(spec, prep, model))
 
     def trackables(self, prep: Seq2SeqPrep) -> list:
-        return [prep.source.table, prep.target.table]
+        side = TextSource() if isinstance(prep.source, TextEncoder) else FrameSource()
+        return side.trackables(prep.source) + [prep.target.table]
 
     def example_inputs(self, records, n: int) -> dict:
-        texts = [r["text"] for r in records[:max(n, 1)]] or [""]
-        return {"source": np.array(texts, dtype=object)}
+        return source_of_records(records).example_inputs(records, n)
+
+    def parse_predict_inputs(self, signature_inputs: dict, args: list[str]) -> dict:
+        if "source" in signature_inputs:
+            return super().parse_predict_inputs(signature_inputs, args)
+        self.names = list(args)
+        return measurement_serving.parse_predict_inputs(signature_inputs, args)
 
     def format_prediction(self, inputs: dict, outputs: dict) -> list[str]:
+        sources = inputs["source"] if "source" in inputs else measurement_serving.describe(
+            inputs, getattr(self, "names", None))
         return [f"{as_text(src)}\n  -> {as_text(out)}"
-                for src, out in zip(inputs["source"], outputs["translation"])]
+                for src, out in zip(sources, outputs["translation"])]

@@ -1,0 +1,140 @@
+"""The encoder's input: source text (tokens, embedded) or measurements (frames).
+
+``TextSource`` is the original translation encoder input: raw strings tokenized in-graph
+and embedded (layer and input names unchanged, so earlier exports and ``model.keras``
+files still load). ``FrameSource`` reads ``input.kind`` numeric or audio: ``[T, F]``
+sequences or WAV recordings encoded by ``seqkeras.measurements`` into masked frames, the
+attention then looks at frames instead of words (speech to text with an attentional
+decoder, Chan et al., "Listen, Attend and Spell", 2016, without the pyramid). Both give
+the encoder stack a masked ``[B, S, D]`` tensor and the decoder a source mask.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from seqkeras.constants import PAD_ID
+from seqkeras.measurements import serving as measurement_serving
+from seqkeras.measurements.dataset import examples
+from seqkeras.measurements.fit import fit_measurements
+from seqkeras.measurements.model_inputs import LENGTHS, frame_inputs
+from seqkeras.measurements.prep import load_prep
+from seqkeras.text.encoder import VOCAB_FILE, TextEncoder, fit_vocabulary
+
+SOURCE_DIR = "source"
+
+
+class TextSource:
+    """Source sentences: ``source_ids`` int64 ``[B, S]``, embedded with a padding mask."""
+
+    def fit(self, spec, records, out_dir: Path) -> dict:
+        """The source vocabulary from the training pairs."""
+        return fit_vocabulary(spec.tokenize, (r["text"] for r in records), out_dir)
+
+    def load(self, spec, prep_dir: Path):
+        """The source TextEncoder."""
+        return TextEncoder(spec.tokenize, Path(prep_dir) / VOCAB_FILE)
+
+    def model_input(self, spec, encoder):
+        """(inputs dict, embedded source [B, S, D] with its mask)."""
+        m = spec.model
+        source = keras.Input(shape=(None,), dtype="int64", name="source_ids")
+        x = keras.layers.Embedding(encoder.vocab_size, m.embedding_dim, mask_zero=True,
+                                   name="source_embedding")(source)
+        if m.embedding_dropout:
+            x = keras.layers.Dropout(m.embedding_dropout, name="source_dropout")(x)
+        return {"source_ids": source}, x
+
+    def examples(self, spec, encoder, records, training: bool) -> tf.data.Dataset:
+        """Unbatched ``{"source_ids": [S]}`` (at least one id) of the records' texts."""
+        ds = tf.data.Dataset.from_tensor_slices(
+            tf.constant([r["text"] for r in records], tf.string)).batch(1024)
+        ds = ds.map(encoder).unbatch()
+        return ds.map(lambda src: {"source_ids": tf.cond(
+            tf.size(src) > 0, lambda: src, lambda: tf.constant([PAD_ID], tf.int64))})
+
+    @staticmethod
+    def length(x):
+        """Source steps of an example."""
+        return tf.shape(x["source_ids"])[0]
+
+    def key(self, record: dict, i: int) -> str:
+        """What identifies a source (equal texts are decoded once)."""
+        return record["text"]
+
+    def serving(self, encoder, translate) -> dict:
+        """Raw strings (``source``) -> ``translate(source_ids, raw strings)``."""
+        def serve(source):
+            ids = encoder(source).to_tensor()
+            ids = tf.pad(ids, [[0, 0], [0, tf.maximum(1 - tf.shape(ids)[1], 0)]])
+            return translate({"source_ids": ids}, source)
+        return {"serving_default": (serve, [tf.TensorSpec([None], tf.string, name="source")])}
+
+    def trackables(self, encoder) -> list:
+        """The vocabulary table."""
+        return [encoder.table]
+
+    def example_inputs(self, records, n: int) -> dict:
+        """Raw texts of the first ``n`` records."""
+        texts = [r["text"] for r in records[:max(n, 1)]] or [""]
+        return {"source": np.array(texts, dtype=object)}
+
+
+class FrameSource:
+    """Measurements: ``{"features": [B, T, F], "lengths": [B]}`` -> masked frames."""
+
+    def fit(self, spec, records, out_dir: Path) -> dict:
+        """Statistics of the training sources (``measurements.json``)."""
+        return fit_measurements(spec, records, out_dir, describe=lambda r: r["target"])[1]
+
+    def load(self, spec, prep_dir: Path):
+        """The MeasurementPrep."""
+        return load_prep(spec.input, prep_dir)
+
+    def model_input(self, spec, prep):
+        """(inputs dict, masked frames [B, S, D])."""
+        inputs, x, _ = frame_inputs(prep.feature_size, spec.model)
+        return inputs, x
+
+    def examples(self, spec, prep, records, training: bool) -> tf.data.Dataset:
+        """Unbatched ``{"features", "lengths"}`` (augmented in training)."""
+        return examples(prep, records, training)
+
+    @staticmethod
+    def length(x):
+        """Frames of an example."""
+        return x[LENGTHS]
+
+    def key(self, record: dict, i: int) -> str:
+        """Every recording is its own source."""
+        return record.get("name") or f"#{i}"
+
+    def serving(self, prep, translate) -> dict:
+        """WAV bytes / samples or raw sequences (``seqkeras.measurements.serving``)."""
+        def answer(features, lengths):
+            features = tf.pad(features, [[0, 0], [0, 1], [0, 0]])  # >= 1 frame; masked
+            return translate({"features": features, LENGTHS: lengths}, None)
+        return measurement_serving.serving_endpoints(prep, answer)
+
+    def trackables(self, prep) -> list:
+        """Nothing: the statistics are constants of the graph."""
+        return []
+
+    def example_inputs(self, records, n: int) -> dict:
+        """WAV bytes or equally long sequences of the first records."""
+        return measurement_serving.example_inputs(records, n)
+
+
+def source_for(spec):
+    """The source side of ``spec.input.kind``."""
+    return TextSource() if spec.input.kind == "text" else FrameSource()
+
+
+def source_of_records(records):
+    """The source side these ingested records need."""
+    return FrameSource() if records and ("sequence" in records[0] or "audio" in records[0]) \
+        else TextSource()
