@@ -241,10 +241,11 @@ def _readable(spec: str) -> None:
 def _dispatch(args) -> int:
     if args.command in ("validate", "run"):
         _readable(args.spec)
-    if args.command == "validate":
+    if args.command in ("validate", "run"):
         from seqkeras.spec import load_spec
 
-        spec = load_spec(args.spec)
+        spec = load_spec(args.spec)  # a bad spec is refused before TensorFlow loads
+    if args.command == "validate":
         print(f"{args.spec}: valid ({spec.topology} pipeline {spec.name!r}, "
               f"{len(spec.data.sources)} source(s))")
         return 0

@@ -124,7 +124,8 @@ def peek_problems(spec, loc: tuple, source, path: Path) -> list[Problem]:
             fix = "" if key == "text_field" else " or null"
             problems.append(Problem(loc + (key,), (
                 f"{field!r} is in none of the first {len(rows)} rows of {name} ({reason}; "
-                f"{_fields_of(rows[0][1])}): set {key} to one of them{fix}")))
+                f"{_fields_of(rows[0][1])}): set {key} to one of them{fix}"
+                f"{_NO_HEADER_HINT if _looks_like_index(field, source) else ''}")))
             continue
         if key in type(spec).TEXT_FIELDS:
             for line, value in found:
@@ -137,6 +138,16 @@ def peek_problems(spec, loc: tuple, source, path: Path) -> list[Problem]:
                         "numbers)")))
                     break
     return problems
+
+
+_NO_HEADER_HINT = ("; a file without a header row needs `header: false` on the source, "
+                   "then fields are column numbers (0 is the first)")
+
+
+def _looks_like_index(field, source) -> bool:
+    """A column number given for a file read with a header row: the usual mistake with a
+    header-less TSV (the first data row is taken for the column names)."""
+    return source.header and (isinstance(field, int) or str(field).isdigit())
 
 
 def _fields_of(row) -> str:

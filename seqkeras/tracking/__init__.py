@@ -46,6 +46,10 @@ def tracking_uri() -> str:
         f"sqlite:///{Path(MLRUNS_DIR).resolve() / 'mlflow.db'}"
 
 
+#: Where ``make ui`` serves the default sqlite store (its UI_PORT default).
+LOCAL_UI = "http://127.0.0.1:5000"
+
+
 def ui_url(base: str, experiment_id: str, run_id: str | None = None,
            artifact: str | None = None) -> str:
     """The MLflow UI's address of an experiment's runs table (or of one run, or of one of
@@ -288,6 +292,9 @@ class Tracker:
                      tracking_uri())
             if tracking_uri().startswith(("http://", "https://")):
                 log.info("MLflow UI: %s", ui_url(tracking_uri(), experiment_id, self.run_id))
+            elif sqlite_path(tracking_uri()) is not None:  # the default store: `make ui`
+                log.info("MLflow UI (after `make ui`): %s",
+                         ui_url(LOCAL_UI, experiment_id, self.run_id))
             try:
                 yield self
             except KeyboardInterrupt:  # Ctrl-C or SIGTERM (the CLI turns it into this)

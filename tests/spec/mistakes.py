@@ -88,6 +88,11 @@ MISTAKES = [
     Mistake("label_field_absent", "topology: generation\n"
             "data:\n  sources:\n    - path: names.txt\n", 4, "data.sources[0].label_field",
             "'label' is in none of the first 2 rows of", files={"names.txt": "emma\nava\n"}),
+    Mistake("column_numbers_without_header_false",
+            "topology: generation\ndata:\n  sources:\n    - path: sms.tsv\n      format: tsv\n"
+            "      text_field: 1\n      label_field: null\n", 6, "data.sources[0].text_field",
+            "a file without a header row needs `header: false` on the source",
+            files={"sms.tsv": "ham\tsee you at 5\nspam\tWIN a prize now\n"}),
     # numbers, regexes, encodings, splits
     Mistake("infinite_learning_rate", HEAD + "train:\n  learning_rate: .inf\n", 5,
             "train.learning_rate", "Input should be a finite number"),

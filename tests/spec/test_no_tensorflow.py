@@ -62,3 +62,20 @@ def test_shipped_pipelines_validate_without_tensorflow():
     assert out["tensorflow"] == []
     assert {Path(r["path"]).name: r["code"] for r in out["results"]} == \
         {p.name: 0 for p in paths}
+
+
+def test_run_refuses_a_bad_spec_before_tensorflow_loads(tmp_path):
+    # `seqkeras run` checks the spec the way validate does before any stage module (and so
+    # TensorFlow) is imported: a typo costs a fraction of a second, not a TF start-up
+    case = MISTAKES[0]
+    path = tmp_path / f"{case.id}.yaml"
+    path.write_text(case.yaml, encoding="utf-8")
+    script = SCRIPT.replace('main(["validate", path])', 'main(["run", path, "--no-track"])')
+    done = subprocess.run([sys.executable, "-c", script, str(path)], cwd=REPO,
+                          env={**os.environ, "SEQKERAS_DATA_ROOT": str(tmp_path)},
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    out = json.loads(done.stdout.strip().splitlines()[-1])
+    assert [r["code"] for r in out["results"]] == [2]
+    assert out["tensorflow"] == []
+    assert case.key in done.stderr
