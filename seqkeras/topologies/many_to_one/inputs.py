@@ -18,10 +18,8 @@ import tensorflow as tf
 
 from seqkeras.constants import PAD_ID
 from seqkeras.measurements import serving as measurement_serving
-from seqkeras.measurements.dataset import examples as measurement_examples
-from seqkeras.measurements.fit import fit_measurements
-from seqkeras.measurements.model_inputs import LENGTHS, frame_inputs
-from seqkeras.measurements.prep import load_prep
+from seqkeras.measurements.model_inputs import LENGTHS
+from seqkeras.measurements.side import FrameSide
 from seqkeras.text.encoder import VOCAB_FILE, TextEncoder, fit_vocabulary
 from seqkeras.topologies.base import as_text
 from seqkeras.training.batching import input_length
@@ -109,25 +107,8 @@ class TextSide:
         return out
 
 
-class MeasurementSide:
+class MeasurementSide(FrameSide):
     """Numeric or audio input: ``{"features", "lengths"}`` -> masked frames."""
-
-    def fit(self, spec, records, out_dir: Path) -> dict:
-        """Statistics, ``measurements.json`` and the feature picture; the summary."""
-        return fit_measurements(spec, records, out_dir)[1]
-
-    def load(self, spec, prep_dir: Path):
-        """The MeasurementPrep (encoder with the training statistics)."""
-        return load_prep(spec.input, prep_dir)
-
-    def model_input(self, spec, prep):
-        """(Keras inputs dict, masked frames [B, T', D])."""
-        inputs, x, _ = frame_inputs(prep.feature_size, spec.model)
-        return inputs, x
-
-    def examples(self, spec, prep, records, training: bool) -> tf.data.Dataset:
-        """Unbatched ``{"features", "lengths"}`` of the records (augmented in training)."""
-        return measurement_examples(prep, records, training)
 
     def max_length(self, spec):
         """The most frames (length buckets)."""

@@ -19,10 +19,8 @@ import tensorflow as tf
 
 from seqkeras.constants import PAD_ID
 from seqkeras.measurements import serving as measurement_serving
-from seqkeras.measurements.dataset import examples
-from seqkeras.measurements.fit import fit_measurements
-from seqkeras.measurements.model_inputs import LENGTHS, frame_inputs
-from seqkeras.measurements.prep import load_prep
+from seqkeras.measurements.model_inputs import LENGTHS
+from seqkeras.measurements.side import FrameSide
 from seqkeras.text.encoder import VOCAB_FILE, TextEncoder, fit_vocabulary
 
 SOURCE_DIR = "source"
@@ -84,25 +82,13 @@ class TextSource:
         return {"source": np.array(texts, dtype=object)}
 
 
-class FrameSource:
+class FrameSource(FrameSide):
     """Measurements: ``{"features": [B, T, F], "lengths": [B]}`` -> masked frames."""
 
-    def fit(self, spec, records, out_dir: Path) -> dict:
-        """Statistics of the training sources (``measurements.json``)."""
-        return fit_measurements(spec, records, out_dir, describe=lambda r: r["target"])[1]
-
-    def load(self, spec, prep_dir: Path):
-        """The MeasurementPrep."""
-        return load_prep(spec.input, prep_dir)
-
-    def model_input(self, spec, prep):
-        """(inputs dict, masked frames [B, S, D])."""
-        inputs, x, _ = frame_inputs(prep.feature_size, spec.model)
-        return inputs, x
-
-    def examples(self, spec, prep, records, training: bool) -> tf.data.Dataset:
-        """Unbatched ``{"features", "lengths"}`` (augmented in training)."""
-        return examples(prep, records, training)
+    @staticmethod
+    def picture_title(record: dict) -> str:
+        """A pictured recording is titled by its target text."""
+        return record["target"]
 
     @staticmethod
     def length(x):
