@@ -28,8 +28,6 @@ import tensorflow as tf
 
 from seqkeras.errors import DataError
 from seqkeras.io.atomic import write_json
-from seqkeras.layers.crf import CRF
-from seqkeras.layers.recurrent_stack import recurrent_stack
 from seqkeras.measurements import serving as measurement_serving
 from seqkeras.measurements.dataset import examples
 from seqkeras.measurements.fit import fit_measurements
@@ -38,6 +36,7 @@ from seqkeras.measurements.prep import MeasurementPrep, load_prep
 from seqkeras.topologies.base import as_text
 from seqkeras.topologies.many_to_many.metrics import entity_report
 from seqkeras.topologies.many_to_many.tagger_model import (PAD_TAG, MaskedTokenAccuracy,
+                                                            tagger_outputs,
                                                           TaggerModel, decode_potentials)
 from seqkeras.training.batching import batch_dataset, seeded_permutation
 from seqkeras.training.optimizers import compile_model
@@ -99,14 +98,7 @@ class FrameTagger:
         m = spec.model
         keras.utils.set_random_seed(spec.seed)
         inputs, x, _ = frame_inputs(prep.measurements.feature_size, m)
-        x = recurrent_stack(x, m, return_sequences=True)
-        if m.head_dropout:
-            x = keras.layers.Dropout(m.head_dropout, name="head_dropout")(x)
-        if m.head_units:
-            x = keras.layers.Dense(m.head_units, activation="tanh", name="head_hidden")(x)
-        out = keras.layers.Dense(len(prep.tags), name="potentials")(x)
-        if m.crf:
-            out = CRF(len(prep.tags), name="crf")(out)
+        out = tagger_outputs(x, m, len(prep.tags))
         model = TaggerModel(inputs, out, name=f"{spec.name}_many_to_many")
         return compile_model(model, spec.train, None, [MaskedTokenAccuracy(name="accuracy")])
 

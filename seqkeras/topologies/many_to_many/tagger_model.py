@@ -15,9 +15,23 @@ import tensorflow as tf
 from keras import ops
 
 from seqkeras.layers.crf import CRF
+from seqkeras.layers.recurrent_stack import recurrent_stack
 
 #: Target value of padded steps: never counted in a loss or a metric.
 PAD_TAG = -1
+
+
+def tagger_outputs(x, m, num_tags: int):
+    """Features ``[B, T, D]`` (masked) -> recurrent stack -> optional head -> per-step
+    potentials ``[B, T, num_tags]`` (through a CRF layer when ``m.crf``): the part every
+    tagger shares, whatever its input (words or measurement frames)."""
+    x = recurrent_stack(x, m, return_sequences=True)
+    if m.head_dropout:
+        x = keras.layers.Dropout(m.head_dropout, name="head_dropout")(x)
+    if m.head_units:
+        x = keras.layers.Dense(m.head_units, activation="tanh", name="head_hidden")(x)
+    out = keras.layers.Dense(num_tags, name="potentials")(x)
+    return CRF(num_tags, name="crf")(out) if m.crf else out
 
 
 def lengths_from_targets(y_true):

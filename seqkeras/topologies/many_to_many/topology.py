@@ -44,8 +44,6 @@ from seqkeras.constants import RESERVED_TOKENS, UNK_ID
 from seqkeras.errors import DataError
 from seqkeras.io.atomic import read_json, write_json
 from seqkeras.layers.char_encoder import TokenCharEncoder
-from seqkeras.layers.crf import CRF
-from seqkeras.layers.recurrent_stack import recurrent_stack
 from seqkeras.layers.word_dropout import WordDropout
 from seqkeras.measurements import serving as measurement_serving
 from seqkeras.text.encoder import VOCAB_FILE, build_vocab, coverage, save_vocab, truncate
@@ -57,6 +55,7 @@ from seqkeras.topologies.many_to_many.baseline import tagging_baseline
 from seqkeras.topologies.many_to_many.frames import FrameTagger
 from seqkeras.topologies.many_to_many.metrics import entity_report, iob_chunks
 from seqkeras.topologies.many_to_many.tagger_model import (PAD_TAG, MaskedTokenAccuracy,
+                                                            tagger_outputs,
                                                           TaggerModel, decode_potentials)
 from seqkeras.topologies.many_to_many.tokenizer import (SentenceTokenizer, detokenize,
                                                        learn_abbreviations, normalize_tokens,
@@ -215,14 +214,7 @@ class ManyToMany(Topology):
         x = parts[0] if len(parts) == 1 else keras.layers.Concatenate(name="features")(parts)
         if m.embedding_dropout:
             x = keras.layers.Dropout(m.embedding_dropout, name="embedding_dropout")(x)
-        x = recurrent_stack(x, m, return_sequences=True)
-        if m.head_dropout:
-            x = keras.layers.Dropout(m.head_dropout, name="head_dropout")(x)
-        if m.head_units:
-            x = keras.layers.Dense(m.head_units, activation="tanh", name="head_hidden")(x)
-        out = keras.layers.Dense(len(prep.tags), name="potentials")(x)
-        if m.crf:
-            out = CRF(len(prep.tags), name="crf")(out)
+        out = tagger_outputs(x, m, len(prep.tags))
         model = TaggerModel(inputs, out, name=f"{spec.name}_many_to_many")
         metrics = [MaskedTokenAccuracy(name="accuracy")]
         t = spec.train
