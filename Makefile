@@ -86,6 +86,7 @@ predict: install  ## predict with models/$(PIPELINE): make predict INPUT="some t
 
 serve: install  ## TF Serving in docker on models/models.config (else models/$(PIPELINE)), REST on $(HOST):$(PORT)
 	@if [ -f models/models.config ]; then \
+		grep -q "name: \"$(PIPELINE)\"" models/models.config || echo "WARNING: models/models.config does not list $(PIPELINE): it serves only what it lists (add it with make serve-config PIPELINE=\"... $(PIPELINE)\", or remove the file)" >&2; \
 		cmd="$$($(BIN)/seqkeras serve-command models --config models/models.config --poll $(POLL) --port $(PORT) --host $(HOST))" || exit 1; \
 	else cmd="$$($(BIN)/seqkeras serve-command models/$(PIPELINE) --port $(PORT) --host $(HOST))" || exit 1; fi; \
 	echo "$$cmd"; \

@@ -107,7 +107,11 @@ def _parser() -> argparse.ArgumentParser:
     pr.add_argument("model", help="model base path, e.g. models/imdb_sentiment")
     pr.add_argument("inputs", nargs="+",
                     help="raw inputs: sentences for text topologies; for sequence_prediction "
-                         "a CSV file with a header and at least `lookback` rows")
+                         "a CSV file with a header and at least `lookback` rows; WAV or CSV "
+                         "paths for audio and numeric inputs; generation settings as "
+                         "key=value (names: temperature=0 max_length=12 seed=3; chorales: "
+                         "steps=16 temperature=0.8), defaults from the spec's generate "
+                         "section")
 
     s = sub.add_parser("serve-command", help="print the TF Serving docker command for a model")
     s.add_argument("model", help="model base path, e.g. models/imdb_sentiment; with --config "
