@@ -24,7 +24,6 @@ writes what :func:`read_measurements` returns.
 from __future__ import annotations
 
 import collections
-import functools
 import json
 import math
 import re
@@ -32,7 +31,7 @@ import re
 from seqkeras.audio.wav import WavError, check_wav
 from seqkeras.constants import SPLITS
 from seqkeras.errors import DataError
-from seqkeras.ingest.result import IngestResult, split_counts
+from seqkeras.ingest.result import IngestResult
 from seqkeras.ingest.splits import assign_split, hash_fraction, limit_per_split
 from seqkeras.io import paths
 from seqkeras.io.path_readers import PATH_READERS
@@ -285,8 +284,6 @@ def measurement_result(spec, records: dict, rejects: list, reasons, seen: int,
     per split, the length histogram, the metrics the stage logs."""
     import numpy as np
 
-    from seqkeras import plots  # matplotlib: only when a stage draws (validate never does)
-
     unit = "seconds" if spec.input.kind == "audio" else "steps"
     stats = {"rows_read": seen, "rejected": len(rejects), "reject_reasons": dict(reasons),
              "input_kind": spec.input.kind, "splits": {}, **(extra_stats or {})}
@@ -301,15 +298,9 @@ def measurement_result(spec, records: dict, rejects: list, reasons, seen: int,
         }
         if rows and "sequence" in rows[0]:
             stats["splits"][split]["features"] = len(rows[0]["sequence"][0])
-    counts = split_counts(records)
-    return IngestResult(
-        records=records, rejects=rejects, stats=stats,
-        metrics={f"ingest_{s}_records": n for s, n in counts.items()}
-        | {"ingest_rejected_rows": len(rejects)},
-        summary={"records": counts, "rejected": len(rejects)},
-        plots={"lengths.png": functools.partial(plots.length_histogram, lengths, unit=unit)},
-        rejected_what="item(s)" if spec.input.kind == "audio" else "sequence(s)",
-        split_line=", ".join(f"{s} {n}" for s, n in counts.items()))
+    return IngestResult.of_records(
+        records, rejects, stats, lengths, unit=unit,
+        rejected_what="item(s)" if spec.input.kind == "audio" else "sequence(s)")
 
 
 def _distribution(values) -> dict:

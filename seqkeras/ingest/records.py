@@ -11,15 +11,13 @@ records. It writes nothing: the ingest stage writes what it returns.
 from __future__ import annotations
 
 import collections
-import functools
 import time
 
 import numpy as np
 
-from seqkeras import plots
 from seqkeras.constants import SPLITS
 from seqkeras.errors import DataError
-from seqkeras.ingest.result import IngestResult, split_counts
+from seqkeras.ingest.result import IngestResult
 from seqkeras.ingest.splits import assign_split, hash_fraction, limit_per_split
 from seqkeras.ingest.stats import distribution
 from seqkeras.io import paths
@@ -185,12 +183,5 @@ def read_records(spec, log) -> IngestResult:
             "chars": distribution(chars),
             "words": distribution(words),
         }
-    counts = split_counts(records)
-    return IngestResult(
-        records=records, rejects=rejects, stats=stats,
-        metrics={f"ingest_{s}_records": n for s, n in counts.items()}
-        | {"ingest_rejected_rows": len(rejects)},
-        summary={"records": counts, "rejected": len(rejects)},
-        plots={"lengths.png": functools.partial(
-            plots.length_histogram, lengths, unit="whitespace-separated words")},
-        split_line=", ".join(f"{s} {n}" for s, n in counts.items()))
+    return IngestResult.of_records(records, rejects, stats, lengths,
+                                   unit="whitespace-separated words")

@@ -46,6 +46,26 @@ class IngestResult:
     rejected_what: str = "malformed row(s)"
     split_line: str = ""
 
+    @classmethod
+    def of_records(cls, records: dict[str, list[dict]], rejects: list[dict], stats: dict,
+                   lengths: dict, unit: str, **kwargs) -> "IngestResult":
+        """The result of a reader whose items are records: record counts per split as the
+        metrics, summary and log line, and a histogram of ``lengths`` (split -> array of
+        lengths in ``unit``) as ``lengths.png``. ``kwargs``: e.g. ``rejected_what``."""
+        import functools
+
+        from seqkeras import plots  # matplotlib: only when a stage draws (validate never does)
+
+        counts = split_counts(records)
+        return cls(
+            records=records, rejects=rejects, stats=stats,
+            metrics={f"ingest_{s}_records": n for s, n in counts.items()}
+            | {"ingest_rejected_rows": len(rejects)},
+            summary={"records": counts, "rejected": len(rejects)},
+            plots={"lengths.png": functools.partial(plots.length_histogram, lengths,
+                                                    unit=unit)},
+            split_line=", ".join(f"{s} {n}" for s, n in counts.items()), **kwargs)
+
     def __post_init__(self):
         missing = [s for s in SPLITS if s not in self.records]
         if missing or set(self.records) - set(SPLITS):
