@@ -27,7 +27,7 @@ tune:
   enabled: true
   algorithm: random
   max_trials: {trials}
-  epochs: 1
+  epochs: {tune_epochs}
   steps_per_epoch: 2
   objective: val_loss
   space:
@@ -36,11 +36,14 @@ tune:
 """
 
 
-def write_spec(workdir: Path, name: str = "sms_tune", trials: int = 4) -> Path:
+def write_spec(workdir: Path, name: str = "sms_tune", trials: int = 4,
+               tune_epochs: int = 1) -> Path:
+    """A tiny tuned pipeline; ``tune_epochs`` stretches each trial for tests that must
+    catch a worker mid-trial (one epoch of this model lasts milliseconds on a fast CPU)."""
     require_shared("sms_spam/sms.tsv")
     path = workdir / "pipelines" / f"{name}.yaml"
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(TUNE_SPEC.format(name=name, trials=trials))
+    path.write_text(TUNE_SPEC.format(name=name, trials=trials, tune_epochs=tune_epochs))
     return path
 
 

@@ -20,10 +20,14 @@ from tests.tuning.helpers import (alive, children, finish, runs, start_run, tria
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
 
 TRIALS = 5
+# Long enough trials that the watcher, polling the MLflow store every 0.5 s, sees a
+# worker mid-trial even on a fast machine (CI once finished all 5 one-epoch trials in
+# 17 s before the first poll caught one running).
+TUNE_EPOCHS = 40
 
 
 def test_killed_worker_killed_chief_and_resume(tmp_path):
-    spec = write_spec(tmp_path, trials=TRIALS)
+    spec = write_spec(tmp_path, trials=TRIALS, tune_epochs=TUNE_EPOCHS)
     uri = f"sqlite:///{tmp_path / 'mlruns' / 'mlflow.db'}"
     proc = start_run(tmp_path, spec, "--stage", "tune", "--workers", "2")
 
