@@ -23,7 +23,8 @@ def test_two_tuner_workers_and_a_pipeline_run_on_postgres(tmp_path, mlflow_serve
     import mlflow
     import psycopg2
 
-    spec = write_spec(tmp_path, name="sms_shared", trials=6)
+    # trials of several seconds, so both workers get some even on a fast machine
+    spec = write_spec(tmp_path, name="sms_shared", trials=6, tune_epochs=10)
     proc = start_run(tmp_path, spec, "--workers", "2", env=cli_env(mlflow_server.url))
     out = finish(proc)
     assert proc.returncode == 0, out[-4000:]
