@@ -26,6 +26,7 @@ from seqkeras.topologies.base import Topology, as_text
 from seqkeras.topologies.many_to_one.inputs import (encode_records, side_for,
                                                     side_of_records, side_of_signature)
 from seqkeras.topologies.many_to_one.baseline import classification_baseline, scored_ids
+from seqkeras.topologies.many_to_one.frame_baseline import frame_baseline
 from seqkeras.topologies.many_to_one.metrics import classification_report
 from seqkeras.topologies.many_to_one.plots import confusion_matrix
 from seqkeras.measurements.serving import parse_predict_inputs as parse_measurement_files
@@ -193,8 +194,13 @@ class ManyToOne(Topology):
         return [ValidationMetrics(compute, f"{len(val_records):,} val records")]
 
     def baseline(self, spec, prep: ClassifierPrep, train, val, test, out_dir: Path):
-        """The majority class and TF-IDF n-grams + logistic regression (``baseline.py``)."""
-        return classification_baseline(spec, prep.labels, train, val, test)
+        """The majority class, and a logistic regression on TF-IDF n-grams (text,
+        ``baseline.py``) or on summary statistics of the frames (numeric and audio,
+        ``frame_baseline.py``)."""
+        result = classification_baseline(spec, prep.labels, train, val, test)
+        if spec.baseline.enabled and spec.input.kind != "text":
+            result = frame_baseline(spec, prep.encoder, prep.labels, result, train, val, test)
+        return result
 
     def serving_endpoints(self, spec, prep: ClassifierPrep, model) -> dict:
         labels = tf.constant(prep.labels)
