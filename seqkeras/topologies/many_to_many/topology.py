@@ -52,7 +52,8 @@ from seqkeras.topologies.many_to_many.featurizer import (CASINGS, CHARS_FILE, MO
                                                         TokenFeaturizer)
 from seqkeras.topologies.many_to_many import evaluation
 from seqkeras.topologies.many_to_many.baseline import tagging_baseline
-from seqkeras.topologies.many_to_many.frames import FrameTagger
+from seqkeras.topologies.many_to_many.frame_baseline import frame_tagging_baseline
+from seqkeras.topologies.many_to_many.frames import FrameTagger, _tagged
 from seqkeras.topologies.many_to_many.metrics import entity_report, iob_chunks
 from seqkeras.topologies.many_to_many.tagger_model import (PAD_TAG, MaskedTokenAccuracy,
                                                             tagger_outputs,
@@ -289,11 +290,11 @@ class ManyToMany(Topology):
         return evaluation.predict_tags(self, spec, prep, model, records)
 
     def evaluate(self, spec, prep: TaggerPrep, model, records, out_dir: Path) -> dict:
-        if _frames(spec):
-            return _frames(spec).evaluate(spec, prep, model, records, out_dir)
         """Entity F1 (conlleval) on the corpus's tokens and through the served raw-text
         path, token accuracy, the loss, and the records with tags unseen in training
         (``evaluation.evaluate``); measurement frames: ``FrameTagger.evaluate``."""
+        if _frames(spec):
+            return _frames(spec).evaluate(spec, prep, model, records, out_dir)
         records = _records(records, "evaluation split")
         serve_text = self.serving_endpoints(spec, prep, model)["serving_default"][0]
         return evaluation.evaluate(self, spec, prep, model, records, Path(out_dir), serve_text)
@@ -314,10 +315,12 @@ class ManyToMany(Topology):
         return [ValidationMetrics(compute, f"{len(val_records):,} val sentences")]
 
     def baseline(self, spec, prep: TaggerPrep, train, val, test, out_dir: Path):
-        """Majority tag, most frequent tag per word and a CRF (``baseline.py``); none yet
-        for measurement frames (the baselines read words)."""
+        """Majority tag, most frequent tag per word and a CRF (``baseline.py``); for
+        measurement steps the majority tag and a logistic regression on each step's
+        window of frames (``frame_baseline.py``)."""
         if _frames(spec):
-            return None
+            return frame_tagging_baseline(spec, prep, _tagged(train, "the training split"),
+                                          [r for r in val if r.get("tags")], _tagged(test, "the evaluation split"))
         return tagging_baseline(spec, _records(train, "training split"), val,
                                 _records(test, "evaluation split"))
 
