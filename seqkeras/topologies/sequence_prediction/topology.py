@@ -65,27 +65,44 @@ import numpy as np
 import tensorflow as tf
 
 from seqkeras.errors import DataError, SeqkerasError
-from seqkeras.io.atomic import write_json
+from seqkeras.ingest.result import STATS_FILE
+from seqkeras.io.atomic import read_json, write_json
+from seqkeras.layers.calendar_features import CalendarFeatures
+from seqkeras.layers.differenced_forecast import DifferencedForecast
 from seqkeras.layers.naive_residual import NaiveResidual
+from seqkeras.layers.seasonal_naive_residual import SeasonalNaiveResidual
 from seqkeras.layers.recurrent_stack import recurrent_stack
 from seqkeras.topologies.base import Topology
 from seqkeras.topologies.sequence_prediction import evaluation, serving
+from seqkeras.topologies.sequence_prediction.calendar import utc_offsets
 from seqkeras.topologies.sequence_prediction.ingest import read_series_records
 from seqkeras.topologies.sequence_prediction.prep import (PREP_FILE, SeriesPrep, series_spec,
                                                           split_arrays)
 from seqkeras.topologies.sequence_prediction.series import columns
-from seqkeras.topologies.sequence_prediction.time_split import normalization, scored
+from seqkeras.topologies.sequence_prediction.time_split import scored
+from seqkeras.topologies.sequence_prediction.transforms import resolved_transform
 from seqkeras.topologies.sequence_prediction.baseline import forecasting_baseline
 from seqkeras.topologies.sequence_prediction.baselines import horizon_metrics
-from seqkeras.topologies.sequence_prediction.windows import gather_windows, window_ends
+from seqkeras.topologies.sequence_prediction.windows import window_ends
 from seqkeras.training.epoch_metrics import ValidationMetrics
 from seqkeras.training.optimizers import compile_model
+
+
+#: target_transform -> the layer that adds the network's output [B, H, K] to what it is a
+#: change from, read from the window (``none``: the output is the forecast itself).
+INVERSIONS = {
+    "residual_naive": lambda prep, k: NaiveResidual(k, name="forecast"),
+    "residual_seasonal_naive": lambda prep, k: SeasonalNaiveResidual(
+        k, prep.seasonal_period, name="forecast"),
+    "difference": lambda prep, k: DifferencedForecast(k, name="forecast"),
+}
 
 
 class SequencePrediction(Topology):
     """Forecasting: window of features -> recurrent stack -> Dense(horizon x targets)."""
 
     _prep: SeriesPrep | None = None  # example_inputs has no spec: the last prep loaded
+    _export_metadata: dict = {}      # predict: what the export recorded (export_metadata)
 
     # ------------------------------------------------------------------ ingest
     def ingest(self, spec, log):
@@ -94,14 +111,25 @@ class SequencePrediction(Topology):
 
     # ------------------------------------------------------------ preprocessing
     def fit_preprocessor(self, spec, train_records, out_dir: Path) -> dict:
+        """Normalization (of the targets on their ``target_scale``) and category lists
+        from the training span; the target transform (``auto`` as ingest chose it, read
+        from ``ingest/stats.json`` beside ``out_dir``)."""
         series = series_spec(spec)
         numeric, categorical = columns(series)
-        mean, std = normalization(train_records, numeric)
         own = scored(train_records)
+        if not own:
+            raise DataError("normalization needs at least one training time step")
         categories = {c: sorted({str(r["values"][c]) for r in own} - {""}) for c in categorical}
-        prep = SeriesPrep(numeric, categorical, list(series.targets), mean, std, categories,
-                          series.lookback, series.horizon)
-        names = list(prep.input_names.values())
+        stats_path = Path(out_dir).parent / "ingest" / STATS_FILE
+        transform = resolved_transform(series, read_json(stats_path)
+                                       if stats_path.exists() else None)
+        prep = SeriesPrep(numeric, categorical, list(series.targets), np.zeros(len(numeric)),
+                          np.ones(len(numeric)), categories, series.lookback, series.horizon,
+                          transform, series.target_scale, series.seasonal_period,
+                          list(series.calendar), series.time_zone)
+        x = prep.scale(np.array([[r["values"][c] for c in numeric] for r in own], np.float64))
+        prep.mean, prep.std = x.mean(0), np.where(x.std(0) > 1e-12, x.std(0), 1.0)
+        names = prep.serving_names
         if len(set(names)) != len(names):
             raise DataError(f"data.series: columns {list(prep.input_names)} give clashing "
                             f"serving input names {names}; rename a column")
@@ -109,12 +137,14 @@ class SequencePrediction(Topology):
         summary = {"train_steps": len(own), "numeric_columns": len(numeric),
                    "categorical_columns": len(categorical),
                    "category_levels": sum(len(v) for v in categories.values()),
-                   "n_features": prep.n_features}
+                   "n_features": prep.n_features, "target_transform": transform}
         write_json(out_dir / "tokenize_summary.json", summary)
         return summary
 
     def load_preprocessor(self, spec, prep_dir: Path) -> SeriesPrep:
         prep = SeriesPrep.from_json(json.loads((prep_dir / PREP_FILE).read_text()))
+        if prep.target_transform is None:  # written before transforms were recorded
+            prep.target_transform = series_spec(spec).target_transform
         self._prep = prep
         return prep
 
@@ -124,19 +154,28 @@ class SequencePrediction(Topology):
         keras.utils.set_random_seed(spec.seed)
         window = keras.Input(shape=(prep.lookback, prep.n_features), dtype="float32",
                              name="window")
-        x = recurrent_stack(window, m, return_sequences=False)
+        inputs, features = {"window": window}, window
+        if prep.calendar:  # sin/cos of the clock, from the raw Unix seconds, in the graph
+            inputs["timestamp"] = keras.Input(shape=(prep.lookback,), dtype="float64",
+                                              name="timestamp")
+            transitions, offsets = utc_offsets(prep.time_zone)
+            calendar = CalendarFeatures(prep.calendar, transitions, offsets,
+                                        name="calendar")(inputs["timestamp"])
+            features = keras.layers.Concatenate(name="window_and_calendar")([window, calendar])
+        x = recurrent_stack(features, m, return_sequences=False)
         if m.head_units:
             x = keras.layers.Dense(m.head_units, activation="relu", name="head_hidden")(x)
         if m.head_dropout:
             x = keras.layers.Dropout(m.head_dropout, name="head_dropout")(x)
         k = len(prep.targets)
         flat = keras.layers.Dense(prep.horizon * k, name="direct_multi_output")(x)
-        if series.target_transform == "residual_naive":
+        invert = INVERSIONS.get(prep.target_transform)
+        if invert is not None:
             change = keras.layers.Reshape((prep.horizon, k), name="forecast_change")(flat)
-            out = NaiveResidual(k, name="forecast")([change, window])
+            out = invert(prep, k)([change, window])
         else:
             out = keras.layers.Reshape((prep.horizon, k), name="forecast")(flat)
-        model = keras.Model(window, out, name=f"{spec.name}_sequence_prediction")
+        model = keras.Model(inputs if prep.calendar else window, out, name=f"{spec.name}_sequence_prediction")
         return compile_model(model, spec.train, series.loss,
                              [keras.metrics.MeanAbsoluteError(name="mae")])
 
@@ -154,16 +193,19 @@ class SequencePrediction(Topology):
             raise DataError(f"no window of {prep.lookback} + {prep.horizon} steps in "
                             f"{len(records)} record(s)")
         x = tf.constant(prep.encode(a.numeric, a.categorical))
-        y = tf.constant(((a.numeric[:, :len(prep.targets)] - prep.mean[:len(prep.targets)])
-                         / prep.std[:len(prep.targets)]).astype(np.float32))
+        y = tf.constant(prep.normalize_targets(a.numeric[:, :len(prep.targets)])
+                        .astype(np.float32))
+        seconds = tf.constant(prep.seconds(a) if prep.calendar else np.zeros(0), tf.float64)
         w = tf.constant((1.0 - a.imputed.mean(axis=1)).astype(np.float32))
         back = tf.range(-prep.lookback + 1, 1, dtype=tf.int64)
         ahead = tf.range(1, prep.horizon + 1, dtype=tf.int64)
 
         def gather(end):
-            targets = end[:, None] + ahead
-            return (tf.gather(x, end[:, None] + back), tf.gather(y, targets),
-                    tf.gather(w, targets))
+            targets, steps = end[:, None] + ahead, end[:, None] + back
+            inputs = tf.gather(x, steps)
+            if prep.calendar:
+                inputs = {"window": inputs, "timestamp": tf.gather(seconds, steps)}
+            return inputs, tf.gather(y, targets), tf.gather(w, targets)
 
         ds = tf.data.Dataset.from_tensor_slices(ends)
         if training:
@@ -182,8 +224,7 @@ class SequencePrediction(Topology):
             _, ends, _, _, truth, mask = evaluation.scored_windows(spec, prep, val_records)
         except DataError:
             return []
-        a = split_arrays(prep, val_records)
-        windows = gather_windows(prep.encode(a.numeric, a.categorical), ends, prep.lookback)
+        windows = prep.model_inputs(split_arrays(prep, val_records), ends)
 
         def compute(model):
             pred = prep.denormalize(model.predict(windows, batch_size=256, verbose=0))
@@ -211,10 +252,21 @@ class SequencePrediction(Topology):
                                 "load_preprocessor or serving_endpoints first")
         return serving.example_windows(self._prep, records, n)
 
+    def export_metadata(self, spec, prep: SeriesPrep) -> dict:
+        """How the window CSVs' time column(s) are written (``seqkeras predict`` turns
+        them into the ``timestamp`` input): ``{"time", "time_format", "time_zone"}``."""
+        series = series_spec(spec)
+        return {"time": series.time, "time_format": series.time_format,
+                "time_zone": series.time_zone}
+
+    def use_export_metadata(self, metadata: dict) -> None:
+        self._export_metadata = dict(metadata)
+
     def parse_predict_inputs(self, signature_inputs: dict, args: list[str]) -> dict:
         """Each argument is a CSV window (header with the original column names); its last
         ``lookback`` rows are used. Returns the serving inputs for the batch of windows."""
-        inputs = serving.read_csv_windows(signature_inputs, args)
+        inputs = serving.read_csv_windows(signature_inputs, args,
+                                          serving.time_reader(self._export_metadata))
         self._predict_sources = list(args)
         return inputs
 

@@ -1,0 +1,63 @@
+"""Time zones and timestamps for the calendar features (no TensorFlow here).
+
+``utc_offsets`` turns an IANA time zone into the constant transition table the
+``CalendarFeatures`` layer holds (so the served graph needs no time zone database);
+``unix_seconds`` turns a split's record times (local wall-clock, naive ISO text) into
+the Unix seconds the model's ``timestamp`` input takes, the way a client would send them.
+"""
+
+from __future__ import annotations
+
+import functools
+from datetime import datetime, timezone
+
+import numpy as np
+import pandas as pd
+
+#: The span whose DST transitions are tabulated; outside it the nearest offset holds.
+TABLE_YEARS = (1900, 2100)
+
+
+@functools.lru_cache(maxsize=8)
+def utc_offsets(zone: str) -> tuple[tuple[float, ...], tuple[float, ...]]:
+    """(transitions: sorted Unix seconds, offsets: seconds east of UTC, one more than the
+    transitions) of IANA time zone ``zone`` between ``TABLE_YEARS``: ``offsets[i + 1]``
+    holds from ``transitions[i]`` on. Found on an hourly grid, each change then located
+    to the second. Raises ``zoneinfo.ZoneInfoNotFoundError`` for an unknown name."""
+    import zoneinfo
+
+    tz = zoneinfo.ZoneInfo(zone)
+    grid = pd.date_range(f"{TABLE_YEARS[0]}-01-01", f"{TABLE_YEARS[1]}-12-31", freq="h",
+                         tz="UTC")
+    local = grid.tz_convert(zone).tz_localize(None)
+    offsets = (local - grid.tz_localize(None)).total_seconds().to_numpy()
+    changes = np.flatnonzero(np.diff(offsets)) + 1
+    seconds = grid.as_unit("s").asi8
+
+    def offset_at(t: int) -> float:
+        return datetime.fromtimestamp(t, tz=timezone.utc).astimezone(tz).utcoffset() \
+            .total_seconds()
+
+    transitions = []
+    for i in changes:  # the change lies in (seconds[i - 1], seconds[i]]: bisect to the second
+        lo, hi, before = int(seconds[i - 1]), int(seconds[i]), offsets[i - 1]
+        while hi - lo > 1:
+            mid = (lo + hi) // 2
+            lo, hi = (mid, hi) if offset_at(mid) == before else (lo, mid)
+        transitions.append(float(hi))
+    return tuple(transitions), (float(offsets[0]), *(float(offsets[i]) for i in changes))
+
+
+def unix_seconds(times, zone: str) -> np.ndarray:
+    """float64 Unix seconds of naive local wall-clock times in ``zone`` (ISO text or
+    timestamps). A wall time that occurs twice (the hour DST repeats) is read as its
+    first occurrence; one that does not exist (the hour DST skips, inserted as a missing
+    step) is moved forward to the first time that does."""
+    index = pd.DatetimeIndex(pd.to_datetime(list(times)))
+    if index.tz is not None:
+        index = index.tz_convert(zone).tz_localize(None)
+    if len(index) == 0:
+        return np.zeros(0, np.float64)
+    local = index.tz_localize(zone, ambiguous=np.ones(len(index), bool),
+                              nonexistent="shift_forward")
+    return local.as_unit("us").asi8.astype(np.float64) / 1e6
