@@ -47,7 +47,7 @@ def civil_from_days(days):
 
 @keras.saving.register_keras_serializable(package="seqkeras")
 class CalendarFeatures(keras.layers.Layer):
-    """Unix seconds float64 ``[B, L]`` -> float32 ``[B, L, 2 * len(features)]``: for each
+    """Unix seconds (int64, or float64: any number type) ``[B, L]`` -> float32 ``[B, L, 2 * len(features)]``: for each
     of ``features`` (names in ``CALENDAR_FEATURES``), sin and cos of the position in its
     cycle in local time: ``hour_of_day`` (fractional hour / 24), ``day_of_week`` (Monday
     = 0, / 7), ``day_of_year`` ((day - 1) / days in that year), ``month`` ((month - 1) /

@@ -28,7 +28,7 @@ def pandas_features(local: pd.DatetimeIndex) -> np.ndarray:
 
 
 def seconds_of(index: pd.DatetimeIndex) -> np.ndarray:
-    return index.as_unit("s").asi8.astype(np.float64)
+    return index.as_unit("s").asi8
 
 
 @pytest.mark.parametrize("zone, instants", [

@@ -3,7 +3,9 @@
 ``utc_offsets`` turns an IANA time zone into the constant transition table the
 ``CalendarFeatures`` layer holds (so the served graph needs no time zone database);
 ``unix_seconds`` turns a split's record times (local wall-clock, naive ISO text) into
-the Unix seconds the model's ``timestamp`` input takes, the way a client would send them.
+the Unix seconds the model's ``timestamp`` input takes (int64: Keras casts float64 arrays fed to
+``model.predict`` to float32, which would round 2021's seconds to 128 s), the way a client
+would send them.
 """
 
 from __future__ import annotations
@@ -49,7 +51,7 @@ def utc_offsets(zone: str) -> tuple[tuple[float, ...], tuple[float, ...]]:
 
 
 def unix_seconds(times, zone: str) -> np.ndarray:
-    """float64 Unix seconds of naive local wall-clock times in ``zone`` (ISO text or
+    """int64 Unix seconds (whole seconds) of naive local wall-clock times in ``zone`` (ISO text or
     timestamps). A wall time that occurs twice (the hour DST repeats) is read as its
     first occurrence; one that does not exist (the hour DST skips, inserted as a missing
     step) is moved forward to the first time that does."""
@@ -57,7 +59,7 @@ def unix_seconds(times, zone: str) -> np.ndarray:
     if index.tz is not None:
         index = index.tz_convert(zone).tz_localize(None)
     if len(index) == 0:
-        return np.zeros(0, np.float64)
+        return np.zeros(0, np.int64)
     local = index.tz_localize(zone, ambiguous=np.ones(len(index), bool),
                               nonexistent="shift_forward")
-    return local.as_unit("us").asi8.astype(np.float64) / 1e6
+    return local.as_unit("s").asi8.astype(np.int64)

@@ -130,7 +130,7 @@ class SeriesPrep:
     def model_inputs(self, arrays: "SplitArrays", ends: np.ndarray):
         """What the Keras model takes for the windows ending at rows ``ends`` of a split:
         the encoded windows float32 ``[W, lookback, n_features]``; with calendar features
-        ``{"window": those, "timestamp": their Unix seconds float64 [W, lookback]}``."""
+        ``{"window": those, "timestamp": their Unix seconds int64 [W, lookback]}``."""
         from seqkeras.topologies.sequence_prediction.windows import gather_windows
 
         windows = gather_windows(self.encode(arrays.numeric, arrays.categorical), ends,
@@ -141,7 +141,7 @@ class SeriesPrep:
                 "timestamp": gather_windows(self.seconds(arrays), ends, self.lookback)}
 
     def seconds(self, arrays: "SplitArrays") -> np.ndarray:
-        """float64 Unix seconds ``[rows]`` of a split's rows (local times in ``time_zone``)."""
+        """int64 Unix seconds ``[rows]`` of a split's rows (local times in ``time_zone``)."""
         from seqkeras.topologies.sequence_prediction.calendar import unix_seconds
 
         return unix_seconds(arrays.times, self.time_zone)

@@ -2,7 +2,7 @@
 
 Every input column is its own input named after it (``prep.input_name``): numeric
 columns ``float32 [None, lookback]``, categorical ones ``string [None, lookback]``, oldest
-step first; with calendar features one more, ``timestamp`` float64 ``[None, lookback]``
+step first; with calendar features one more, ``timestamp`` int64 ``[None, lookback]``
 (Unix seconds of each step). The graph takes log1p of the targets (``target_scale:
 log``), standardizes (a NaN becomes the training mean), one-hot encodes with
 ``tf.equal`` against constant category lists, runs the model (which computes the
@@ -67,7 +67,7 @@ def serving_function(prep: SeriesPrep, model):
                   for c in prep.numeric]
                  + [tf.TensorSpec([None, prep.lookback], tf.string, name=names[c])
                     for c in prep.categorical]
-                 + [tf.TensorSpec([None, prep.lookback], tf.float64, name=TIMESTAMP_INPUT)
+                 + [tf.TensorSpec([None, prep.lookback], tf.int64, name=TIMESTAMP_INPUT)
                     for _ in prep.calendar[:1]])
     return serve, signature
 
@@ -95,7 +95,7 @@ def example_windows(prep: SeriesPrep, records: list[dict], n: int) -> dict:
 
 
 def time_reader(metadata: dict):
-    """A function CSV frame (str cells) -> float64 Unix seconds of its rows, from the time
+    """A function CSV frame (str cells) -> int64 Unix seconds of its rows, from the time
     layout an export recorded (``{"time", "time_format", "time_zone"}``, see
     ``SequencePrediction.export_metadata``); None without one. Raises SeqkerasError
     naming the column for a missing column or a time that cannot be parsed."""

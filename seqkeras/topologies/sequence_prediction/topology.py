@@ -156,7 +156,7 @@ class SequencePrediction(Topology):
                              name="window")
         inputs, features = {"window": window}, window
         if prep.calendar:  # sin/cos of the clock, from the raw Unix seconds, in the graph
-            inputs["timestamp"] = keras.Input(shape=(prep.lookback,), dtype="float64",
+            inputs["timestamp"] = keras.Input(shape=(prep.lookback,), dtype="int64",
                                               name="timestamp")
             transitions, offsets = utc_offsets(prep.time_zone)
             calendar = CalendarFeatures(prep.calendar, transitions, offsets,
@@ -195,7 +195,7 @@ class SequencePrediction(Topology):
         x = tf.constant(prep.encode(a.numeric, a.categorical))
         y = tf.constant(prep.normalize_targets(a.numeric[:, :len(prep.targets)])
                         .astype(np.float32))
-        seconds = tf.constant(prep.seconds(a) if prep.calendar else np.zeros(0), tf.float64)
+        seconds = tf.constant(prep.seconds(a) if prep.calendar else np.zeros(0), tf.int64)
         w = tf.constant((1.0 - a.imputed.mean(axis=1)).astype(np.float32))
         back = tf.range(-prep.lookback + 1, 1, dtype=tf.int64)
         ahead = tf.range(1, prep.horizon + 1, dtype=tf.int64)
