@@ -10,9 +10,23 @@ Direct multi-output
     unlike an encoder-decoder it adds no decoder for the same data. The loss (``mse`` or
     ``mae``, ``data.series.loss``) is averaged over all steps and targets, on targets
     normalized with the training span's mean and standard deviation; imputed target
-    values weigh 0 (``make_dataset``), so they are left out of the loss. With
-    ``data.series.target_transform: residual_naive`` the Dense layer outputs the change
-    from the window's last target value, added back in the graph (``NaiveResidual``).
+    values weigh 0 (``make_dataset``), so they are left out of the loss.
+
+Target transforms (``data.series.target_transform``, ``INVERSIONS``), inverted in the graph
+    ``residual_naive``: the Dense layer outputs the change from the window's last target
+    value (``NaiveResidual``); ``residual_seasonal_naive``: from the value one
+    ``seasonal_period`` before each step ahead (``SeasonalNaiveResidual``);
+    ``difference``: step-to-step differences, summed onto the last value
+    (``DifferencedForecast``); ``none``: the values. A zero output forecasts persistence
+    or seasonal naive exactly. ``auto`` is resolved at ingest on the val span
+    (``transforms.py``) and recorded in ``series_preprocessor.json``.
+    ``target_scale: log``: the targets are read as log1p (inputs and outputs), the
+    forecast is expm1 of the model's: original units either way.
+
+Calendar features (``data.series.calendar``, ``time_zone``)
+    sin/cos of hour of day, day of week, day of year, month, computed inside the model
+    (``CalendarFeatures``) from an int64 ``timestamp`` input (Unix seconds of each window
+    step) in the time zone's local time, and appended to every step of the window.
 
 Data (``data.series``; reading and filling: ``series.py``, ``time_split.py``, ``ingest.py``)
     Ingest parses the timestamps, sorts, reindexes to the frequency (gaps become missing
@@ -27,7 +41,8 @@ Data (``data.series``; reading and filling: ``series.py``, ``time_split.py``, ``
 Model input
     ``[None, lookback, n_features]`` float32: the numeric columns (targets first, then the
     numeric features) standardized, then a one-hot block per categorical column (categories
-    seen in training; an unknown one is all zeros).
+    seen in training; an unknown one is all zeros). With calendar features the model takes
+    ``{"window": that, "timestamp": int64 [None, lookback]}``.
 
 Serving (``serving_default``, ``serving.py``), one input per column
     Every input column is its own input named after it (characters other than letters,
@@ -38,14 +53,25 @@ Serving (``serving_default``, ``serving.py``), one input per column
 
         {"instances": [{"pm2_5": [...72 values], "DEWP": [...], "cbwd": ["NW", ...], ...}]}
 
-    The graph standardizes (a NaN becomes the training mean), one-hot encodes with
-    ``tf.equal`` against constant category lists, runs the model and de-normalizes, with
-    core TF ops only. Outputs: ``forecast`` float32 ``[None, horizon, n_targets]`` in
-    original units, ``target_names`` string ``[None, n_targets]``.
+    With ``data.series.calendar`` set, one more input: ``timestamp`` int64 ``[None,
+    lookback]``, the Unix seconds (since 1970-01-01 UTC) of each step, whatever the time
+    zone (the graph holds the zone's UTC offsets as constants)::
+
+        {"instances": [{"Temp": [...30 values], "timestamp": [1262304000, ...]}]}
+
+    The graph takes log1p of the targets (``target_scale: log``), standardizes (a NaN
+    becomes the training mean), one-hot encodes with ``tf.equal`` against constant
+    category lists, runs the model (calendar features and the target transform's
+    inversion are inside it) and de-normalizes (expm1 on the log scale), with core TF ops
+    only. Outputs: ``forecast`` float32 ``[None, horizon, n_targets]`` in original units,
+    ``target_names`` string ``[None, n_targets]``.
 
 ``seqkeras predict models/NAME window.csv [more.csv ...]``
     Each CSV (header row with the original column names; extra columns are ignored) is one
     window: its last ``lookback`` rows are sent. ``NA`` and empty cells are missing values.
+    With calendar features the ``timestamp`` input is read from the CSV's time column(s),
+    parsed as in training (``time_format``, ``time_zone``; kept in the export's
+    ``assets.extra/seqkeras.json`` under ``predict``).
 
 Metrics (original units, test span; ``evaluation.py``, ``baselines.py``)
     ``mae``/``rmse`` overall and per step (``mae_step_1`` .. ``mae_step_H``), the same for
