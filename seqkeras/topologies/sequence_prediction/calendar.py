@@ -19,6 +19,42 @@ import pandas as pd
 #: The span whose DST transitions are tabulated; outside it the nearest offset holds.
 TABLE_YEARS = (1900, 2100)
 
+#: ``calendar: auto``: the cycles a series with steps of at least this many seconds can
+#: show (the first row that applies). A cycle needs several steps to be seen (hour of
+#: day under a day, day of week under a week) and must be shorter than a long window.
+AUTO_CALENDAR = ((365 * 86400, []),
+                 (28 * 86400, ["month"]),
+                 (7 * 86400, ["day_of_year"]),
+                 (86400, ["day_of_week", "day_of_year"]),
+                 (0, ["hour_of_day", "day_of_week", "day_of_year"]))
+
+
+def auto_calendar(frequency: str) -> list[str]:
+    """The calendar features ``calendar: auto`` gives a series of this frequency (a
+    pandas offset name: ``1h``, ``1D``, ``7D``, ``MS``), after ``AUTO_CALENDAR``."""
+    offset = pd.tseries.frequencies.to_offset(frequency)
+    try:
+        seconds = pd.Timedelta(offset).total_seconds()
+    except ValueError:  # calendar offsets (week, month, quarter, year) have no fixed length
+        days = {"W": 7, "Q": 91, "Y": 365, "A": 365}.get(offset.name.upper()[:1], 30)
+        seconds = days * 86400 * abs(getattr(offset, "n", 1))
+    return next(list(features) for floor, features in AUTO_CALENDAR if seconds >= floor)
+
+
+def resolved_calendar(series, ingest_stats: dict | None) -> list[str]:
+    """The calendar features the model is built with: the YAML's list, or what ingest
+    chose for ``auto`` from the series' frequency (``ingest_stats``: ``stats.json``).
+    Raises SeqkerasError when ``auto`` was asked for and ingest recorded nothing."""
+    from seqkeras.errors import SeqkerasError
+
+    if series.calendar != "auto":
+        return list(series.calendar)
+    chosen = (ingest_stats or {}).get("calendar")
+    if not isinstance(chosen, list):
+        raise SeqkerasError("data.series.calendar auto: ingest recorded no choice (run the "
+                            "ingest stage again: seqkeras run SPEC --stage ingest --force)")
+    return chosen
+
 
 @functools.lru_cache(maxsize=8)
 def utc_offsets(zone: str) -> tuple[tuple[float, ...], tuple[float, ...]]:

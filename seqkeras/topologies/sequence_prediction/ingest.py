@@ -18,6 +18,7 @@ import pandas as pd
 from seqkeras.constants import SPLITS
 from seqkeras.errors import DataError
 from seqkeras.ingest.result import IngestResult
+from seqkeras.topologies.sequence_prediction.calendar import auto_calendar
 from seqkeras.topologies.sequence_prediction.plots import plot_series_splits
 from seqkeras.topologies.sequence_prediction.series import columns, load_series
 from seqkeras.topologies.sequence_prediction.time_split import (normalization, scored,
@@ -71,13 +72,18 @@ def read_series_records(spec, log) -> IngestResult:
     if series.target_transform == "auto":
         log.info("ingest: target_transform auto -> %s (%s)", transform["chosen"],
                  transform["reason"])
+    calendar = auto_calendar(s.frequency) if series.calendar == "auto" else \
+        list(series.calendar)
+    if series.calendar == "auto":
+        log.info("ingest: calendar auto -> %s (frequency %s)", calendar or "none", s.frequency)
     mean, std = normalization(records["train"], numeric)
     reasons: dict[str, int] = {}
     for r in s.rejects:
         key = r["reason"].split(": ")[0]
         reasons[key] = reasons.get(key, 0) + 1
     stats = {**s.stats, "reject_reasons": reasons, "splits": splits,
-             "target_transform": transform, "time_zone": series.time_zone,
+             "target_transform": transform, "calendar": calendar,
+             "time_zone": series.time_zone,
              "train_normalization": {c: {"mean": float(m), "std": float(d)}
                                      for c, m, d in zip(numeric, mean, std)}}
 
@@ -115,7 +121,7 @@ def read_series_records(spec, log) -> IngestResult:
         rejected_what="row(s)",
         split_line=", ".join(f"{k} {v['steps']} steps / {v['windows']} windows"
                              for k, v in splits.items()),
-        tags={TAG: transform["chosen"]})
+        tags={TAG: transform["chosen"], "data.series.calendar": ",".join(calendar) or "none"})
 
 
 def check_log_scale(records: dict[str, list[dict]], targets: list[str]) -> None:

@@ -57,8 +57,12 @@ class SeriesSpec(Section):
     target_scale: Literal["none", "log"] = "none"
     #: Calendar features computed in the graph from the ``timestamp`` input (Unix
     #: seconds), in ``time_zone`` local time, a sin/cos pair each, appended to every step
-    #: of the window: ``hour_of_day``, ``day_of_week``, ``day_of_year``, ``month``.
-    calendar: list[Literal["hour_of_day", "day_of_week", "day_of_year", "month"]] = []
+    #: of the window: ``hour_of_day``, ``day_of_week``, ``day_of_year``, ``month``;
+    #: ``auto``: the cycles the series' frequency can show (``calendar.AUTO_CALENDAR``:
+    #: hourly all three of the first, daily week and year, weekly day of year, monthly
+    #: month), chosen at ingest and printed; ``[]``: none (no ``timestamp`` input).
+    calendar: Union[Literal["auto"],
+                    list[Literal["hour_of_day", "day_of_week", "day_of_year", "month"]]] = []
     #: IANA time zone (``Europe/Berlin``) of the series' clock: timestamps with UTC
     #: offsets are converted to it, naive ones are taken as in it; the calendar
     #: features use its local time.
@@ -133,7 +137,7 @@ def validate(spec: SequencePredictionPipeline) -> list[Problem]:
             zone_info(series.time_zone)
         except ValueError as exc:
             problems.append(Problem(where + ("time_zone",), str(exc)))
-    if len(set(series.calendar)) != len(series.calendar):
+    if series.calendar != "auto" and len(set(series.calendar)) != len(series.calendar):
         problems.append(Problem(where + ("calendar",), "lists a feature twice"))
     return problems
 

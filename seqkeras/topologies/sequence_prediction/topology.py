@@ -100,7 +100,7 @@ from seqkeras.layers.seasonal_naive_residual import SeasonalNaiveResidual
 from seqkeras.layers.recurrent_stack import recurrent_stack
 from seqkeras.topologies.base import Topology
 from seqkeras.topologies.sequence_prediction import evaluation, serving
-from seqkeras.topologies.sequence_prediction.calendar import utc_offsets
+from seqkeras.topologies.sequence_prediction.calendar import resolved_calendar, utc_offsets
 from seqkeras.topologies.sequence_prediction.ingest import read_series_records
 from seqkeras.topologies.sequence_prediction.prep import (PREP_FILE, SeriesPrep, series_spec,
                                                           split_arrays)
@@ -147,12 +147,12 @@ class SequencePrediction(Topology):
             raise DataError("normalization needs at least one training time step")
         categories = {c: sorted({str(r["values"][c]) for r in own} - {""}) for c in categorical}
         stats_path = Path(out_dir).parent / "ingest" / STATS_FILE
-        transform = resolved_transform(series, read_json(stats_path)
-                                       if stats_path.exists() else None)
+        stats = read_json(stats_path) if stats_path.exists() else None
+        transform = resolved_transform(series, stats)
         prep = SeriesPrep(numeric, categorical, list(series.targets), np.zeros(len(numeric)),
                           np.ones(len(numeric)), categories, series.lookback, series.horizon,
                           transform, series.target_scale, series.seasonal_period,
-                          list(series.calendar), series.time_zone)
+                          resolved_calendar(series, stats), series.time_zone)
         x = prep.scale(np.array([[r["values"][c] for c in numeric] for r in own], np.float64))
         prep.mean, prep.std = x.mean(0), np.where(x.std(0) > 1e-12, x.std(0), 1.0)
         names = prep.serving_names
@@ -163,7 +163,8 @@ class SequencePrediction(Topology):
         summary = {"train_steps": len(own), "numeric_columns": len(numeric),
                    "categorical_columns": len(categorical),
                    "category_levels": sum(len(v) for v in categories.values()),
-                   "n_features": prep.n_features, "target_transform": transform}
+                   "n_features": prep.n_features, "target_transform": transform,
+                   "calendar": ",".join(prep.calendar) or "none"}
         write_json(out_dir / "tokenize_summary.json", summary)
         return summary
 

@@ -62,6 +62,32 @@ def test_a_zero_output_network_forecasts_its_baseline_exactly(transform, scale):
     np.testing.assert_allclose(forecast, expected, rtol=1e-5)
 
 
+def test_the_ingest_stage_tags_the_choices(data_root, tmp_path, monkeypatch):
+    """The MLflow run carries the resolved transform and calendar as tags."""
+    import mlflow
+
+    from seqkeras.runner import run_pipeline
+
+    write_series(data_root, 50 + 10 * np.sin(np.arange(120) * 2 * np.pi / PERIOD), hourly(120))
+    spec = tmp_path / "auto.yaml"
+    spec.write_text(f"""
+name: auto
+topology: sequence_prediction
+data:
+  sources: [{{path: s.csv}}]
+  series: {{time: ts, targets: [y], lookback: {LOOKBACK}, horizon: {HORIZON},
+           seasonal_period: {PERIOD}, target_transform: auto, calendar: [month]}}
+  split: {{val: 0.2, test: 0.2}}
+""")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
+    report = run_pipeline(spec, stage="tokenize")
+    mlflow.set_tracking_uri(f"sqlite:///{tmp_path / 'mlruns/mlflow.db'}")
+    tags = mlflow.get_run(report.run_id).data.tags
+    assert tags["data.series.target_transform"] == "residual_seasonal_naive"
+    assert tags["data.series.calendar"] == "month"
+
+
 def test_auto_picks_the_baseline_that_wins_on_val():
     series = series_spec("unused.csv", lookback=LOOKBACK, horizon=HORIZON,
                          seasonal_period=PERIOD, target_transform="auto").data.series
@@ -87,12 +113,13 @@ def test_auto_is_chosen_at_ingest_logged_and_recorded_for_the_model(data_root, r
     y = 50 + 10 * np.sin(np.arange(200) * 2 * np.pi / PERIOD)
     write_series(data_root, y, hourly(200))
     spec = series_spec("s.csv", lookback=LOOKBACK, horizon=HORIZON, seasonal_period=PERIOD,
-                       target_transform="auto", split={"val": 0.2, "test": 0.1})
+                       target_transform="auto", calendar="auto", split={"val": 0.2, "test": 0.1})
     _, out = run_ingest(spec)
     import json
 
     stats = json.loads((out / "stats.json").read_text())
     assert stats["target_transform"]["chosen"] == "residual_seasonal_naive"
+    assert stats["calendar"] == ["hour_of_day", "day_of_week", "day_of_year"]  # hourly
     # tokenize reads the choice beside its folder (ingest/stats.json) into the prep
     (tmp_path / "work" / "ingest").mkdir()
     (tmp_path / "work" / "ingest" / "stats.json").write_text(json.dumps(stats))
@@ -104,6 +131,18 @@ def test_auto_is_chosen_at_ingest_logged_and_recorded_for_the_model(data_root, r
     prep = topology.load_preprocessor(spec, prep_dir)
     model = topology.build_model(spec, prep)
     assert type(model.get_layer("forecast")).__name__ == "SeasonalNaiveResidual"
+    assert prep.calendar == stats["calendar"] and model.get_layer("calendar").features == \
+        stats["calendar"]
+    assert sorted(i.name for i in model.inputs) == ["timestamp", "window"]
+
+
+@pytest.mark.parametrize("frequency, features", [
+    ("1h", ["hour_of_day", "day_of_week", "day_of_year"]), ("1D", ["day_of_week", "day_of_year"]),
+    ("7D", ["day_of_year"]), ("W-SUN", ["day_of_year"]), ("MS", ["month"]), ("YS", [])])
+def test_calendar_auto_follows_the_frequency(frequency, features):
+    from seqkeras.topologies.sequence_prediction.calendar import auto_calendar
+
+    assert auto_calendar(frequency) == features
 
 
 def test_log_scale_refuses_a_negative_target_at_ingest(data_root, run_ingest):
