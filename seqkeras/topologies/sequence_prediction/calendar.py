@@ -41,6 +41,18 @@ def auto_calendar(frequency: str) -> list[str]:
     return next(list(features) for floor, features in AUTO_CALENDAR if seconds >= floor)
 
 
+def step_seconds(ingest_stats: dict | None) -> int | None:
+    """Seconds between steps of the series ingest read (``stats.json``'s ``frequency``);
+    None for a frequency without a fixed length (months, years) or no stats."""
+    frequency = (ingest_stats or {}).get("frequency")
+    if not frequency:
+        return None
+    try:
+        return int(pd.Timedelta(pd.tseries.frequencies.to_offset(frequency)).total_seconds())
+    except ValueError:
+        return None
+
+
 def resolved_calendar(series, ingest_stats: dict | None) -> list[str]:
     """The calendar features the model is built with: the YAML's list, or what ingest
     chose for ``auto`` from the series' frequency (``ingest_stats``: ``stats.json``).

@@ -55,6 +55,8 @@ class SeriesPrep:
     seasonal_period: int | None = None
     calendar: list[str] = field(default_factory=list)  #: calendar features (empty: none)
     time_zone: str = "UTC"
+    #: seconds between steps when the model also reads the calendar of the steps ahead
+    step_seconds: int | None = None
 
     @property
     def n_features(self) -> int:
@@ -81,7 +83,7 @@ class SeriesPrep:
                 "input_names": self.input_names,
                 "target_transform": self.target_transform, "target_scale": self.target_scale,
                 "seasonal_period": self.seasonal_period, "calendar": self.calendar,
-                "time_zone": self.time_zone}
+                "time_zone": self.time_zone, "step_seconds": self.step_seconds}
 
     @classmethod
     def from_json(cls, d: dict) -> "SeriesPrep":
@@ -91,7 +93,7 @@ class SeriesPrep:
                    np.array(d["std"]), d["categories"], d["lookback"], d["horizon"],
                    d.get("target_transform"), d.get("target_scale", "none"),
                    d.get("seasonal_period"), list(d.get("calendar", [])),
-                   d.get("time_zone", "UTC"))
+                   d.get("time_zone", "UTC"), d.get("step_seconds"))
 
     def scale(self, numeric: np.ndarray) -> np.ndarray:
         """float64 copy of raw numeric values ``[..., n_numeric]`` (or the targets alone,

@@ -63,6 +63,9 @@ class SeriesSpec(Section):
     #: month), chosen at ingest and printed; ``[]``: none (no ``timestamp`` input).
     calendar: Union[Literal["auto"],
                     list[Literal["hour_of_day", "day_of_week", "day_of_year", "month"]]] = []
+    #: With calendar features: also give the model the calendar of the ``horizon`` steps
+    #: it forecasts (last timestamp + k steps; frequencies of a fixed length only).
+    calendar_ahead: bool = False
     #: IANA time zone (``Europe/Berlin``) of the series' clock: timestamps with UTC
     #: offsets are converted to it, naive ones are taken as in it; the calendar
     #: features use its local time.

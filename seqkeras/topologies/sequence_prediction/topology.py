@@ -97,10 +97,12 @@ from seqkeras.layers.calendar_features import CalendarFeatures
 from seqkeras.layers.differenced_forecast import DifferencedForecast
 from seqkeras.layers.naive_residual import NaiveResidual
 from seqkeras.layers.seasonal_naive_residual import SeasonalNaiveResidual
+from seqkeras.layers.steps_ahead import StepsAhead
 from seqkeras.layers.recurrent_stack import recurrent_stack
 from seqkeras.topologies.base import Topology
 from seqkeras.topologies.sequence_prediction import evaluation, serving
-from seqkeras.topologies.sequence_prediction.calendar import resolved_calendar, utc_offsets
+from seqkeras.topologies.sequence_prediction.calendar import (resolved_calendar, step_seconds,
+                                                              utc_offsets)
 from seqkeras.topologies.sequence_prediction.ingest import read_series_records
 from seqkeras.topologies.sequence_prediction.prep import (PREP_FILE, SeriesPrep, series_spec,
                                                           split_arrays)
@@ -152,7 +154,8 @@ class SequencePrediction(Topology):
         prep = SeriesPrep(numeric, categorical, list(series.targets), np.zeros(len(numeric)),
                           np.ones(len(numeric)), categories, series.lookback, series.horizon,
                           transform, series.target_scale, series.seasonal_period,
-                          resolved_calendar(series, stats), series.time_zone)
+                          resolved_calendar(series, stats), series.time_zone,
+                          step_seconds(stats) if series.calendar_ahead else None)
         x = prep.scale(np.array([[r["values"][c] for c in numeric] for r in own], np.float64))
         prep.mean, prep.std = x.mean(0), np.where(x.std(0) > 1e-12, x.std(0), 1.0)
         names = prep.serving_names
@@ -190,6 +193,13 @@ class SequencePrediction(Topology):
                                         name="calendar")(inputs["timestamp"])
             features = keras.layers.Concatenate(name="window_and_calendar")([window, calendar])
         x = recurrent_stack(features, m, return_sequences=False)
+        if prep.calendar and prep.step_seconds:  # the calendar of the steps forecast
+            ahead = StepsAhead(prep.horizon, prep.step_seconds,
+                               name="steps_ahead")(inputs["timestamp"])
+            future = CalendarFeatures(prep.calendar, transitions, offsets,
+                                      name="calendar_ahead")(ahead)
+            x = keras.layers.Concatenate(name="state_and_calendar_ahead")(
+                [x, keras.layers.Flatten(name="calendar_ahead_flat")(future)])
         if m.head_units:
             x = keras.layers.Dense(m.head_units, activation="relu", name="head_hidden")(x)
         if m.head_dropout:

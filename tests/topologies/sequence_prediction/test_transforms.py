@@ -206,8 +206,10 @@ def test_served_graph_takes_raw_values_and_timestamps(tmp_path):
     prep = prep_for("residual_seasonal_naive", "log", ["hour_of_day", "day_of_week"],
                     "Europe/Berlin")
     prep.mean, prep.std = np.array([3.0]), np.array([0.2])
+    prep.step_seconds = 3600  # calendar_ahead: the calendar of the hours forecast too
     topology = SequencePrediction()
     model = topology.build_model(spec, prep)
+    assert model.get_layer("calendar_ahead").output.shape == (None, HORIZON, 4)
     (fn, signature), = topology.serving_endpoints(spec, prep, model).values()
     assert [(s.name, s.dtype.name) for s in signature] == [("y", "float32"),
                                                            ("timestamp", "int64")]
