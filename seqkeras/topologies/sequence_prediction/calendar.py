@@ -53,19 +53,20 @@ def step_seconds(ingest_stats: dict | None) -> int | None:
         return None
 
 
-def resolved_calendar(series, ingest_stats: dict | None) -> list[str]:
-    """The calendar features the model is built with: the YAML's list, or what ingest
-    chose for ``auto`` from the series' frequency (``ingest_stats``: ``stats.json``).
-    Raises SeqkerasError when ``auto`` was asked for and ingest recorded nothing."""
-    from seqkeras.errors import SeqkerasError
-
+def resolved_calendar(series, ingest_stats: dict | None, records: list[dict]) -> list[str]:
+    """The calendar features the model is built with: the YAML's list, or for ``auto``
+    what ingest chose from the series' frequency (``ingest_stats``: ``stats.json``),
+    else the choice for the spacing of two consecutive ``records`` (none without two)."""
     if series.calendar != "auto":
         return list(series.calendar)
     chosen = (ingest_stats or {}).get("calendar")
-    if not isinstance(chosen, list):
-        raise SeqkerasError("data.series.calendar auto: ingest recorded no choice (run the "
-                            "ingest stage again: seqkeras run SPEC --stage ingest --force)")
-    return chosen
+    if isinstance(chosen, list):
+        return chosen
+    for a, b in zip(records, records[1:]):
+        if b["step"] == a["step"] + 1:
+            spacing = pd.Timestamp(b["time"]) - pd.Timestamp(a["time"])
+            return auto_calendar(pd.tseries.frequencies.to_offset(spacing).freqstr)
+    return []
 
 
 @functools.lru_cache(maxsize=8)

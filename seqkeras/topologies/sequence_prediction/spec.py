@@ -62,7 +62,7 @@ class SeriesSpec(Section):
     #: hourly all three of the first, daily week and year, weekly day of year, monthly
     #: month), chosen at ingest and printed; ``[]``: none (no ``timestamp`` input).
     calendar: Union[Literal["auto"],
-                    list[Literal["hour_of_day", "day_of_week", "day_of_year", "month"]]] = []
+                    list[Literal["hour_of_day", "day_of_week", "day_of_year", "month"]]] = "auto"
     #: With calendar features: also give the model the calendar of the ``horizon`` steps
     #: it forecasts (last timestamp + k steps; frequencies of a fixed length only).
     calendar_ahead: bool = False

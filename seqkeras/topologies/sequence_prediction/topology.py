@@ -51,13 +51,13 @@ Serving (``serving_default``, ``serving.py``), one input per column
     original units, oldest step first. Self-describing (``saved_model_cli show`` lists the
     columns by name) and a TF Serving REST instance reads as a table::
 
-        {"instances": [{"pm2_5": [...72 values], "DEWP": [...], "cbwd": ["NW", ...], ...}]}
+        {"instances": [{"pm2_5": [...72 values], "DEWP": [...], "cbwd": ["NW", ...], ...,
+                        "timestamp": [...72 Unix seconds]}]}
 
-    With ``data.series.calendar`` set, one more input: ``timestamp`` int64 ``[None,
-    lookback]``, the Unix seconds (since 1970-01-01 UTC) of each step, whatever the time
-    zone (the graph holds the zone's UTC offsets as constants)::
-
-        {"instances": [{"Temp": [...30 values], "timestamp": [1262304000, ...]}]}
+    With calendar features (``data.series.calendar``: ``auto`` by default, ``[]`` for
+    none) one more input: ``timestamp`` int64 ``[None, lookback]``, the Unix seconds
+    (since 1970-01-01 UTC) of each step, whatever the time zone (the graph holds the
+    zone's UTC offsets as constants).
 
     The graph takes log1p of the targets (``target_scale: log``), standardizes (a NaN
     becomes the training mean), one-hot encodes with ``tf.equal`` against constant
@@ -154,7 +154,7 @@ class SequencePrediction(Topology):
         prep = SeriesPrep(numeric, categorical, list(series.targets), np.zeros(len(numeric)),
                           np.ones(len(numeric)), categories, series.lookback, series.horizon,
                           transform, series.target_scale, series.seasonal_period,
-                          resolved_calendar(series, stats), series.time_zone,
+                          resolved_calendar(series, stats, own), series.time_zone,
                           step_seconds(stats) if series.calendar_ahead else None)
         x = prep.scale(np.array([[r["values"][c] for c in numeric] for r in own], np.float64))
         prep.mean, prep.std = x.mean(0), np.where(x.std(0) > 1e-12, x.std(0), 1.0)
