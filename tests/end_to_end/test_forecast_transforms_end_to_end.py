@@ -36,10 +36,12 @@ def write_series(root):
 
 
 @pytest.mark.parametrize("name, series, inputs", [
-    ("plain", {"target_transform": "none"}, {"y", "wind"}),
+    ("plain", {"target_transform": "none", "calendar": []}, {"y", "wind"}),
+    # calendar: auto (the default) adds the timestamp input
     ("seasonal_log", {"target_transform": "residual_seasonal_naive", "target_scale": "log"},
-     {"y", "wind"}),
-    ("difference", {"target_transform": "difference"}, {"y", "wind"}),
+     {"y", "wind", "timestamp"}),
+    ("difference", {"target_transform": "difference", "calendar_ahead": True},
+     {"y", "wind", "timestamp"}),
     ("auto_calendar", {"target_transform": "auto", "time_zone": "Europe/Berlin",
                        "calendar": ["hour_of_day", "day_of_week"]}, {"y", "wind", "timestamp"}),
 ])
