@@ -35,6 +35,7 @@ class IngestResult:
         given; the stage calls each once, into its own folder.
     rejected_what: how the log line names rejects ("malformed row(s)").
     split_line: the log line that sums the splits up ("train 80, val 10, test 10").
+    tags: name -> text, set as MLflow tags by the stage (choices made while reading).
     """
 
     records: dict[str, list[dict]]
@@ -45,6 +46,7 @@ class IngestResult:
     plots: dict[str, Callable[[Path], object]] = field(default_factory=dict)
     rejected_what: str = "malformed row(s)"
     split_line: str = ""
+    tags: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def of_records(cls, records: dict[str, list[dict]], rejects: list[dict], stats: dict,

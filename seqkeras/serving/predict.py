@@ -58,6 +58,7 @@ def predict(model_path: str | Path, texts: list[str]) -> list[str]:
     except Exception as exc:  # damaged files: check-serving says which
         raise SeqkerasError(f"{version_dir}: cannot be loaded ({str(exc).splitlines()[0]}); "
                             f"run `seqkeras check-serving {model_path}` for details") from None
+    topology.use_export_metadata(meta.get("predict") or {})
     inputs = topology.parse_predict_inputs(fn.structured_input_signature[1], texts)
     inputs = {k: as_bytes(np.asarray(v)) for k, v in inputs.items()}
     try:

@@ -122,6 +122,7 @@ def run(ctx) -> dict:
             "seqkeras_version": seqkeras.__version__, "git_commit": git_commit(),
             "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
             "test_metrics": read_json(metrics_path) if metrics_path.exists() else {},
+            "predict": topology.export_metadata(spec, prep),
         }
         version, final = publish(tmp, base, metadata)
     except BaseException:

@@ -42,6 +42,8 @@ def run(ctx) -> dict:
                         ctx.workdir / "ingest" / REJECTS_FILE)
     ctx.log.info("ingest: %s", result.split_line)
     ctx.tracker.log_metrics(result.metrics)
+    if result.tags:
+        ctx.tracker.set_tags(result.tags)
     for name in tracked:
         ctx.tracker.log_artifact(ctx.out / name, "ingest")
     return result.summary

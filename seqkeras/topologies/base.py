@@ -84,6 +84,16 @@ class Topology(abc.ABC):
     def example_inputs(self, records: list[dict], n: int) -> dict:
         """Raw serving inputs (name -> numpy array) for warmup and parity checks."""
 
+    def export_metadata(self, spec, prep) -> dict:
+        """JSON-serializable facts ``seqkeras predict`` needs to read its arguments that
+        the signature does not carry (e.g. how a CSV's time column is written); kept in
+        the export's ``assets.extra/seqkeras.json`` under ``"predict"``. Default: none."""
+        return {}
+
+    def use_export_metadata(self, metadata: dict) -> None:
+        """Called by ``seqkeras predict`` with what :meth:`export_metadata` recorded (an
+        empty dict for exports without it), before :meth:`parse_predict_inputs`."""
+
     def parse_predict_inputs(self, signature_inputs: dict, args: list[str]) -> dict:
         """Serving inputs (name -> numpy array) from ``seqkeras predict`` arguments, given
         the signature's inputs (name -> TensorSpec); by default the arguments are the raw

@@ -104,7 +104,9 @@ def test_forecast_pipeline_trains_exports_and_serves(workdir):  # noqa: F811
     served = check_serving(workdir / "models/beijing_tiny")
     assert served["ok"] and served["disallowed_ops"] == [] and served["warmup_requests"] >= 1
     signature = served["signatures"]["serving_default"]
-    assert set(signature["inputs"]) == {"pm2_5", "DEWP", "TEMP", "PRES", "Iws", "cbwd"}
+    # calendar: auto (the default) adds the window's Unix seconds, hourly: three cycles
+    assert set(signature["inputs"]) == {"pm2_5", "DEWP", "TEMP", "PRES", "Iws", "cbwd",
+                                        "timestamp"}
     assert set(signature["outputs"]) == {"forecast", "target_names"}
     assert served["parity"]["ok"] and served["parity"]["examples"] == 8
 
@@ -119,8 +121,12 @@ def test_forecast_pipeline_trains_exports_and_serves(workdir):  # noqa: F811
                             for c in prep.categorical], -1)
     assert numeric.shape == (8, LOOKBACK, 5)
     assert set(categorical.ravel()) <= {"NW", "NE", "SE", "cv"}
+    assert prep.calendar == ["hour_of_day", "day_of_week", "day_of_year"]
+    seconds = np.array(parity["inputs"]["timestamp"], np.int64)
+    assert np.all(np.diff(seconds, axis=1) == 3600)
     model = keras.models.load_model(data / "train/model.keras")
-    expected = prep.denormalize(model.predict(prep.encode(numeric, categorical), verbose=0))
+    expected = prep.denormalize(model.predict(
+        {"window": prep.encode(numeric, categorical), "timestamp": seconds}, verbose=0))
     forecast = np.array(parity["outputs"]["forecast"])
     assert forecast.shape == (8, HORIZON, 1)
     np.testing.assert_allclose(forecast, expected, rtol=1e-4, atol=1e-3)

@@ -12,6 +12,8 @@ Cost: at most ``baseline.max_train_records`` training windows (seeded sample) of
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 
 from seqkeras.baselines import BaselineResult, BaselineScore
@@ -20,6 +22,7 @@ from seqkeras.baselines.linear import ridge
 from seqkeras.topologies.sequence_prediction.baselines import horizon_metrics
 from seqkeras.topologies.sequence_prediction.evaluation import scored_windows
 from seqkeras.topologies.sequence_prediction.prep import SeriesPrep, split_arrays
+from seqkeras.topologies.sequence_prediction.time_split import normalization
 from seqkeras.topologies.sequence_prediction.windows import (gather_targets, gather_windows,
                                                              window_ends)
 
@@ -36,7 +39,7 @@ def design(prep: SeriesPrep, records, stride: int = 1, ends=None):
         ends = window_ends(a.steps, a.context, prep.lookback, prep.horizon, stride)
     x = gather_windows(prep.encode(a.numeric, a.categorical), ends, prep.lookback)
     k = len(prep.targets)
-    y = (gather_targets(a.numeric[:, :k], ends, prep.horizon) - prep.mean[:k]) / prep.std[:k]
+    y = prep.normalize_targets(gather_targets(a.numeric[:, :k], ends, prep.horizon))
     return x.reshape(len(ends), -1), y.reshape(len(ends), -1)
 
 
@@ -53,6 +56,9 @@ def forecasting_baseline(spec, prep: SeriesPrep, train, val, test) -> BaselineRe
     metrics = {}
     if spec.baseline.enabled:
         b = spec.baseline
+        # the linear model reads the raw values standardized, whatever the network reads
+        mean, std = normalization(train, prep.numeric)
+        prep = dataclasses.replace(prep, mean=mean, std=std, target_scale="none", calendar=[])
         x_train, y_train = design(prep, train, spec.data.series.stride)
         rows = capped_rows(len(x_train), b.max_train_records, spec.seed)
         x_val, y_val = design(prep, val) if val else (x_train[:0], y_train[:0])

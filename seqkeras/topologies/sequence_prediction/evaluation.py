@@ -18,8 +18,7 @@ from seqkeras.topologies.sequence_prediction.baselines import (horizon_metrics, 
                                                                seasonal_naive_forecast)
 from seqkeras.topologies.sequence_prediction.plots import plot_error_by_horizon, plot_forecast
 from seqkeras.topologies.sequence_prediction.prep import SeriesPrep, series_spec, split_arrays
-from seqkeras.topologies.sequence_prediction.windows import (gather_targets, gather_windows,
-                                                             window_ends)
+from seqkeras.topologies.sequence_prediction.windows import gather_targets, window_ends
 
 
 def scored_windows(spec, prep: SeriesPrep, records) -> tuple:
@@ -58,10 +57,9 @@ def evaluate(spec, prep: SeriesPrep, model, records, out_dir: Path) -> dict:
     series = series_spec(spec)
     k, h_max = len(prep.targets), prep.horizon
     a, ends, naive, seasonal, truth, mask = scored_windows(spec, prep, records)
-    windows = gather_windows(prep.encode(a.numeric, a.categorical), ends, prep.lookback)
-    pred_norm = model.predict(windows, batch_size=256, verbose=0)
+    pred_norm = model.predict(prep.model_inputs(a, ends), batch_size=256, verbose=0)
     pred = prep.denormalize(pred_norm)
-    truth_norm = (truth - prep.mean[:k]) / prep.std[:k]
+    truth_norm = prep.normalize_targets(truth)
     err = (pred_norm - truth_norm)[mask]  # imputed targets are not in the loss either
     loss = float(np.mean(err ** 2) if series.loss == "mse" else np.mean(np.abs(err))) \
         if err.size else float("nan")

@@ -18,10 +18,12 @@ import pandas as pd
 from seqkeras.constants import SPLITS
 from seqkeras.errors import DataError
 from seqkeras.ingest.result import IngestResult
+from seqkeras.topologies.sequence_prediction.calendar import auto_calendar
 from seqkeras.topologies.sequence_prediction.plots import plot_series_splits
 from seqkeras.topologies.sequence_prediction.series import columns, load_series
 from seqkeras.topologies.sequence_prediction.time_split import (normalization, scored,
                                                                 split_by_time)
+from seqkeras.topologies.sequence_prediction.transforms import TAG, choose_transform
 from seqkeras.topologies.sequence_prediction.windows import window_ends
 
 
@@ -64,12 +66,24 @@ def read_series_records(spec, log) -> IngestResult:
                 f"for one window of {series.lookback} + {series.horizon} steps; use more "
                 f"data, {bigger} or a shorter lookback/horizon")
     numeric, categorical = columns(series)
+    if series.target_scale == "log":
+        check_log_scale(records, list(series.targets))
+    transform = choose_transform(series, records["val"])
+    if series.target_transform == "auto":
+        log.info("ingest: target_transform auto -> %s (%s)", transform["chosen"],
+                 transform["reason"])
+    calendar = auto_calendar(s.frequency) if series.calendar == "auto" else \
+        list(series.calendar)
+    if series.calendar == "auto":
+        log.info("ingest: calendar auto -> %s (frequency %s)", calendar or "none", s.frequency)
     mean, std = normalization(records["train"], numeric)
     reasons: dict[str, int] = {}
     for r in s.rejects:
         key = r["reason"].split(": ")[0]
         reasons[key] = reasons.get(key, 0) + 1
     stats = {**s.stats, "reject_reasons": reasons, "splits": splits,
+             "target_transform": transform, "calendar": calendar,
+             "time_zone": series.time_zone,
              "train_normalization": {c: {"mean": float(m), "std": float(d)}
                                      for c, m, d in zip(numeric, mean, std)}}
 
@@ -90,6 +104,8 @@ def read_series_records(spec, log) -> IngestResult:
                    ingest_filled_values=sum(missing["filled_per_column"].values()),
                    ingest_rows_dropped=missing["rows_dropped"],
                    ingest_leading_steps_trimmed=missing["leading_steps_trimmed"])
+    metrics.update({f"ingest_{k}": v for k, v in transform.items()
+                    if k.startswith("val_") and v is not None})
     column = numeric[0]
     times = {k: pd.to_datetime([r["time"] for r in scored(v)]) for k, v in records.items()}
     values = {k: [r["values"][column] for r in scored(v)] for k, v in records.items()}
@@ -104,4 +120,18 @@ def read_series_records(spec, log) -> IngestResult:
             title=f"{spec.name}: {column}, split by time")},
         rejected_what="row(s)",
         split_line=", ".join(f"{k} {v['steps']} steps / {v['windows']} windows"
-                             for k, v in splits.items()))
+                             for k, v in splits.items()),
+        tags={TAG: transform["chosen"], "data.series.calendar": ",".join(calendar) or "none"})
+
+
+def check_log_scale(records: dict[str, list[dict]], targets: list[str]) -> None:
+    """Raises DataError naming the column, time and value when a target value of any
+    split is negative (``target_scale: log`` reads log1p of the targets)."""
+    for split, rows in records.items():
+        for r in scored(rows):
+            for c in targets:
+                if r["values"][c] < 0:
+                    raise DataError(
+                        f"data.series.target_scale log: target column {c!r} has the negative "
+                        f"value {r['values'][c]:g} at {r['time']} ({split} span); the log "
+                        "scale needs values >= 0: use target_scale none")

@@ -2,7 +2,8 @@
 
 ``load_series``: time-indexed csv/tsv sources -> one regular series (pandas): timestamps
 parsed (one column, or several such as year/month/day/hour combined; timestamps with UTC
-offsets, such as a DST change ``+01:00`` -> ``+02:00``, are converted to UTC), sorted,
+offsets, such as a DST change ``+01:00`` -> ``+02:00``, are converted to the wall clock of
+``data.series.time_zone``, UTC by default; naive ones are taken as on it), sorted,
 reindexed to the expected frequency so gaps become explicit missing steps, missing values
 counted; rows that cannot be used are returned as rejects (file, line, reason, raw),
 never dropped silently. The missing values are NOT filled here: ``fill_missing`` is
@@ -130,28 +131,41 @@ def _is_missing(values: pd.Series) -> np.ndarray:
     return values.map(lambda v: v is None or str(v).strip().lower() in NA_STRINGS).to_numpy(bool)
 
 
-def _to_naive_utc(text: pd.Series, time_format) -> pd.Series:
-    """Parsed timestamps, naive, in UTC where the text carries an offset (text without one
-    keeps its wall time): ``2021-03-28T01:00:00+01:00`` and ``2021-03-28T03:00:00+02:00``
-    (a DST change) are 00:00 and 01:00, one hour apart, instead of pandas' "Mixed
-    timezones detected" error."""
+#: The end of a timestamp that carries its UTC offset (``Z``, ``+01:00``, ``-0500``).
+_OFFSET = r"(?:Z|[+-]\d\d:?\d\d)$"
+
+
+def _to_local(text: pd.Series, time_format, zone: str = "UTC") -> pd.Series:
+    """Parsed timestamps, naive, on the wall clock of ``zone``: text with a UTC offset
+    is converted (``2021-03-28T01:00:00+01:00`` and ``2021-03-28T03:00:00+02:00``, a DST
+    change, are 00:00 and 01:00 UTC, or 01:00 and 03:00 in Europe/Berlin, instead of
+    pandas' "Mixed timezones detected" error); text without one is taken as already on
+    that clock."""
     parsed = pd.to_datetime(text, format=time_format, errors="coerce", utc=True)
+    if zone != "UTC":
+        with_offset = text.str.strip().str.contains(_OFFSET, regex=True).to_numpy()
+        if with_offset.any():
+            local = parsed.dt.tz_convert(zone)
+            return pd.Series(np.where(with_offset, local.dt.tz_localize(None),
+                                      parsed.dt.tz_localize(None)), index=text.index,
+                             dtype=local.dt.tz_localize(None).dtype)
     return parsed.dt.tz_localize(None)
 
 
 def parse_times(frame: pd.DataFrame, series) -> pd.Series:
-    """Timestamps of the rows (NaT where they cannot be parsed); naive, UTC where the
-    timestamps carry UTC offsets."""
+    """Timestamps of the rows (NaT where they cannot be parsed); naive, on the wall clock
+    of ``series.time_zone`` (UTC by default) where the timestamps carry UTC offsets."""
+    zone = getattr(series, "time_zone", "UTC") or "UTC"
     cols = time_columns(series)
     if len(cols) == 1:
         text = frame[cols[0]].map(lambda v: str(v).strip())
-        return _to_naive_utc(text, series.time_format)
+        return _to_local(text, series.time_format, zone)
     if series.time_format is None and all(c.lower() in _DATETIME_PARTS for c in cols):
         parts = pd.DataFrame({c.lower(): pd.to_numeric(frame[c].map(str).str.strip(),
                                                        errors="coerce") for c in cols})
         return pd.to_datetime(parts, errors="coerce")
     text = frame[cols].astype(str).agg(" ".join, axis=1)
-    return _to_naive_utc(text, series.time_format)
+    return _to_local(text, series.time_format, zone)
 
 
 def fill_missing(data: pd.DataFrame, policy: str) -> pd.DataFrame:

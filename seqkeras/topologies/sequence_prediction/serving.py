@@ -2,14 +2,19 @@
 
 Every input column is its own input named after it (``prep.input_name``): numeric
 columns ``float32 [None, lookback]``, categorical ones ``string [None, lookback]``, oldest
-step first. The graph standardizes (a NaN becomes the training mean), one-hot encodes
-with ``tf.equal`` against constant category lists, runs the model and de-normalizes,
-with core TF ops only. ``seqkeras predict`` reads each window from a CSV file.
+step first; with calendar features one more, ``timestamp`` int64 ``[None, lookback]``
+(Unix seconds of each step). The graph takes log1p of the targets (``target_scale:
+log``), standardizes (a NaN becomes the training mean), one-hot encodes with
+``tf.equal`` against constant category lists, runs the model (which computes the
+calendar features and inverts the target transform) and de-normalizes (expm1 on the log
+scale), with core TF ops only. ``seqkeras predict`` reads each window from a CSV file,
+the timestamps from its time column(s).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
@@ -17,8 +22,10 @@ import tensorflow as tf
 
 from seqkeras.errors import DataError, SeqkerasError
 from seqkeras.topologies.base import as_text
-from seqkeras.topologies.sequence_prediction.prep import SeriesPrep, input_name, split_arrays
-from seqkeras.topologies.sequence_prediction.series import NA_STRINGS
+from seqkeras.topologies.sequence_prediction.calendar import unix_seconds
+from seqkeras.topologies.sequence_prediction.prep import (TIMESTAMP_INPUT, SeriesPrep,
+                                                          input_name, split_arrays)
+from seqkeras.topologies.sequence_prediction.series import NA_STRINGS, parse_times
 from seqkeras.topologies.sequence_prediction.windows import gather_windows, window_ends
 
 
@@ -34,13 +41,23 @@ def serving_function(prep: SeriesPrep, model):
                     for c in prep.categorical]
     target_names = tf.constant(prep.targets, dtype=tf.string)
 
+    log_scale, n_cat = prep.target_scale == "log", len(prep.categorical)
+
     def serve(*columns):
-        x = (tf.stack(columns[:n_num], axis=-1) - mean) / std
+        numeric = tf.stack(columns[:n_num], axis=-1)
+        if log_scale:  # log1p of the targets (below 0 read as 0), a NaN stays missing
+            y = numeric[..., :k]
+            y = tf.where(tf.math.is_nan(y), y, tf.math.log1p(tf.maximum(y, 0.0)))
+            numeric = tf.concat([y, numeric[..., k:]], axis=-1)
+        x = (numeric - mean) / std
         parts = [tf.where(tf.math.is_nan(x), tf.zeros_like(x), x)]
-        for values, vocab in zip(columns[n_num:], vocabularies):
+        for values, vocab in zip(columns[n_num:n_num + n_cat], vocabularies):
             parts.append(tf.cast(tf.equal(values[..., None], vocab), tf.float32))
         features = tf.concat(parts, axis=-1) if len(parts) > 1 else parts[0]
-        forecast = model(features, training=False) * t_std + t_mean
+        inputs = {"window": features, "timestamp": columns[-1]} if prep.calendar else features
+        forecast = model(inputs, training=False) * t_std + t_mean
+        if log_scale:
+            forecast = tf.math.expm1(forecast)
         n = tf.shape(forecast)[0]
         return {"forecast": forecast,
                 "target_names": tf.tile(target_names[None, :], [n, 1])}
@@ -49,7 +66,9 @@ def serving_function(prep: SeriesPrep, model):
     signature = ([tf.TensorSpec([None, prep.lookback], tf.float32, name=names[c])
                   for c in prep.numeric]
                  + [tf.TensorSpec([None, prep.lookback], tf.string, name=names[c])
-                    for c in prep.categorical])
+                    for c in prep.categorical]
+                 + [tf.TensorSpec([None, prep.lookback], tf.int64, name=TIMESTAMP_INPUT)
+                    for _ in prep.calendar[:1]])
     return serve, signature
 
 
@@ -70,15 +89,42 @@ def example_windows(prep: SeriesPrep, records: list[dict], n: int) -> dict:
     for j, c in enumerate(prep.categorical):
         windows = gather_windows(a.categorical[:, j], pick, prep.lookback)
         out[names[c]] = windows.astype(object)
+    if prep.calendar:
+        out[TIMESTAMP_INPUT] = gather_windows(prep.seconds(a), pick, prep.lookback)
     return out
 
 
-def read_csv_windows(signature_inputs: dict, args: list[str]) -> dict:
+def time_reader(metadata: dict):
+    """A function CSV frame (str cells) -> int64 Unix seconds of its rows, from the time
+    layout an export recorded (``{"time", "time_format", "time_zone"}``, see
+    ``SequencePrediction.export_metadata``); None without one. Raises SeqkerasError
+    naming the column for a missing column or a time that cannot be parsed."""
+    if not metadata.get("time"):
+        return None
+    series = SimpleNamespace(time=metadata["time"], time_format=metadata.get("time_format"),
+                             time_zone=metadata.get("time_zone", "UTC"))
+    columns = [series.time] if isinstance(series.time, str) else list(series.time)
+
+    def read(frame: pd.DataFrame, path: str) -> np.ndarray:
+        absent = [c for c in columns if c not in frame.columns]
+        if absent:
+            raise SeqkerasError(f"{path}: no time column(s) {absent} (the model reads the "
+                                f"{TIMESTAMP_INPUT} of each step from them)")
+        times = parse_times(frame, series)
+        if times.isna().any():
+            raise SeqkerasError(f"{path}: time column(s) {columns}: cannot parse "
+                                f"{frame[columns].iloc[int(np.argmax(times.isna()))].tolist()}")
+        return unix_seconds(times, series.time_zone)
+    return read
+
+
+def read_csv_windows(signature_inputs: dict, args: list[str], read_times=None) -> dict:
     """Serving inputs for a batch of windows, one CSV file each (``args``; a header row
     with the original column names, extra columns ignored; its last ``lookback`` rows are
     used; ``NA`` and empty cells are missing). ``signature_inputs``: input name ->
-    TensorSpec. Raises SeqkerasError for a missing file or column, too few rows or a
-    value that is not a number."""
+    TensorSpec. The ``timestamp`` input comes from ``read_times`` (``time_reader``), or
+    a ``timestamp`` column of Unix seconds. Raises SeqkerasError for a missing file or
+    column, too few rows or a value that is not a number."""
     specs = dict(signature_inputs)
     per_input: dict[str, list] = {name: [] for name in specs}
     for path in args:
@@ -88,6 +134,13 @@ def read_csv_windows(signature_inputs: dict, args: list[str]) -> dict:
         frame = pd.read_csv(path, dtype=str, keep_default_na=False)
         by_name = {input_name(c): c for c in frame.columns}
         for name, spec in specs.items():
+            if name == TIMESTAMP_INPUT and read_times is not None and name not in by_name:
+                lookback = spec.shape[1] or len(frame)
+                if len(frame) < lookback:
+                    raise SeqkerasError(f"{path}: {len(frame)} row(s); the model reads "
+                                        f"windows of {lookback}")
+                per_input[name].append(read_times(frame.iloc[-lookback:], path))
+                continue
             if name not in by_name:
                 raise SeqkerasError(f"{path}: no column for input {name!r} (columns: "
                                     f"{', '.join(frame.columns)})")
@@ -107,7 +160,7 @@ def read_csv_windows(signature_inputs: dict, args: list[str]) -> dict:
                 if bad.any():
                     raise SeqkerasError(f"{path}: column {by_name[name]!r} has a value "
                                         f"that is not a number: {text[bad].iloc[0]!r}")
-                per_input[name].append(values.to_numpy(np.float32))
+                per_input[name].append(values.to_numpy(spec.dtype.as_numpy_dtype))
     return {name: np.stack(v) for name, v in per_input.items()}
 
 

@@ -24,9 +24,9 @@ def test_registered_and_input_names():
     assert input_name("2nd col") == "c_2nd_col"
 
 
-def make_prep(lookback=4, horizon=3, categories=("NW", "SE")) -> SeriesPrep:
+def make_prep(lookback=4, horizon=3, categories=("NW", "SE"), **more) -> SeriesPrep:
     return SeriesPrep(["y", "x"], ["wind"], ["y"], np.array([10.0, 0.0]), np.array([2.0, 4.0]),
-                      {"wind": list(categories)}, lookback, horizon)
+                      {"wind": list(categories)}, lookback, horizon, **more)
 
 
 def make_records(n=20, wind=("NW", "SE", "cv")) -> list[dict]:
@@ -63,7 +63,7 @@ def test_residual_naive_model_starts_from_persistence_and_round_trips(tmp_path):
     import keras
 
     spec = series_spec("unused.csv", lookback=4, horizon=3, target_transform="residual_naive")
-    prep, records = make_prep(), make_records()
+    prep, records = make_prep(target_transform="residual_naive"), make_records()
     model = SequencePrediction().build_model(spec, prep)
     dense = model.get_layer("direct_multi_output")
     dense.set_weights([np.zeros_like(w) for w in dense.get_weights()])
