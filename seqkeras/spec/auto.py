@@ -292,10 +292,16 @@ def auto_problems(spec) -> list[Problem]:
     refuses it (the default ``auto`` takes the fixed value quietly)."""
     problems = []
     text_sections = set(auto_text(spec))
+    space = spec.tune.space
     for name, rules in _sections(spec, ("tokenize", "model", "train")):
         section = getattr(spec, name)
         for key in rules:
-            if key not in section.model_fields_set or getattr(section, key) != AUTO:
+            dim = space.get(f"{name}.{key}")
+            if AUTO in (getattr(dim, "choice", None) or ()):
+                loc = ("tune", "space", f"{name}.{key}")
+            elif key in section.model_fields_set and getattr(section, key) == AUTO:
+                loc = (name, key)
+            else:
                 continue
             need = NEEDS[key]
             missing = ((need == "text" and name not in text_sections)
@@ -306,7 +312,7 @@ def auto_problems(spec) -> list[Problem]:
                         "records": "training-example count"}[need]
                 kind = "" if text_input(spec) else f" (input.kind is {spec.input.kind})"
                 problems.append(Problem(
-                    (name, key), f"topology {spec.topology}{kind} has no {what} to choose "
+                    loc, f"topology {spec.topology}{kind} has no {what} to choose "
                     f"auto from: set a number (the default is {FIXED[key]})"))
     return problems
 

@@ -184,6 +184,12 @@ def test_explicit_auto_without_statistics_is_refused(write_spec, data_root):
             ) in str(info.value)
 
 
+def test_auto_in_a_search_space_without_statistics_is_refused():
+    with pytest.raises(pydantic.ValidationError, match="tune.space.train.batch_size"):
+        make("sequence_prediction", tune={"space": {"train.batch_size": {"choice": [32, "auto"]}}})
+    make("sequence_prediction", tune={"space": {"train.batch_size": {"choice": [32, 64]}}})
+
+
 def test_auto_embedding_on_measurements_is_refused():
     with pytest.raises(pydantic.ValidationError, match="input.kind is numeric"):
         make(input={"kind": "numeric"}, tokenize={"max_length": "auto"})

@@ -25,6 +25,13 @@ data:
   max_records_per_split: 120
 tokenize: {level: char}
 train: {steps_per_epoch: 2, early_stopping: null}
+tune:
+  enabled: true
+  max_trials: 2
+  epochs: 1
+  steps_per_epoch: 1
+  objective: val_accuracy
+  space: {model.head_units: {choice: [0, 4]}, train.batch_size: {choice: [auto, 8]}}
 export: {parity_examples: 4}
 """
 
@@ -44,7 +51,11 @@ def test_auto_values_are_resolved_logged_and_used(workdir, caplog):  # noqa: F81
 
     lines = [r.getMessage() for r in caplog.records if r.getMessage().startswith("auto: ")]
     assert len(lines) == 2  # tokenize (its own keys), train (everything)
-    assert "train.batch_size 16 (120 training records" in lines[1]
+    # auto is a tuner choice like any value: the best trial's value reaches train
+    best = json.loads((workdir / "data/names_auto/tune/best_hparams.json").read_text())
+    assert best["train.batch_size"] in ("auto", "8")
+    auto_batch = best["train.batch_size"] == "auto"
+    assert ("train.batch_size 16 (120 training records" in lines[1]) == auto_batch
     assert "model.units 32 (sqrt of 120 training records)" in lines[1]
     assert "train.epochs 30 (a cap: early stopping decides)" in lines[1]
 
@@ -63,7 +74,7 @@ def test_auto_values_are_resolved_logged_and_used(workdir, caplog):  # noqa: F81
     run = mlflow.get_run(first.run_id)
     params = run.data.params
     assert params["tokenize.max_length"] == "auto"  # the spec as written
-    assert params["resolved.train.batch_size"] == "16"
+    assert params.get("resolved.train.batch_size") == ("16" if auto_batch else None)
     assert params["resolved.model.units"] == "32"
     assert int(params["resolved.tokenize.max_length"]) == max(lengths)
 
