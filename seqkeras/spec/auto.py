@@ -43,7 +43,7 @@ FIXED = {"max_tokens": 20_000, "min_frequency": 1, "max_length": 200, "batch_siz
 FIXED_REASON = "fixed default"
 #: Training tokens from which ``min_frequency: auto`` drops tokens seen once (word-like
 #: levels; characters always keep every symbol).
-MIN_FREQUENCY_TOKENS = 50_000
+MIN_FREQUENCY_TOKENS = 1_000_000
 #: ``max_tokens: auto`` caps (vocabulary rows; wordpiece: pieces to learn).
 MAX_AUTO_VOCAB, MAX_AUTO_PIECES = 50_000, 8_000
 #: ``max_length: auto``: this percentile of the training lengths, at most this many tokens.

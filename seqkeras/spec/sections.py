@@ -209,7 +209,7 @@ class TokenizeSpec(Section):
     #: Vocabulary size including the reserved tokens. auto: every token seen at least
     #: ``min_frequency`` times in the training split, at most 50,000 (wordpiece: 8,000).
     max_tokens: auto_or(int, gt=len(("pad", "unk", "start", "end")), le=10_000_000) = AUTO
-    #: Tokens seen fewer times in the training split become [UNK]. auto: 1 below 50,000
+    #: Tokens seen fewer times in the training split become [UNK]. auto: 1 below 1,000,000
     #: training tokens, 2 from there (``seqkeras.spec.auto``).
     min_frequency: auto_or(int, ge=1, le=10**9) = AUTO
     #: Sequences are cut to this many tokens (None: keep all). auto: the 99th percentile

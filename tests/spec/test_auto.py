@@ -11,7 +11,7 @@ from seqkeras.spec import PipelineSpec, load_spec
 from seqkeras.spec.auto import (FIXED, Facts, TextFacts, auto_line, percentile_length,
                                 power_of_two, resolve, share_longer)
 
-WORDS = TextFacts(tokens=60_000, distinct={1: 9_000, 2: 4_000, 3: 2_500, 5: 1_000},
+WORDS = TextFacts(tokens=1_200_000, distinct={1: 9_000, 2: 4_000, 3: 2_500, 5: 1_000},
                   lengths={5: 90, 12: 9, 300: 1}, vocab_size=4_004)
 
 
@@ -47,7 +47,7 @@ def test_percentile_length_and_the_share_cut():
 # -------------------------------------------------------------------------- rules
 def test_word_level_rules_on_a_mid_sized_corpus():
     spec, got = chosen_values(make(), Facts(train_records=6_300, text={"tokenize": WORDS}))
-    assert got == {"tokenize.min_frequency": 2,          # 60,000 tokens >= 50,000
+    assert got == {"tokenize.min_frequency": 2,          # 1,200,000 tokens >= 1,000,000
                    "tokenize.max_tokens": 4_004,         # seen twice or more + 4 reserved
                    "tokenize.max_length": 12,            # p99 of the lengths
                    "model.embedding_dim": 64,            # 8 * 4004 ** 0.25 = 63.3
@@ -58,7 +58,7 @@ def test_word_level_rules_on_a_mid_sized_corpus():
 
 
 def test_small_corpora_keep_singletons_and_characters_always_do():
-    small = TextFacts(tokens=8_000, distinct={1: 900, 2: 300}, lengths={7: 10})
+    small = TextFacts(tokens=200_000, distinct={1: 900, 2: 300}, lengths={7: 10})
     _, got = chosen_values(make(), Facts(300, {"tokenize": small}), ("tokenize",))
     assert got["tokenize.min_frequency"] == 1 and got["tokenize.max_tokens"] == 904
     _, got = chosen_values(make(tokenize={"level": "char"}), Facts(300, {"tokenize": WORDS}),
@@ -122,7 +122,7 @@ def test_without_statistics_auto_is_the_former_fixed_default():
 def test_the_line_says_what_and_from_what():
     _, chosen = resolve(make(), Facts(6_300, {"tokenize": WORDS}))
     line = auto_line(chosen)
-    assert line.startswith("auto: tokenize.min_frequency 2 (60,000 training tokens")
+    assert line.startswith("auto: tokenize.min_frequency 2 (1,200,000 training tokens")
     assert "tokenize.max_length 12 (p99 of 100 training lengths" in line
     assert "cuts 1.0%" in line and "train.epochs 30 (a cap: early stopping decides)" in line
 
