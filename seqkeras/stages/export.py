@@ -34,8 +34,8 @@ from seqkeras.io.paths import project_dir
 from seqkeras.serving.guards import guard_endpoint, nonfinite_outputs
 from seqkeras.serving.versions import versions
 from seqkeras.serving.warmup import to_jsonable, write_warmup
-from seqkeras.stages.train import METRICS_FILE, MODEL_FILE, check_finite_weights
 from seqkeras.stages.auto import resolved_spec
+from seqkeras.stages.train import METRICS_FILE, MODEL_FILE, check_finite_weights
 from seqkeras.stages.tune import BEST_FILE
 from seqkeras.tracking import git_commit
 
