@@ -48,6 +48,8 @@ def main(argv=None) -> int:
     args = sys.argv[1:] if argv is None else argv
     spec = load_spec(args[0] if args else "pipelines/names.yaml", check_files=False)
     topo = get_topology(spec.topology)
+    from seqkeras.stages.auto import resolved_spec
+    spec, _ = resolved_spec(spec, Path("data") / spec.name / "tokenize")  # auto settings, as the stages
     prep = topo.load_preprocessor(spec, Path("data") / spec.name / "tokenize")
     model = keras.models.load_model(Path("data") / spec.name / "train" / "model.keras")
     key, body = BENCHES[spec.topology](spec, topo, prep, model)

@@ -69,6 +69,8 @@ def prepare(path: Path) -> None:
     spec_path = REPO / "pipelines" / "imdb_sentiment.yaml"
     spec = load_spec(spec_path)
     prepared = pdata.prepare(spec_path, spec, Path("data"))
+    from seqkeras.stages.auto import resolved_spec
+    spec, _ = resolved_spec(spec, prepared.tokenize)  # auto settings, as the stages
     prep = get_topology("many_to_one").load_preprocessor(spec, prepared.tokenize)
     arrays = {"max_length": np.array(spec.tokenize.max_length)}
     for split in ("train", "val", "test"):

@@ -236,6 +236,8 @@ def _config_rows(configs, steps, warmup, log):
         else:
             spec = base.with_overrides(overrides) if overrides else base
             topology = get_topology(spec.topology)
+            from seqkeras.stages.auto import resolved_spec
+            spec, _ = resolved_spec(spec, prepared.tokenize)  # auto settings, as the stages
             prep = topology.load_preprocessor(spec, prepared.tokenize)
             ds = topology.make_dataset(spec, prep, records, training=True)
             for _ in ds:  # fill the cache: the timed steps are those of epochs 2+

@@ -132,6 +132,8 @@ def main(argv=None) -> int:
     data = pdata.prepare(spec_path, spec, Path(args.data_dir), log=log)
     run["data_note"] = data.note
     topology = get_topology(spec.topology)
+    from seqkeras.stages.auto import resolved_spec
+    spec, _ = resolved_spec(spec, data.tokenize)  # auto settings, as the stages
     prep = topology.load_preprocessor(spec, data.tokenize)
 
     throughput, notes = [], []

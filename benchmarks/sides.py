@@ -234,6 +234,8 @@ def seqkeras_side(name: str, spec_path: Path, overrides: dict, monitor: str, eve
             spec = spec.with_overrides({"train.epochs": epochs})
         work = Path(tmp) / spec.name
         topology = get_topology(spec.topology)
+        from seqkeras.stages.auto import resolved_spec
+        spec, _ = resolved_spec(spec, work / "tokenize")  # auto settings, as the stages
         prep = topology.load_preprocessor(spec, work / "tokenize")
         records = {s: read_jsonl(work / "ingest" / f"{s}.jsonl") for s in ("train", "val", "test")}
         if sample:

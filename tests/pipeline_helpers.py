@@ -9,6 +9,15 @@ import pytest
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 
 
+def fixed_spec(raw: dict, **kwargs):
+    """``PipelineSpec.model_validate(raw)`` with every ``auto`` at its fixed default: for
+    tests that drive a topology directly, without the tokenize stage's statistics."""
+    from seqkeras.spec import PipelineSpec
+    from seqkeras.spec.auto import fixed
+
+    return fixed(PipelineSpec.model_validate(raw, **kwargs))
+
+
 def require_shared(relative: str) -> Path:
     path = SHARED_DATA / relative
     if not path.exists():

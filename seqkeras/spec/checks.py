@@ -25,8 +25,10 @@ def pipeline_problems(spec) -> list[Problem]:
 
     from seqkeras.spec.inputs import measurement_format_problems
 
+    from seqkeras.spec.auto import auto_problems
+
     problems = (other_topologies_keys(spec) + search_space_problems(spec) + metric_problems(spec)
-                + measurement_format_problems(spec))
+                + measurement_format_problems(spec) + auto_problems(spec))
     validate = topology_entry(spec.topology).validate
     if validate is not None:
         problems += list(validate(spec))

@@ -12,7 +12,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from seqkeras.spec.sections import Section
+from seqkeras.spec.sections import AUTO, Section, auto_or
 
 #: Upper bounds: far past what a recurrent model on one machine can use, so only typos hit them.
 MAX_UNITS = 16_384
@@ -26,8 +26,10 @@ class RecurrentModel(Section):
     #: The recurrent cell. ``min_gru`` / ``min_lstm`` (Feng et al. 2024, "Were RNNs All We
     #: Needed?"): gates from the input only, trained with a parallel scan, no recurrent weights.
     cell: Literal["simple_rnn", "lstm", "gru", "min_gru", "min_lstm"] = "lstm"
-    #: Units of each recurrent layer (per direction when bidirectional).
-    units: int = Field(64, gt=0, le=MAX_UNITS)
+    #: Units of each recurrent layer (per direction when bidirectional). auto: the power
+    #: of two nearest to the square root of the training records, 32 to 256 (topologies
+    #: without such statistics: 64).
+    units: auto_or(int, gt=0, le=MAX_UNITS) = 64
     layers: int = Field(1, ge=1, le=MAX_LAYERS)
     bidirectional: bool = False
     #: Input dropout of each recurrent layer, and dropout on its recurrent state.
@@ -49,7 +51,9 @@ class RecurrentModel(Section):
 class EmbeddedRecurrentModel(RecurrentModel):
     """A recurrent model over token ids: an embedding (id 0 = padding, masked) first."""
 
-    embedding_dim: int = Field(64, gt=0, le=MAX_UNITS)
+    #: auto: the power of two nearest to 8 x vocabulary size ** 0.25, 16 to 256.
+    embedding_dim: auto_or(int, gt=0, le=MAX_UNITS) = AUTO
+    units: auto_or(int, gt=0, le=MAX_UNITS) = AUTO
     #: Dropout on the embedded tokens.
     embedding_dropout: float = Field(0.0, ge=0, lt=1)
 

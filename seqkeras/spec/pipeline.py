@@ -68,6 +68,12 @@ class PipelineSpec(Section):
     RECORD_FIELDS: ClassVar[tuple[str, ...]] = ()
     #: Of those, the ones a text tokenizer splits (their values must be text).
     TEXT_FIELDS: ClassVar[tuple[str, ...]] = ()
+    #: ``auto`` settings (``seqkeras.spec.auto``): tokenize section -> the record field
+    #: whose text it splits in the training split ("tokens": already split), and whether
+    #: the training records are the training examples (their count sizes batches and
+    #: units). A topology that declares neither gets the fixed defaults for ``auto``.
+    AUTO_TEXT: ClassVar[dict[str, str]] = {}
+    AUTO_RECORDS: ClassVar[bool] = False
 
     # ------------------------------------------------------------------ validation
     @classmethod
@@ -125,10 +131,10 @@ class PipelineSpec(Section):
 
         Raises pydantic.ValidationError when a value does not fit its field.
         """
-        data = self.model_dump()
+        data = self.model_dump(exclude_unset=True)  # what the YAML set stays "set"
         for key, value in overrides.items():
             section, _, name = key.partition(".")
-            data[section][name] = value
+            data.setdefault(section, {})[name] = value
         return type(self).model_validate(data)
 
     def logged_metrics(self) -> list[str]:

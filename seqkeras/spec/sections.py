@@ -13,12 +13,36 @@ import codecs
 import posixpath
 from typing import ClassVar, Literal, Optional, Union
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (BaseModel, ConfigDict, Field, TypeAdapter, ValidationError,
+                      WrapValidator, field_validator, model_validator)
+from typing_extensions import Annotated
 
 from seqkeras.spec.regex import check_re2_pattern, check_rewrite
 
 #: The largest seed numpy's and Keras's seeding accept (2**32 - 1).
 MAX_SEED = 2**32 - 1
+
+
+#: The value of a setting resolved from the training data (``seqkeras.spec.auto``).
+AUTO = "auto"
+
+
+def auto_or(kind, **constraints):
+    """The type of a setting that takes ``auto`` or a ``kind`` value within
+    ``constraints`` (pydantic ``Field`` bounds): one error line naming both when the
+    value is neither (``must be greater than 4, or auto``)."""
+    adapter = TypeAdapter(Annotated[kind, Field(**constraints)])
+
+    def check(value, handler):
+        if value == AUTO:
+            return AUTO
+        try:
+            return adapter.validate_python(value)
+        except ValidationError as exc:
+            reason = exc.errors()[0]["msg"].removeprefix("Value error, ")
+            raise ValueError(f"{reason}, or auto (chosen from the training data)") from None
+
+    return Annotated[Union[Literal["auto"], kind], WrapValidator(check)]
 
 
 class Section(BaseModel):
@@ -182,11 +206,15 @@ class TokenizeSpec(Section):
     unicode_normalization: Literal["NFC", "NFD", "NFKC", "NFKD", "none"] = "NFKC"
     #: Regex replacements applied in-graph before splitting (RE2 syntax).
     replace: list[Replacement] = Field([], max_length=100)
-    #: Vocabulary size including the reserved tokens.
-    max_tokens: int = Field(20_000, gt=len(("pad", "unk", "start", "end")), le=10_000_000)
-    min_frequency: int = Field(1, ge=1, le=10**9)
-    #: Sequences are cut to this many tokens (None: keep all).
-    max_length: Optional[int] = Field(200, gt=0, le=1_000_000)
+    #: Vocabulary size including the reserved tokens. auto: every token seen at least
+    #: ``min_frequency`` times in the training split, at most 50,000 (wordpiece: 8,000).
+    max_tokens: auto_or(int, gt=len(("pad", "unk", "start", "end")), le=10_000_000) = AUTO
+    #: Tokens seen fewer times in the training split become [UNK]. auto: 1 below 1,000,000
+    #: training tokens, 2 from there (``seqkeras.spec.auto``).
+    min_frequency: auto_or(int, ge=1, le=10**9) = AUTO
+    #: Sequences are cut to this many tokens (None: keep all). auto: the 99th percentile
+    #: of the training lengths (the longest when within 2x of it), at most 512.
+    max_length: auto_or(Optional[int], gt=0, le=1_000_000) = AUTO
     #: Which end to keep when a sequence is cut.
     truncate: Literal["keep_start", "keep_end"] = "keep_start"
 
@@ -223,8 +251,12 @@ class ReduceLROnPlateau(Section):
 
 
 class TrainSpec(Section):
-    epochs: int = Field(5, ge=1, le=100_000)
-    batch_size: int = Field(64, ge=1, le=1_000_000)
+    #: The most epochs. auto: 30 where the topology gives training statistics (early
+    #: stopping on the model-selection metric decides), else 5.
+    epochs: auto_or(int, ge=1, le=100_000) = AUTO
+    #: auto: the power of two nearest to a hundredth of the training records, 16 to 128
+    #: (about 100 steps an epoch), else 64.
+    batch_size: auto_or(int, ge=1, le=1_000_000) = AUTO
     learning_rate: float = Field(1e-3, gt=0, le=10)
     optimizer: Literal["adam", "adamw", "rmsprop", "sgd"] = "adam"
     #: Gradient clipping by global norm (None: off).

@@ -7,12 +7,14 @@ this stage keeps is the architecture: its JSON config and a readable summary.
 from __future__ import annotations
 
 from seqkeras.io.atomic import write_json
+from seqkeras.stages.auto import resolved_spec
 
 
 def run(ctx) -> dict:
     """Build the model from the tokenize output; write its summary and config; its size."""
-    prep = ctx.topology.load_preprocessor(ctx.spec, ctx.input("tokenize"))
-    model = ctx.topology.build_model(ctx.spec, prep)
+    spec, _ = resolved_spec(ctx.spec, ctx.input("tokenize"))  # train logs what auto chose
+    prep = ctx.topology.load_preprocessor(spec, ctx.input("tokenize"))
+    model = ctx.topology.build_model(spec, prep)
     lines: list[str] = []
     model.summary(print_fn=lambda line, **_: lines.append(line), line_length=100)
     (ctx.out / "model_summary.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")

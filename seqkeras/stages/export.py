@@ -34,6 +34,7 @@ from seqkeras.io.paths import project_dir
 from seqkeras.serving.guards import guard_endpoint, nonfinite_outputs
 from seqkeras.serving.versions import versions
 from seqkeras.serving.warmup import to_jsonable, write_warmup
+from seqkeras.stages.auto import resolved_spec
 from seqkeras.stages.train import METRICS_FILE, MODEL_FILE, check_finite_weights
 from seqkeras.stages.tune import BEST_FILE
 from seqkeras.tracking import git_commit
@@ -83,6 +84,7 @@ def run(ctx) -> dict:
     topology = ctx.topology
     tuned = read_json(ctx.input("tune") / BEST_FILE)
     spec = ctx.spec.with_overrides(tuned) if tuned else ctx.spec
+    spec, _ = resolved_spec(spec, ctx.input("tokenize"))
     prep = topology.load_preprocessor(spec, ctx.input("tokenize"))
     base = project_dir(spec.export.base_dir, "export.base_dir") / spec.name
     model = keras.models.load_model(ctx.input("train") / MODEL_FILE)

@@ -28,6 +28,7 @@ from seqkeras import plots
 from seqkeras.baselines.report import run_baseline
 from seqkeras.errors import ModelError
 from seqkeras.io.atomic import read_json, read_jsonl, write_json
+from seqkeras.stages.auto import report, resolved_spec
 from seqkeras.stages.tune import BEST_FILE
 from seqkeras.training.distribute import strategy_scope
 
@@ -137,6 +138,8 @@ def run(ctx) -> dict:
     spec = ctx.spec.with_overrides(tuned) if tuned else ctx.spec
     if tuned:
         ctx.log.info("train: using tuned values %s", tuned)
+    spec, chosen = resolved_spec(spec, ctx.input("tokenize"))
+    report(ctx, chosen)
     keras.utils.set_random_seed(spec.seed)
     prep = topology.load_preprocessor(spec, ctx.input("tokenize"))
     ingest = ctx.input("ingest")

@@ -27,6 +27,8 @@ import shutil
 
 from seqkeras.errors import SeqkerasError
 from seqkeras.io.atomic import read_json, read_jsonl, write_json
+from seqkeras.spec.auto import resolve
+from seqkeras.stages.auto import load_facts
 
 BEST_FILE = "best_hparams.json"
 #: The running search, beside the stage outputs: ``data/<pipeline>/tune-search/``.
@@ -82,10 +84,11 @@ def run(ctx) -> dict:
         return _run_remote_worker(ctx, role)
     folder, resumed = search_dir(ctx)
     topology = ctx.topology
-    prep = topology.load_preprocessor(spec, ctx.input("tokenize"))
+    facts = load_facts(ctx.input("tokenize"))
+    prep = topology.load_preprocessor(resolve(spec, facts)[0], ctx.input("tokenize"))
     ingest = ctx.input("ingest")
     hypermodel = PipelineHyperModel(spec, topology, prep, read_jsonl(ingest / "train.jsonl"),
-                                    read_jsonl(ingest / "val.jsonl"))
+                                    read_jsonl(ingest / "val.jsonl"), facts)
     distributed = role == "chief" or workers > 0
     # in one process a failing trial is a bug or a bad search space: stop at once; with
     # workers a dead worker's trial is FAILED too, and the workers' own failures stop

@@ -16,6 +16,7 @@ import tensorflow_text as tf_text
 
 from seqkeras.constants import RESERVED_TOKENS, UNK_ID
 from seqkeras.spec import TokenizeSpec
+from seqkeras.spec.auto import fixed
 from seqkeras.text.tokenizers import get_tokenizer
 
 VOCAB_FILE = "vocab.txt"
@@ -43,7 +44,7 @@ class TextEncoder(tf.Module):
 
     def __init__(self, config: TokenizeSpec, vocab_path: str | Path):
         super().__init__(name="text_encoder")
-        self.config = config
+        self.config = config = fixed(config)  # auto here: no statistics at hand
         self.normalize = TextNormalizer(config)
         self.vocab_path = str(vocab_path)
         self.vocab = load_vocab(vocab_path)
@@ -111,6 +112,7 @@ def build_vocab(counts: collections.Counter, max_tokens: int, min_frequency: int
 def fit_vocabulary(config: TokenizeSpec, texts: Iterable[str], out_dir: str | Path) -> dict:
     """Count tokens over the training texts, save ``vocab.txt`` in ``out_dir`` and
     return what a tokenize summary reports about it."""
+    config = fixed(config)  # the stages pass it resolved; auto here: the fixed defaults
     counts = count_tokens(config, texts)
     tokenizer = get_tokenizer(config.level)
     subwords = getattr(tokenizer, "needs_vocabulary", False)  # pieces learned from word counts

@@ -312,6 +312,19 @@ class Tracker:
                      if isinstance(v, (int, float)) and not isinstance(v, bool)}
             mlflow.log_metrics(clean, step=step)
 
+    def log_params(self, params: dict):
+        """Params of the pipeline run (values as strings); a key logged before keeps
+        its first value (MLflow refuses to change one)."""
+        if self.enabled and self.run_id and params:
+            import mlflow
+            from mlflow.exceptions import MlflowException
+
+            for key, value in params.items():
+                try:
+                    mlflow.log_param(key, str(value))
+                except MlflowException:
+                    pass  # already logged (the same run resolving the same value again)
+
     def set_tags(self, tags: dict):
         if self.enabled and self.run_id:
             import mlflow

@@ -16,6 +16,8 @@ import keras_tuner as kt
 from keras_tuner.src import utils as kt_utils
 
 from seqkeras.spec import Choice
+from seqkeras.spec.auto import Facts, resolve
+from seqkeras.spec.sections import AUTO
 
 
 def _save_json_atomically(path, obj):
@@ -38,7 +40,12 @@ kt_utils.save_json = _save_json_atomically
 def declare(hp: kt.HyperParameters, key: str, dim):
     """Register one search dimension on ``hp`` and return its current value."""
     if isinstance(dim, Choice):
-        return hp.Choice(key, dim.choice)
+        values = dim.choice
+        if AUTO in values and any(not isinstance(v, str) for v in values):
+            # keras-tuner's Choice holds one type: "auto" among numbers goes as strings,
+            # which the spec's fields parse back ("64" -> 64)
+            values = [str(v) for v in values]
+        return hp.Choice(key, values)
     if dim.type == "int":
         return hp.Int(key, int(dim.min), int(dim.max), step=int(dim.step) if dim.step else None,
                       sampling=dim.sampling)
@@ -48,15 +55,17 @@ def declare(hp: kt.HyperParameters, key: str, dim):
 class PipelineHyperModel(kt.HyperModel):
     """Builds the topology's model and its datasets for one set of hyperparameters."""
 
-    def __init__(self, spec, topology, prep, train_records, val_records):
+    def __init__(self, spec, topology, prep, train_records, val_records, facts=None):
         super().__init__(name=spec.name)
         self.spec, self.topology, self.prep = spec, topology, prep
+        #: The training statistics ``auto`` values are chosen from (seqkeras.spec.auto).
+        self.facts = facts if facts is not None else Facts()
         self.train_records, self.val_records = train_records, val_records
         self._datasets = {}
 
     def spec_for(self, hp):
         values = {key: declare(hp, key, dim) for key, dim in self.spec.tune.space.items()}
-        return self.spec.with_overrides(values)
+        return resolve(self.spec.with_overrides(values), self.facts)[0]
 
     def declare_hyperparameters(self, hp):
         """The search space without building a model (the chief oracle needs only this)."""

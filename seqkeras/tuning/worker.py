@@ -40,16 +40,19 @@ def load_search(spec_path, workdir):
 
     from seqkeras.io.atomic import read_jsonl
     from seqkeras.spec import load_spec
+    from seqkeras.spec.auto import resolve
+    from seqkeras.stages.auto import load_facts
     from seqkeras.topologies import get_topology
     from seqkeras.tuning.hypermodel import PipelineHyperModel
 
     spec = load_spec(spec_path)
     workdir = Path(workdir)
     topology = get_topology(spec.topology)
-    prep = topology.load_preprocessor(spec, workdir / "tokenize")
+    facts = load_facts(workdir / "tokenize")
+    prep = topology.load_preprocessor(resolve(spec, facts)[0], workdir / "tokenize")
     return spec, PipelineHyperModel(spec, topology, prep,
                                     read_jsonl(workdir / "ingest" / "train.jsonl"),
-                                    read_jsonl(workdir / "ingest" / "val.jsonl"))
+                                    read_jsonl(workdir / "ingest" / "val.jsonl"), facts)
 
 
 def run_worker(spec, hypermodel, tracker, directory) -> None:

@@ -38,10 +38,11 @@ def test_minimal_spec_loads_with_defaults(write_spec, small_csv):
     assert spec.data.split_values == {}  # user additions only; defaults merge in
     assert spec.data.split_mapping()["dev"] == "val"
     assert spec.tokenize.level == "word" and spec.tokenize.lowercase is True
-    assert spec.tokenize.max_tokens == 20_000 and spec.tokenize.max_length == 200
-    assert (spec.model.cell, spec.model.units, spec.model.layers) == ("lstm", 64, 1)
+    # chosen from the training data by the tokenize stage (seqkeras.spec.auto)
+    assert spec.tokenize.max_tokens == "auto" and spec.tokenize.max_length == "auto"
+    assert (spec.model.cell, spec.model.units, spec.model.layers) == ("lstm", "auto", 1)
     assert spec.tune.enabled is False and spec.tune.space == {}
-    assert spec.train.epochs == 5 and spec.train.early_stopping.patience == 2
+    assert spec.train.epochs == "auto" and spec.train.early_stopping.patience == 2
     assert spec.export.base_dir == "models"
 
 

@@ -10,6 +10,7 @@ import tensorflow as tf
 
 from seqkeras.constants import END, PAD, RESERVED_TOKENS, START, UNK, UNK_ID
 from seqkeras.spec import Replacement, TokenizeSpec
+from seqkeras.spec.auto import fixed
 from seqkeras.text.encoder import (VOCAB_FILE, TextEncoder, TextNormalizer, build_vocab,
                                    count_tokens, coverage, fit_vocabulary, load_vocab,
                                    pad_batch, save_vocab, truncate)
@@ -212,7 +213,7 @@ def test_pad_batch():
 
 # ----------------------------------------------------------------- TextEncoder
 def make_encoder(tmp_path, texts, **config) -> TextEncoder:
-    c = TokenizeSpec(**config)
+    c = fixed(TokenizeSpec(**config))  # no tokenize stage here: auto -> the fixed defaults
     vocab = build_vocab(count_tokens(c, texts), c.max_tokens, c.min_frequency)
     save_vocab(vocab, tmp_path / "vocab.txt")
     return TextEncoder(c, tmp_path / "vocab.txt")

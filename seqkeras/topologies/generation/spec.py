@@ -38,6 +38,8 @@ class GenerationPipeline(PipelineSpec):
     METRICS = {"loss": "min"}
     RECORD_FIELDS = ("text_field", "label_field", "split_field")
     TEXT_FIELDS = ("text_field",)
+    AUTO_TEXT = {"tokenize": "text"}
+    AUTO_RECORDS = True
 
 
 #: ``seqkeras predict`` defaults (``temperature=``, ``max_length=`` arguments override

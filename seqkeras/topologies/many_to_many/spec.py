@@ -58,6 +58,8 @@ class ManyToManyPipeline(PipelineSpec):
     VAL_METRICS = {"entity_f1": "max"}
     SELECTION = "val_entity_f1"
     RECORD_FIELDS = ("text_field", "label_field", "split_field")
+    AUTO_TEXT = {"tokenize": "tokens"}
+    AUTO_RECORDS = True
 
 
 #: Model keys that only token inputs read.

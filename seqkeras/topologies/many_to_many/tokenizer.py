@@ -72,7 +72,9 @@ class SentenceTokenizer:
     """
 
     def __init__(self, config, abbreviations: list[str]):
-        self.config = config
+        from seqkeras.spec.auto import fixed
+
+        self.config = fixed(config)  # the stages pass it resolved; auto here: fixed defaults
         if config.level == "char":
             raise DataError("many_to_many tags words: tokenize.level must be 'word' or "
                             "'whitespace', not 'char'")

@@ -45,6 +45,8 @@ class ManyToOnePipeline(PipelineSpec):
     SELECTION = "val_accuracy"
     RECORD_FIELDS = ("text_field", "label_field", "split_field")
     TEXT_FIELDS = ("text_field",)
+    AUTO_TEXT = {"tokenize": "text"}
+    AUTO_RECORDS = True
 
 
 def validate(spec: ManyToOnePipeline) -> list[Problem]:

@@ -63,6 +63,8 @@ class Seq2SeqPipeline(PipelineSpec):
     SELECTION = "val_chrf"
     RECORD_FIELDS = ("text_field", "label_field", "target_field", "split_field")
     TEXT_FIELDS = ("text_field", "target_field")
+    AUTO_TEXT = {"tokenize": "text", "target_tokenize": "target"}
+    AUTO_RECORDS = True
 
 
 def validate(spec: Seq2SeqPipeline) -> list[Problem]:

@@ -93,6 +93,9 @@ class TranscriptionPipeline(PipelineSpec):
     decode: TranscriptionDecode = TranscriptionDecode()
 
     EXTRA_SECTIONS = {"input": ("ingest", "tokenize"), "decode": ("train", "export")}
+    #: auto: the vocabulary from the transcripts, batches and units from the recordings.
+    AUTO_TEXT = {"tokenize": "target"}
+    AUTO_RECORDS = True
     SPECIFIC_KEYS = MEASUREMENT_SOURCE_KEYS + ("data.sources[].target_field",)
     #: compile: the CTC loss (negative log-likelihood of the transcript per sequence).
     METRICS = {"loss": "min"}

@@ -9,15 +9,15 @@ import pytest
 import tensorflow as tf
 
 from seqkeras.constants import END_ID, START_ID
-from seqkeras.spec import PipelineSpec
 from seqkeras.topologies import get_topology
+from tests.pipeline_helpers import fixed_spec  # auto -> the fixed defaults
 
 NAMES = ["emma", "olivia", "ava", "isabella", "sophia", "mia", "charlotte", "amelia",
          "harper", "evelyn", "abigail", "emily", "ella", "elizabeth", "camila", "luna"]
 
 
 def make_spec(**model):
-    return PipelineSpec.model_validate({
+    return fixed_spec({
         "name": "gen_tiny", "topology": "generation", "seed": 3,
         "data": {"sources": [{"path": "unused.txt"}]},
         "tokenize": {"level": "char", "max_length": 16},

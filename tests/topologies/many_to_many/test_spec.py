@@ -9,6 +9,7 @@ from seqkeras.spec import PipelineSpec
 from seqkeras.topologies import get_topology
 from seqkeras.topologies.many_to_many.spec import ManyToManyModel
 from tests.topologies.logged_metrics import logged_names
+from seqkeras.spec.auto import fixed
 
 RECORDS = [
     {"tokens": ["Rand", "is", "a", "friend", "of", "Perrin", "."],
@@ -48,6 +49,7 @@ def test_a_source_without_tags_is_refused():
 def test_declared_metrics_are_what_keras_logs(tmp_path, crf):
     spec = make_spec(model={"embedding_dim": 4, "units": 4, "crf": crf},
                      train={"batch_size": 2})
+    spec = fixed(spec)  # no tokenize stage here: auto -> the fixed defaults
     topology = get_topology("many_to_many")
     topology.fit_preprocessor(spec, RECORDS, tmp_path)
     prep = topology.load_preprocessor(spec, tmp_path)

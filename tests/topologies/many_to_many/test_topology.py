@@ -17,6 +17,7 @@ from seqkeras.topologies import get_topology
 from seqkeras.topologies.many_to_many.tagger_model import PAD_TAG, MaskedTokenAccuracy, TaggerModel
 from seqkeras.topologies.many_to_many.featurizer import CASINGS
 from seqkeras.topologies.many_to_many.topology import ManyToMany, bracket_entities
+from tests.pipeline_helpers import fixed_spec  # auto -> the fixed defaults
 
 RECORDS = [
     {"tokens": ["Rand", "is", "a", "friend", "of", "Perrin", "."],
@@ -32,7 +33,7 @@ RECORDS = [
 
 def make_spec(**sections) -> PipelineSpec:
     model = {"embedding_dim": 6, "units": 5, **sections.pop("model", {})}
-    return PipelineSpec.model_validate({
+    return fixed_spec({
         "name": "t", "topology": "many_to_many", "seed": 3,
         "data": {"sources": [{"path": "x.txt", "format": "conll"}]},
         "tokenize": {"replace": [{"pattern": "[0-9]", "rewrite": "0"}],

@@ -10,12 +10,13 @@ import pytest
 from seqkeras.spec import PipelineSpec
 from seqkeras.topologies.many_to_one.baseline import classification_baseline, scored_ids
 from seqkeras.topologies.many_to_one.topology import ManyToOne
+from tests.pipeline_helpers import fixed_spec  # auto -> the fixed defaults
 
 SMS = Path("../shared/data/sms_spam/sms.tsv")
 
 
 def make_spec(**sections) -> PipelineSpec:
-    return PipelineSpec.model_validate({"name": "t", "data": {"sources": [{"path": "x.csv"}]},
+    return fixed_spec({"name": "t", "data": {"sources": [{"path": "x.csv"}]},
                                         **sections})
 
 

@@ -13,11 +13,12 @@ from seqkeras.spec import PipelineSpec
 from seqkeras.topologies.many_to_one.topology import ManyToOne
 from tests.audio.wav_cases import FSDD, fsdd_members
 from tests.pipeline_helpers import SHARED_DATA
+from tests.pipeline_helpers import fixed_spec  # auto -> the fixed defaults
 
 
 def make_spec(**sections) -> PipelineSpec:
     sources = sections.pop("sources", [{"path": "x.ts", "format": "ts"}])
-    return PipelineSpec.model_validate({"name": "t", "data": {"sources": sources}, **sections})
+    return fixed_spec({"name": "t", "data": {"sources": sources}, **sections})
 
 
 def numeric_records(n=8, steps=(5, 3, 7, 4), width=3):

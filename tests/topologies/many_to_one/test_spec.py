@@ -9,6 +9,7 @@ from seqkeras.spec import PipelineSpec
 from seqkeras.topologies import get_topology
 from seqkeras.topologies.many_to_one.spec import ManyToOneModel, ManyToOnePipeline
 from tests.topologies.logged_metrics import logged_names
+from seqkeras.spec.auto import fixed
 
 
 def make_spec(**sections) -> PipelineSpec:
@@ -19,7 +20,8 @@ def make_spec(**sections) -> PipelineSpec:
 def test_default_topology_and_model_section():
     spec = make_spec()
     assert isinstance(spec, ManyToOnePipeline) and isinstance(spec.model, ManyToOneModel)
-    assert (spec.model.pooling, spec.model.head, spec.model.embedding_dim) == ("last", "auto", 64)
+    assert (spec.model.pooling, spec.model.head, spec.model.embedding_dim) == ("last", "auto",
+                                                                              "auto")
     assert not hasattr(spec, "generate") and not hasattr(spec.model, "crf")
 
 
@@ -40,6 +42,7 @@ def test_every_source_must_give_a_label():
 def test_declared_metrics_are_what_keras_logs(tmp_path, labels):
     spec = make_spec(tokenize={"level": "char", "max_length": 12},
                      model={"embedding_dim": 4, "units": 4}, train={"batch_size": 4})
+    spec = fixed(spec)  # no tokenize stage here: auto -> the fixed defaults
     records = [{"text": f"text {i}", "label": labels[i % len(labels)]} for i in range(12)]
     topology = get_topology("many_to_one")
     topology.fit_preprocessor(spec, records, tmp_path)

@@ -10,10 +10,11 @@ from seqkeras.errors import DataError, SeqkerasError
 from seqkeras.spec import PipelineSpec
 from seqkeras.topologies.many_to_one.topology import ManyToOne, uses_sigmoid
 from seqkeras.training.batching import seeded_permutation
+from tests.pipeline_helpers import fixed_spec  # auto -> the fixed defaults
 
 
 def make_spec(**sections) -> PipelineSpec:
-    return PipelineSpec.model_validate({"name": "t", "data": {"sources": [{"path": "x.csv"}]},
+    return fixed_spec({"name": "t", "data": {"sources": [{"path": "x.csv"}]},
                                         **sections})
 
 

@@ -10,6 +10,7 @@ from seqkeras.spec import PipelineSpec
 from seqkeras.topologies import get_topology
 from seqkeras.topologies.piano_roll.spec import PREDICT_DEFAULTS, PianoRollGenerate
 from tests.topologies.logged_metrics import logged_names
+from seqkeras.spec.auto import fixed
 
 
 def make_spec(source=None, **sections) -> PipelineSpec:
@@ -46,6 +47,7 @@ def test_only_json_chorale_files_are_read():
 
 def test_declared_metrics_are_what_keras_logs(tmp_path):
     spec = make_spec(model={"units": 4}, train={"batch_size": 2})
+    spec = fixed(spec)  # no tokenize stage here: auto -> the fixed defaults
     records = [{"id": f"train/{i}", "steps": [[60 + i, 64], [62], [], [65, 69, 72]] * 2}
                for i in range(4)]
     topology = get_topology("piano_roll")

@@ -11,10 +11,10 @@ import pytest
 import tensorflow as tf
 
 from seqkeras.measurements.serving import wav_bytes
-from seqkeras.spec import PipelineSpec
 from seqkeras.topologies import get_topology
 from tests.audio.wav_cases import FSDD
 from tests.pipeline_helpers import require_shared
+from tests.pipeline_helpers import fixed_spec  # auto -> the fixed defaults
 
 WORDS = {"0": "zero", "1": "one", "2": "two", "3": "three"}
 
@@ -49,7 +49,7 @@ def setup(data_root, run_ingest, write_spec, tmp_path):
     import json
 
     records = [json.loads(x) for x in (out / "train.jsonl").read_text().splitlines()]
-    spec = PipelineSpec.model_validate({**__import__("yaml").safe_load(path.read_text())})
+    spec = fixed_spec({**__import__("yaml").safe_load(path.read_text())})
     topology = get_topology("seq2seq")
     (tmp_path / "prep").mkdir()
     topology.fit_preprocessor(spec, records, tmp_path / "prep")

@@ -9,6 +9,7 @@ from seqkeras.spec import PipelineSpec
 from seqkeras.topologies import get_topology
 from seqkeras.topologies.seq2seq.spec import Seq2SeqGenerate, Seq2SeqModel
 from tests.topologies.logged_metrics import logged_names
+from seqkeras.spec.auto import fixed
 
 RECORDS = [{"text": s, "target": t} for s, t in [
     ("I am cold.", "J'ai froid."), ("Go away!", "Va-t'en !"), ("He is tall.", "Il est grand."),
@@ -47,6 +48,7 @@ def test_declared_metrics_are_what_keras_logs(tmp_path):
     spec = make_spec(tokenize={"max_length": 8}, model={"embedding_dim": 4, "units": 4},
                      target_tokenize={"level": "word_marked", "lowercase": False},
                      train={"batch_size": 2})
+    spec = fixed(spec)  # no tokenize stage here: auto -> the fixed defaults
     topology = get_topology("seq2seq")
     topology.fit_preprocessor(spec, RECORDS, tmp_path)
     prep = topology.load_preprocessor(spec, tmp_path)

@@ -12,8 +12,8 @@ import tensorflow as tf
 from seqkeras.constants import END_ID, START_ID
 from seqkeras.errors import DataError
 from seqkeras.topologies.seq2seq.decoder import Seq2SeqDecoder, python_greedy, visible_lengths
-from seqkeras.spec import PipelineSpec
 from seqkeras.topologies import get_topology
+from tests.pipeline_helpers import fixed_spec  # auto -> the fixed defaults
 
 PAIRS = [("I am cold.", "J'ai froid."), ("Go away!", "Va-t'en !"),
          ("He is tall.", "Il est grand."), ("We are late.", "Nous sommes en retard."),
@@ -23,7 +23,7 @@ RECORDS = [{"text": s, "target": t} for s, t in PAIRS]
 
 
 def make_spec(source_level="word", target_level="word_marked", **model):
-    return PipelineSpec.model_validate({
+    return fixed_spec({
         "name": "s2s_tiny", "topology": "seq2seq", "seed": 3,
         "data": {"sources": [{"path": "unused.tsv", "target_field": 1}]},
         "tokenize": {"level": source_level, "max_length": 12},
@@ -164,5 +164,5 @@ def test_pairs_are_required(tmp_path):
     with pytest.raises(DataError, match="target_field"):
         get_topology("seq2seq").fit_preprocessor(spec, [{"text": "hi"}], tmp_path)
     with pytest.raises(pydantic.ValidationError, match="no source sets target_field"):
-        PipelineSpec.model_validate({**spec.model_dump(), "data": {  # by the schema
+        fixed_spec({**spec.model_dump(), "data": {  # by the schema
             "sources": [{"path": "x.tsv"}]}})

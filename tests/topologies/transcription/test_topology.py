@@ -8,11 +8,11 @@ import pytest
 import tensorflow as tf
 
 from seqkeras.measurements.serving import wav_bytes
-from seqkeras.spec import PipelineSpec
 from seqkeras.topologies import get_topology
 from tests.audio.wav_cases import FSDD, fsdd_members
 from tests.pipeline_helpers import SHARED_DATA
 from tests.topologies.logged_metrics import logged_names
+from tests.pipeline_helpers import fixed_spec  # auto -> the fixed defaults
 
 WORDS = {"0": "zero", "1": "one", "2": "two"}
 
@@ -20,7 +20,7 @@ WORDS = {"0": "zero", "1": "one", "2": "two"}
 @pytest.fixture
 def setup(tmp_path, monkeypatch):
     monkeypatch.setenv("SEQKERAS_DATA_ROOT", str(SHARED_DATA))
-    spec = PipelineSpec.model_validate({
+    spec = fixed_spec({
         "name": "t", "topology": "transcription",
         "input": {"kind": "audio", "sample_rate": 8000, "mel_bins": 20},
         "data": {"sources": [{"path": FSDD, "format": "wav", "name_pattern": r"^(\d)_"}],
