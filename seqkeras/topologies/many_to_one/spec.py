@@ -7,11 +7,35 @@ the graph computes); either way one label comes out.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, Optional
+
+from pydantic import Field
 
 from seqkeras.spec import (EmbeddedRecurrentModel, FrameInputs, InputSpec, PipelineSpec,
                            Problem, TextInput, input_problems, not_applicable)
 from seqkeras.spec.inputs import MEASUREMENT_SOURCE_KEYS, wav_label_problems
+from seqkeras.spec.sections import Section
+
+
+class NgramBranch(Section):
+    """A linear model over the token n-grams beside the recurrent stack (fastText: Joulin
+    et al. 2017, "Bag of Tricks for Efficient Text Classification"): its logits, the mean
+    of one learnt vector per present n-gram, are added to the head's logits
+    (``seqkeras.layers.ngram_hash.NgramHash``). Text input only."""
+
+    #: The longest n-gram (1: the tokens alone). Tokens are words or characters, as
+    #: ``tokenize.level`` says.
+    ngrams: int = Field(2, ge=1, le=8)
+    #: Hash rows shared by the n-grams with n >= 2 (the tokens have a row each).
+    buckets: int = Field(2**20, ge=1, le=2**24)
+    #: While training, each n-gram is left out of the mean with this probability.
+    dropout: float = Field(0.0, ge=0, lt=1)
+    #: The branch's output is multiplied by this, so it learns this many times faster
+    #: than the recurrent stack (Adam's step is about the learning rate whatever the
+    #: gradient; fastText's linear model trains at 0.1-1).
+    learning_rate_scale: float = Field(1.0, gt=0, le=10_000)
+    #: ``mean`` over the present n-grams (fastText) or their sum over sqrt(count).
+    normalize: Literal["mean", "sqrt"] = "mean"
 
 
 class ManyToOneModel(EmbeddedRecurrentModel, FrameInputs):
@@ -24,6 +48,11 @@ class ManyToOneModel(EmbeddedRecurrentModel, FrameInputs):
     pooling: Literal["last", "mean", "max"] = "last"
     #: auto: sigmoid for two classes, softmax otherwise.
     head: Literal["auto", "sigmoid", "softmax"] = "auto"
+    #: A bag-of-n-grams linear branch whose logits are added to the head's (``{}``: on,
+    #: with the defaults of ``NgramBranch``; null: off). Text input only.
+    ngram_branch: Optional[NgramBranch] = None
+
+    NEW_FIELDS = FrameInputs.NEW_FIELDS + ("ngram_branch",)
 
 
 class ManyToOnePipeline(PipelineSpec):
@@ -55,6 +84,11 @@ def validate(spec: ManyToOnePipeline) -> list[Problem]:
         problems += not_applicable(spec, ("model.embedding_dim", "model.embedding_dropout"),
                                    f"input.kind is {spec.input.kind}: measurement frames "
                                    "are not embedded")
+        if spec.model.ngram_branch is not None:
+            problems.append(Problem(("model", "ngram_branch"),
+                                    f"input.kind is {spec.input.kind}: the n-gram branch "
+                                    "reads token ids, and measurement frames have none; "
+                                    "remove it (it applies to text input only)"))
     problems += wav_label_problems(spec)
     problems += [Problem(("data", "sources", i, "label_field"),
                          "topology many_to_one classifies records by label, but this source "
