@@ -7,7 +7,7 @@ the graph computes); either way one label comes out.
 
 from __future__ import annotations
 
-from typing import Literal, Optional
+from typing import ClassVar, Literal, Optional, Union
 
 from pydantic import Field
 
@@ -23,9 +23,9 @@ class NgramBranch(Section):
     of one learnt vector per present n-gram, are added to the head's logits
     (``seqkeras.layers.ngram_hash.NgramHash``). Text input only."""
 
-    #: The longest n-gram (1: the tokens alone). Tokens are words or characters, as
-    #: ``tokenize.level`` says.
-    ngrams: int = Field(2, ge=1, le=8)
+    #: The longest n-gram (1: the tokens alone). ``auto``: 4 when ``tokenize.level`` is
+    #: char (character 1-4-grams, as the baseline uses), 2 otherwise (word 1-2-grams).
+    ngrams: Union[int, Literal["auto"]] = Field("auto", ge=1, le=8)
     #: Hash rows shared by the n-grams with n >= 2 (the tokens have a row each).
     buckets: int = Field(2**20, ge=1, le=2**24)
     #: While training, each n-gram is left out of the mean with this probability.
@@ -33,9 +33,19 @@ class NgramBranch(Section):
     #: The branch's output is multiplied by this, so it learns this many times faster
     #: than the recurrent stack (Adam's step is about the learning rate whatever the
     #: gradient; fastText's linear model trains at 0.1-1).
-    learning_rate_scale: float = Field(1.0, gt=0, le=10_000)
+    learning_rate_scale: float = Field(300.0, gt=0, le=10_000)
     #: ``mean`` over the present n-grams (fastText) or their sum over sqrt(count).
     normalize: Literal["mean", "sqrt"] = "mean"
+
+    #: ``ngrams: auto`` by ``tokenize.level``.
+    AUTO_NGRAMS: ClassVar[dict] = {"char": 4}
+    AUTO_NGRAMS_OTHERWISE: ClassVar[int] = 2
+
+    def order(self, level: str) -> int:
+        """The longest n-gram for tokens of ``tokenize.level`` ``level``."""
+        if self.ngrams != "auto":
+            return self.ngrams
+        return self.AUTO_NGRAMS.get(level, self.AUTO_NGRAMS_OTHERWISE)
 
 
 class ManyToOneModel(EmbeddedRecurrentModel, FrameInputs):

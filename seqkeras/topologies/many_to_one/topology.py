@@ -107,7 +107,10 @@ class ManyToOne(Topology):
         else:
             # the linear n-gram model's logits join the head's before the activation
             b = m.ngram_branch
-            bag = NgramHash(prep.encoder.vocab_size, ngrams=b.ngrams, buckets=b.buckets,
+            ngrams = b.order(spec.tokenize.level)
+            log.info("build: n-gram branch over %s 1-%d-grams, %d hash buckets",
+                     spec.tokenize.level, ngrams, b.buckets)
+            bag = NgramHash(prep.encoder.vocab_size, ngrams=ngrams, buckets=b.buckets,
                             units=units, dropout=b.dropout, normalize=b.normalize,
                             scale=b.learning_rate_scale, seed=spec.seed,
                             name="ngram_branch")(inputs)

@@ -23,6 +23,19 @@ def test_default_topology_and_model_section():
     assert not hasattr(spec, "generate") and not hasattr(spec.model, "crf")
 
 
+def test_ngram_branch_is_a_section_with_its_defaults():
+    spec = make_spec(model={"ngram_branch": {}})
+    branch = spec.model.ngram_branch
+    # ngrams auto: character 1-4-grams, word (and subword) 1-2-grams
+    assert (branch.order("char"), branch.order("word"), branch.order("wordpiece")) == (4, 2, 2)
+    assert make_spec(model={"ngram_branch": {"ngrams": 3}}).model.ngram_branch.order("char") == 3
+    assert make_spec(model={"ngram_branch": None}).model.ngram_branch is None
+    with pytest.raises(pydantic.ValidationError, match="ngram_branch.ngrams"):
+        make_spec(model={"ngram_branch": {"ngrams": 0}})
+    with pytest.raises(pydantic.ValidationError, match="Extra inputs are not permitted"):
+        make_spec(model={"ngram_branch": {"order": 2}})
+
+
 @pytest.mark.parametrize("model", [{"crf": True}, {"attention": "luong"},
                                    {"condition_dim": 4}, {"char_units": 8}])
 def test_settings_of_other_topologies_are_refused(model):
