@@ -120,7 +120,7 @@ def test_ngram_branch_adds_its_logits_and_padding_changes_nothing(tmp_path, labe
     padded = np.pad(ids, [[0, 0], [0, 5]])
     np.testing.assert_allclose(topology.probabilities(spec, prep, model, padded), out, atol=1e-6)
     # the output is the activation of head logits + bag logits
-    head = keras.Model(model.inputs, model.get_layer("head_logits").output)(ids)
+    head = keras.Model(model.input, model.get_layer("head_logits").output)(ids)
     logits = np.asarray(head) + np.asarray(bag(ids))
     want = keras.ops.sigmoid(logits) if len(labels) == 2 else keras.ops.softmax(logits)
     np.testing.assert_allclose(model(ids), want, atol=1e-6)
