@@ -4,7 +4,8 @@ The recurrent stack reads the whole sequence and only its final state feeds the
 classification head: the seeds' "disregard all outputs except the last one". The
 sequence is text (tokens, embedded) or measurements (``input.kind`` numeric or audio:
 frames of floats, masked by their lengths); ``inputs.py`` holds the two input sides,
-this module the hooks, written once for both.
+this module the hooks, written once for both. Text models also get a bag-of-n-grams
+linear branch (``model.ngram_branch``, fastText) whose logits join the head's.
 """
 
 from __future__ import annotations
@@ -102,11 +103,11 @@ class ManyToOne(Topology):
             x = keras.layers.Dropout(m.head_dropout, name="head_dropout")(x)
         units, activation = (1, "sigmoid") if sigmoid else (len(prep.labels), "softmax")
         name = "probability" if sigmoid else "probabilities"
-        if m.ngram_branch is None:
+        b = m.branch(spec.input.kind)
+        if b is None:
             out = keras.layers.Dense(units, activation=activation, name=name)(x)
         else:
             # the linear n-gram model's logits join the head's before the activation
-            b = m.ngram_branch
             ngrams = b.order(spec.tokenize.level)
             log.info("build: n-gram branch over %s 1-%d-grams, %d hash buckets",
                      spec.tokenize.level, ngrams, b.buckets)
