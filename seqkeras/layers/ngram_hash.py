@@ -47,8 +47,8 @@ class NgramHash(keras.layers.Layer):
     ``scale`` times over learns ``scale`` times faster than the recurrent stack (fastText
     trains its linear model with SGD at learning rates of 0.1 to 1, a hundred times
     Adam's usual 0.001). The table starts at zero, so the branch adds nothing until it
-    learns. Raises ValueError on sizes below 1, a dropout outside [0, 1) or an unknown
-    ``normalize``.
+    learns. Raises ValueError on sizes below 1, a dropout outside [0, 1), a scale not
+    above 0 or an unknown ``normalize``.
     """
 
     def __init__(self, vocab_size: int, ngrams: int = 2, buckets: int = 2**20,
