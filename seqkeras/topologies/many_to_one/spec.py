@@ -7,7 +7,7 @@ the graph computes); either way one label comes out.
 
 from __future__ import annotations
 
-from typing import ClassVar, Literal, Optional, Union
+from typing import Annotated, ClassVar, Literal, Optional, Union
 
 from pydantic import Field
 
@@ -32,7 +32,7 @@ class NgramBranch(Section):
     enabled: Union[bool, Literal["auto"]] = "auto"
     #: The longest n-gram (1: the tokens alone). ``auto``: 4 when ``tokenize.level`` is
     #: char (character 1-4-grams, as the baseline uses), 2 otherwise (word 1-2-grams).
-    ngrams: Union[int, Literal["auto"]] = Field("auto", ge=1, le=8)
+    ngrams: Union[Annotated[int, Field(ge=1, le=8)], Literal["auto"]] = "auto"
     #: Hash rows shared by the n-grams with n >= 2 (the tokens have a row each).
     buckets: int = Field(2**20, ge=1, le=2**24)
     #: While training, each n-gram is left out of the mean with this probability.
