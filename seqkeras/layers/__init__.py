@@ -10,6 +10,7 @@
 ``crf``              ``CRF``: linear-chain CRF layer, forward algorithm and Viterbi
 ``length_mask``      ``LengthMask``: a mask from sequence lengths (measurement frames)
 ``frame_stack``      ``FrameStack``: k frames a step, a lower frame rate
+``ngram_hash``       ``NgramHash``: a linear model over hashed token n-grams (fastText)
 ==================  ==========================================================
 
 Every layer is registered with ``@keras.saving.register_keras_serializable(package=
@@ -22,11 +23,12 @@ from seqkeras.layers.char_encoder import TokenCharEncoder
 from seqkeras.layers.crf import CRF
 from seqkeras.layers.frame_stack import FrameStack
 from seqkeras.layers.length_mask import LengthMask
+from seqkeras.layers.ngram_hash import NgramHash
 from seqkeras.layers.pooling import POOLINGS, MaskedGlobalMaxPooling1D
 from seqkeras.layers.min_rnn import MinGRU, MinGRUCell, MinLSTM, MinLSTMCell
 from seqkeras.layers.recurrent_stack import CELLS, recurrent_stack
 from seqkeras.layers.word_dropout import WordDropout
 
 __all__ = ["CELLS", "CRF", "FrameStack", "LengthMask", "POOLINGS", "MaskedGlobalMaxPooling1D",
-           "MinGRU", "MinGRUCell", "MinLSTM", "MinLSTMCell", "SourceAttention",
+           "MinGRU", "MinGRUCell", "MinLSTM", "MinLSTMCell", "NgramHash", "SourceAttention",
            "TokenCharEncoder", "WordDropout", "recurrent_stack"]

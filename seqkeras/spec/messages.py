@@ -32,7 +32,7 @@ def clean_loc(loc, topologies=()) -> tuple:
     if loc and loc[0] in topologies:
         loc = loc[1:]
     return tuple(p for p in loc if not (isinstance(p, str) and (
-        p in _UNION_BRANCHES or p.startswith(("literal[", "function-", "nullable[",
+        p in _UNION_BRANCHES or p.startswith(("literal[", "function-", "nullable[", "constrained-",
                                               INPUT_TAG_PREFIX)))))
 
 

@@ -4,7 +4,8 @@ The recurrent stack reads the whole sequence and only its final state feeds the
 classification head: the seeds' "disregard all outputs except the last one". The
 sequence is text (tokens, embedded) or measurements (``input.kind`` numeric or audio:
 frames of floats, masked by their lengths); ``inputs.py`` holds the two input sides,
-this module the hooks, written once for both.
+this module the hooks, written once for both. Text models also get a bag-of-n-grams
+linear branch (``model.ngram_branch``, fastText) whose logits join the head's.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import tensorflow as tf
 from seqkeras.constants import PAD_ID
 from seqkeras.errors import DataError, SeqkerasError
 from seqkeras.io.atomic import write_json
+from seqkeras.layers.ngram_hash import NgramHash
 from seqkeras.layers.pooling import POOLINGS
 from seqkeras.layers.recurrent_stack import recurrent_stack
 from seqkeras.topologies.base import Topology, as_text
@@ -100,12 +102,26 @@ class ManyToOne(Topology):
             x = keras.layers.Dense(m.head_units, activation="relu", name="head_hidden")(x)
         if m.head_dropout:
             x = keras.layers.Dropout(m.head_dropout, name="head_dropout")(x)
+        units, activation = (1, "sigmoid") if sigmoid else (len(prep.labels), "softmax")
+        name = "probability" if sigmoid else "probabilities"
+        b = m.branch(spec.input.kind)
+        if b is None:
+            out = keras.layers.Dense(units, activation=activation, name=name)(x)
+        else:
+            # the linear n-gram model's logits join the head's before the activation
+            ngrams = b.order(spec.tokenize.level)
+            log.info("build: n-gram branch over %s 1-%d-grams, %d hash buckets",
+                     spec.tokenize.level, ngrams, b.buckets)
+            bag = NgramHash(prep.encoder.vocab_size, ngrams=ngrams, buckets=b.buckets,
+                            units=units, dropout=b.dropout, normalize=b.normalize,
+                            scale=b.learning_rate_scale, seed=spec.seed,
+                            name="ngram_branch")(inputs)
+            logits = keras.layers.Dense(units, name="head_logits")(x)
+            logits = keras.layers.Add(name="logits")([logits, bag])
+            out = keras.layers.Activation(activation, name=name)(logits)
         if sigmoid:
-            out = keras.layers.Dense(1, activation="sigmoid", name="probability")(x)
             loss, acc = "binary_crossentropy", keras.metrics.BinaryAccuracy(name="accuracy")
         else:
-            out = keras.layers.Dense(len(prep.labels), activation="softmax",
-                                     name="probabilities")(x)
             loss = "sparse_categorical_crossentropy"
             acc = keras.metrics.SparseCategoricalAccuracy(name="accuracy")
         model = keras.Model(inputs, out, name=f"{spec.name}_many_to_one")

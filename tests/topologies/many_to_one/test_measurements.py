@@ -85,6 +85,8 @@ def test_input_kind_rules():
         make_spec(input={"kind": "audio"})
     with pytest.raises(pydantic.ValidationError, match="measurement frames are not embedded"):
         make_spec(input={"kind": "numeric"}, model={"embedding_dim": 8})
+    with pytest.raises(pydantic.ValidationError, match="the n-gram branch reads token ids"):
+        make_spec(input={"kind": "numeric"}, model={"ngram_branch": {"enabled": True}})
     with pytest.raises(pydantic.ValidationError, match="input.kind is text"):
         make_spec(sources=[{"path": "x.csv"}], model={"frame_stack": 2})
     with pytest.raises(pydantic.ValidationError, match="WAV files of this source get no label"):

@@ -25,6 +25,23 @@ def test_default_topology_and_model_section():
     assert not hasattr(spec, "generate") and not hasattr(spec.model, "crf")
 
 
+def test_ngram_branch_is_a_section_with_its_defaults():
+    branch = make_spec(model={"ngram_branch": {"enabled": True}}).model.ngram_branch
+    # ngrams auto: character 1-4-grams, word (and subword) 1-2-grams
+    assert (branch.order("char"), branch.order("word"), branch.order("wordpiece")) == (4, 2, 2)
+    assert make_spec(model={"ngram_branch": {"ngrams": 3}}).model.ngram_branch.order("char") == 3
+    off = make_spec(model={"ngram_branch": {"enabled": False}}).model
+    assert off.branch("text") is None
+    # the default: on for text input, off for measurement frames
+    default = make_spec().model
+    assert default.ngram_branch.enabled == "auto" and default.branch("numeric") is None
+    assert default.branch("text") is default.ngram_branch
+    with pytest.raises(pydantic.ValidationError, match="ngram_branch.ngrams"):
+        make_spec(model={"ngram_branch": {"ngrams": 0}})
+    with pytest.raises(pydantic.ValidationError, match="Extra inputs are not permitted"):
+        make_spec(model={"ngram_branch": {"order": 2}})
+
+
 @pytest.mark.parametrize("model", [{"crf": True}, {"attention": "luong"},
                                    {"condition_dim": 4}, {"char_units": 8}])
 def test_settings_of_other_topologies_are_refused(model):

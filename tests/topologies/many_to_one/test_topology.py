@@ -97,3 +97,31 @@ def test_training_batches_mix_labels_even_when_the_file_is_sorted(tmp_path):
     assert 0 < first.mean() < 1  # both labels in the first batch, despite a buffer of 4
     assert seeded_permutation(records, 1) == seeded_permutation(records, 1)
     assert seeded_permutation(records, 1) != records
+
+
+@pytest.mark.parametrize("labels", [["a", "b"], ["a", "b", "c"]])
+def test_ngram_branch_adds_its_logits_and_padding_changes_nothing(tmp_path, labels):
+    """model.ngram_branch: the bag's logits join the head's before the sigmoid/softmax."""
+    import keras
+
+    topology = ManyToOne()
+    spec = make_spec(model={"units": 4, "embedding_dim": 3, "pooling": "max",
+                            "ngram_branch": {"ngrams": 3, "buckets": 64}},
+                     tokenize={"level": "char"})
+    records = [{"text": t, "label": labels[i % len(labels)]}
+               for i, t in enumerate(["abc", "bca", "cab", "aab"])]
+    topology.fit_preprocessor(spec, records, tmp_path)
+    prep = topology.load_preprocessor(spec, tmp_path)
+    model = topology.build_model(spec, prep)
+    bag = model.get_layer("ngram_branch")
+    assert (bag.ngrams, bag.buckets, bag.units) == (3, 64, 1 if len(labels) == 2 else 3)
+    bag.table.assign(np.random.default_rng(0).normal(size=bag.table.shape))
+    ids = prep.encoder(np.array(["abc", "a"])).to_tensor().numpy()
+    out = topology.probabilities(spec, prep, model, ids).numpy()
+    padded = np.pad(ids, [[0, 0], [0, 5]])
+    np.testing.assert_allclose(topology.probabilities(spec, prep, model, padded), out, atol=1e-6)
+    # the output is the activation of head logits + bag logits
+    head = keras.Model(model.input, model.get_layer("head_logits").output)(ids)
+    logits = np.asarray(head) + np.asarray(bag(ids))
+    want = keras.ops.sigmoid(logits) if len(labels) == 2 else keras.ops.softmax(logits)
+    np.testing.assert_allclose(model(ids), want, atol=1e-6)
