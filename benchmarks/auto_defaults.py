@@ -41,9 +41,23 @@ def variant(raw: dict, name: str, overrides: dict) -> dict:
 
 
 def main(argv: list[str]) -> int:
-    src, name = Path(argv[0]), argv[1]
-    overrides = json.loads(argv[2]) if len(argv) > 2 else {}
-    data_dir = Path(argv[3]) if len(argv) > 3 else Path("data")
+    import argparse
+
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks.auto_defaults", description=__doc__.split("\n\n")[0],
+        formatter_class=argparse.RawDescriptionHelpFormatter, epilog=__doc__)
+    parser.add_argument("yaml", type=Path, help="a short pipeline YAML")
+    parser.add_argument("name", help="auto, fixed, or any name for a run with OVERRIDES")
+    parser.add_argument("overrides", nargs="?", default="{}",
+                        help='JSON of dotted keys, e.g. \'{"tokenize.min_frequency": 1}\'')
+    parser.add_argument("data_dir", nargs="?", type=Path, default=Path("data"),
+                        help="where the run's stage outputs go (default: data)")
+    args = parser.parse_args(argv)
+    src, name, data_dir = args.yaml, args.name, args.data_dir
+    try:
+        overrides = json.loads(args.overrides)
+    except ValueError as exc:
+        parser.error(f"OVERRIDES is not JSON ({exc}): write e.g. '{{\"train.epochs\": 3}}'")
     raw = variant(yaml.safe_load(src.read_text(encoding="utf-8")), name, overrides)
     raw["name"] = f"{src.stem}_{name}"
     spec = data_dir / "_auto_defaults" / f"{raw['name']}.yaml"

@@ -45,8 +45,16 @@ def timed(fn, repeats: int) -> float:
 
 
 def main(argv=None) -> int:
-    args = sys.argv[1:] if argv is None else argv
-    spec = load_spec(args[0] if args else "pipelines/names.yaml", check_files=False)
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.decoding",
+                                     description=__doc__.split("\n\n")[0],
+                                     formatter_class=argparse.RawDescriptionHelpFormatter,
+                                     epilog=__doc__)
+    parser.add_argument("pipeline", nargs="?", default="pipelines/names.yaml",
+                        help="a trained generation, piano_roll or seq2seq pipeline YAML")
+    args = parser.parse_args(sys.argv[1:] if argv is None else argv)
+    spec = load_spec(args.pipeline, check_files=False)
     topo = get_topology(spec.topology)
     from seqkeras.stages.auto import resolved_spec
     spec, _ = resolved_spec(spec, Path("data") / spec.name / "tokenize")  # auto settings, as the stages

@@ -35,7 +35,13 @@ def validate(paths: list[Path], data_root: Path) -> tuple[dict, float]:
     return json.loads(done.stdout.strip().splitlines()[-1]), wall
 
 
-def main() -> int:
+def main(argv=None) -> int:
+    import argparse
+
+    argparse.ArgumentParser(prog="python -m benchmarks.validate",
+                            description=__doc__.split("\n\n")[0],
+                            epilog="Writes the 'validate' section of benchmarks/RESULTS.md."
+                            ).parse_args(argv)
     load_before = machine.load_average()
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
