@@ -107,6 +107,7 @@ def run(ctx) -> dict:
     tuner.oracle.verbose = 0
     tuner.save()  # from now on an interrupted search resumes
     kept = _finished_trials(tuner.oracle)
+    _supersede_unrecorded_trials(ctx, folder, kept if resumed else None)
     ctx.log.info("tune: %s search, %s, objective %s%s", tune.algorithm,
                  f"{tune.max_trials} trials" if tune.algorithm != "hyperband"
                  else "hyperband brackets", tune.objective,
@@ -127,6 +128,31 @@ def run(ctx) -> dict:
                           "tune.workers": workers if distributed else 0})
     shutil.rmtree(folder, ignore_errors=True)  # checkpoints of every trial
     return summary
+
+
+def _supersede_unrecorded_trials(ctx, folder: Path, kept: list[str] | None) -> None:
+    """Remember which pipeline runs worked on the search in ``folder``; on a resume
+    (``kept``: the trials its oracle recorded as ended) close the earlier runs' trial
+    runs the oracle never recorded as KILLED, since those trials run again."""
+    parents_file = folder / "mlflow_parents.json"
+    try:
+        parents = read_json(parents_file).get("runs", [])
+    except (OSError, ValueError):
+        parents = []
+    tracker = ctx.tracker
+    if kept is not None and tracker.enabled and tracker.experiment_id and parents:
+        from seqkeras.tracking import close_unrecorded_trials
+
+        closed = close_unrecorded_trials(
+            tracker.experiment_id, parents, kept,
+            "superseded: the search was interrupted before its oracle recorded this "
+            "trial, so the resumed search ran the trial again")
+        if closed:
+            ctx.log.info("tune: %d trial run(s) the interrupted search never recorded "
+                         "marked KILLED (their trials run again)", len(closed))
+    parent = tracker.trial_parent or tracker.run_id
+    if parent and parent not in parents:
+        write_json(parents_file, {"runs": parents + [parent]})
 
 
 def _finished_trials(oracle) -> list[str]:

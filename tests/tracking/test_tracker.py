@@ -30,3 +30,33 @@ def test_tracking_uri_default_and_override(tmp_path, monkeypatch):
 def test_git_commit_is_a_hash_or_unknown():
     commit = git_commit()
     assert commit == "unknown" or (len(commit) == 40 and int(commit, 16) >= 0)
+
+
+def test_trials_an_interrupted_search_never_recorded_are_superseded(tmp_path, monkeypatch):
+    """A worker ended trial 2's run FINISHED but the chief died before its oracle
+    recorded it: on resume that run is closed KILLED (the trial runs again); recorded
+    trials and other searches' runs are left alone."""
+    import mlflow
+    from mlflow.tracking import MlflowClient
+
+    from seqkeras.tracking import close_unrecorded_trials
+
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{tmp_path / 'mlflow.db'}")
+    client = MlflowClient()
+    experiment = client.create_experiment("search")
+    old_parent = client.create_run(experiment).info.run_id
+    other_parent = client.create_run(experiment).info.run_id
+    trials = {}
+    for parent, trial in [(old_parent, "1"), (old_parent, "2"), (other_parent, "2")]:
+        run = client.create_run(experiment, tags={"mlflow.parentRunId": parent,
+                                                  "seqkeras.trial": trial})
+        client.set_terminated(run.info.run_id, status="FINISHED")
+        trials[(parent, trial)] = run.info.run_id
+    closed = close_unrecorded_trials(experiment, [old_parent], ["0", "1"], "superseded")
+    assert closed == [trials[(old_parent, "2")]]
+    status = {k: client.get_run(v).info.status for k, v in trials.items()}
+    assert status == {(old_parent, "1"): "FINISHED", (old_parent, "2"): "KILLED",
+                      (other_parent, "2"): "FINISHED"}
+    assert client.get_run(closed[0]).data.tags["seqkeras.closed"] == "superseded"
+    assert close_unrecorded_trials(experiment, [], ["0"], "x") == []
+    assert mlflow.get_tracking_uri().startswith("sqlite:")
