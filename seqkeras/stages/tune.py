@@ -141,7 +141,7 @@ def _supersede_unrecorded_trials(ctx, folder: Path, kept: list[str] | None) -> N
         parents = []
     tracker = ctx.tracker
     if kept is not None and tracker.enabled and tracker.experiment_id and parents:
-        from seqkeras.tracking import close_unrecorded_trials
+        from seqkeras.tracking.trials import close_unrecorded_trials
 
         closed = close_unrecorded_trials(
             tracker.experiment_id, parents, kept,

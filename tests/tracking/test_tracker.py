@@ -39,7 +39,7 @@ def test_trials_an_interrupted_search_never_recorded_are_superseded(tmp_path, mo
     import mlflow
     from mlflow.tracking import MlflowClient
 
-    from seqkeras.tracking import close_unrecorded_trials
+    from seqkeras.tracking.trials import close_unrecorded_trials
 
     monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{tmp_path / 'mlflow.db'}")
     client = MlflowClient()
