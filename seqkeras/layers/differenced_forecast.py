@@ -13,27 +13,17 @@ from __future__ import annotations
 import keras
 from keras import ops
 
+from seqkeras.layers.naive_residual import NaiveResidual
+
 
 @keras.saving.register_keras_serializable(package="seqkeras")
-class DifferencedForecast(keras.layers.Layer):
+class DifferencedForecast(NaiveResidual):
     """``[differences [B, H, K], window [B, L, F]]`` (float) -> ``window[:, -1:, :K] +
     cumsum(differences, axis=1)`` ``[B, H, K]``: the first ``K`` window features are the
     targets, in the units of the differences. ``targets``: K. Raises ValueError when
-    ``targets`` is below 1."""
-
-    def __init__(self, targets: int, **kwargs):
-        super().__init__(**kwargs)
-        if targets < 1:
-            raise ValueError(f"targets must be at least 1, not {targets}")
-        self.targets = targets
+    ``targets`` is below 1. The settings, shape and config are ``NaiveResidual``'s: the
+    last observed value plus the changes, which here are the running sums."""
 
     def call(self, inputs):
         differences, window = inputs
-        last = ops.cast(window[:, -1:, :self.targets], differences.dtype)  # [B, 1, K]
-        return last + ops.cumsum(differences, axis=1)
-
-    def compute_output_shape(self, input_shape):
-        return tuple(input_shape[0])
-
-    def get_config(self):
-        return {**super().get_config(), "targets": self.targets}
+        return super().call([ops.cumsum(differences, axis=1), window])
