@@ -95,15 +95,13 @@ def test_ngram_branch_trains_exports_and_serves_as_keras(workdir):  # noqa: F811
     passes TF's C++ loader with only linked ops, and its answers are the Keras model's."""
     import keras
 
-    from tests.pipeline_helpers import TINY_TRAINING, require_shared
+    from tests.pipeline_helpers import TINY_TRAINING, require_shared, run_all_stages
 
     require_shared("sms_spam/sms.tsv")
     training = TINY_TRAINING.format(cell="gru", bidirectional="false").replace(
         "  units: 8\n",
         "  units: 8\n  ngram_branch: {ngrams: 3, buckets: 4096, learning_rate_scale: 100}\n")
-    spec_path = workdir / "pipelines" / "sms_ngram.yaml"
-    spec_path.parent.mkdir(parents=True, exist_ok=True)
-    spec_path.write_text("""
+    run_all_stages(workdir, "sms_ngram", """
 topology: many_to_one
 seed: 3
 data:
@@ -111,7 +109,6 @@ data:
     - {path: sms_spam/sms.tsv, format: tsv, header: false, text_field: 1, label_field: 0}
   max_records_per_split: 64
 """ + training)
-    assert run_pipeline(spec_path).ran == STAGE_NAMES
 
     model = keras.saving.load_model(workdir / "data/sms_ngram/train/model.keras")
     vocab_size = model.get_layer("embedding").input_dim

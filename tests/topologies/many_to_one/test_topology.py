@@ -58,6 +58,16 @@ def test_example_inputs_and_format_prediction():
     assert lines[1].endswith("x" * 67 + "...") and "0.510" in lines[1]
 
 
+def built_on_four_words(topology, spec, labels, tmp_path):
+    """(prep, model) of ``spec`` fitted on four short char-level texts labelled in turn
+    with ``labels``."""
+    records = [{"text": t, "label": labels[i % len(labels)]}
+               for i, t in enumerate(["abc", "bca", "cab", "aab"])]
+    topology.fit_preprocessor(spec, records, tmp_path)
+    prep = topology.load_preprocessor(spec, tmp_path)
+    return prep, topology.build_model(spec, prep)
+
+
 @pytest.mark.parametrize("cell, bidirectional, pooling, labels", [
     ("simple_rnn", False, "last", ["a", "b"]),
     ("lstm", True, "last", ["a", "b", "c"]),
@@ -70,11 +80,7 @@ def test_padding_changes_nothing(tmp_path, cell, bidirectional, pooling, labels)
     spec = make_spec(model={"cell": cell, "bidirectional": bidirectional, "pooling": pooling,
                             "units": 4, "embedding_dim": 3, "layers": 2},
                      tokenize={"level": "char"})
-    records = [{"text": t, "label": labels[i % len(labels)]}
-               for i, t in enumerate(["abc", "bca", "cab", "aab"])]
-    topology.fit_preprocessor(spec, records, tmp_path)
-    prep = topology.load_preprocessor(spec, tmp_path)
-    model = topology.build_model(spec, prep)
+    prep, model = built_on_four_words(topology, spec, labels, tmp_path)
     ids = prep.encoder(np.array(["abc", "a"])).to_tensor().numpy()
     padded = np.pad(ids, [[0, 0], [0, 5]])
     out = topology.probabilities(spec, prep, model, ids).numpy()
@@ -108,11 +114,7 @@ def test_ngram_branch_adds_its_logits_and_padding_changes_nothing(tmp_path, labe
     spec = make_spec(model={"units": 4, "embedding_dim": 3, "pooling": "max",
                             "ngram_branch": {"ngrams": 3, "buckets": 64}},
                      tokenize={"level": "char"})
-    records = [{"text": t, "label": labels[i % len(labels)]}
-               for i, t in enumerate(["abc", "bca", "cab", "aab"])]
-    topology.fit_preprocessor(spec, records, tmp_path)
-    prep = topology.load_preprocessor(spec, tmp_path)
-    model = topology.build_model(spec, prep)
+    prep, model = built_on_four_words(topology, spec, labels, tmp_path)
     bag = model.get_layer("ngram_branch")
     assert (bag.ngrams, bag.buckets, bag.units) == (3, 64, 1 if len(labels) == 2 else 3)
     bag.table.assign(np.random.default_rng(0).normal(size=bag.table.shape))
