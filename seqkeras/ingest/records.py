@@ -71,26 +71,16 @@ def read_source(source, index: int, spec, log):
                 if numeric:  # text tokenizers would split "[1.05, 2]" into "[", "1" ...
                     yield "reject", name, line, numbers_list_reason(numeric[0]), _raw(row)[:200]
                     continue
+            problem = None
+            for what, value, max_chars in (("text", text, data.max_chars), ("label", label, None),
+                                           ("target", target, data.max_chars)):
+                problem = problem or _field_problem(what, value, max_chars)
+            if problem:
+                yield "reject", name, line, problem, _raw(row)[:200]
+                continue
             text = text.strip()
-            if not text:
-                yield "reject", name, line, "empty text", _raw(row)
-                continue
-            if len(text) > data.max_chars:
-                yield "reject", name, line, f"text longer than data.max_chars ({data.max_chars})", _raw(row)[:200]
-                continue
-            if label is not None:
-                label = label.strip()
-                if not label:
-                    yield "reject", name, line, "empty label", _raw(row)
-                    continue
-            if target is not None:
-                target = target.strip()
-                if not target:
-                    yield "reject", name, line, "empty target", _raw(row)
-                    continue
-                if len(target) > data.max_chars:
-                    yield "reject", name, line, f"target longer than data.max_chars ({data.max_chars})", _raw(row)[:200]
-                    continue
+            label = label.strip() if label is not None else None
+            target = target.strip() if target is not None else None
             if source.split is not None:
                 split = source.split
             elif split_value is not None:
@@ -128,6 +118,19 @@ def to_iob2(tags: list[str]) -> list[str]:
         out.append(tag)
         previous = tag
     return out
+
+
+def _field_problem(what: str, value: str | None, max_chars: int | None) -> str | None:
+    """Why the row's ``what`` field (text, label or target) cannot be used, or None
+    (also None when the field is absent: ``value`` None)."""
+    if value is None:
+        return None
+    value = value.strip()
+    if not value:
+        return f"empty {what}"
+    if max_chars is not None and len(value) > max_chars:
+        return f"{what} longer than data.max_chars ({max_chars})"
+    return None
 
 
 def _raw(row) -> str:
