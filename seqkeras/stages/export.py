@@ -17,7 +17,6 @@ exports never collide; temporary folders of killed exports are removed. A relati
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import time
 

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from pathlib import Path
 
 from seqkeras.errors import SeqkerasError
 from seqkeras.io.atomic import read_json, read_jsonl, write_json

@@ -12,25 +12,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import keras
 import numpy as np
 import tensorflow as tf
 
-from seqkeras.constants import PAD_ID
 from seqkeras.measurements import serving as measurement_serving
 from seqkeras.measurements.model_inputs import LENGTHS
 from seqkeras.measurements.side import FrameSide
 from seqkeras.text.encoder import VOCAB_FILE, TextEncoder, fit_vocabulary
+from seqkeras.text.ids import embedded_ids, encode_texts
 from seqkeras.topologies.base import as_text
 from seqkeras.training.batching import input_length
-
-
-def encode_records(encoder, texts: list[str]) -> tf.data.Dataset:
-    """Dataset of 1-D id vectors (at least one id: an all-padding row is fully masked)."""
-    ds = tf.data.Dataset.from_tensor_slices(tf.constant(texts, dtype=tf.string))
-    ds = ds.batch(1024).map(encoder, num_parallel_calls=tf.data.AUTOTUNE).unbatch()
-    return ds.map(lambda ids: tf.cond(tf.size(ids) > 0, lambda: ids,
-                                      lambda: tf.constant([PAD_ID], tf.int64)))
 
 
 class TextSide:
@@ -47,16 +38,13 @@ class TextSide:
     def model_input(self, spec, encoder):
         """(Keras input, embedded [B, T, D] with a padding mask)."""
         m = spec.model
-        tokens = keras.Input(shape=(None,), dtype="int64", name="token_ids")
-        x = keras.layers.Embedding(encoder.vocab_size, m.embedding_dim, mask_zero=True,
-                                   name="embedding")(tokens)
-        if m.embedding_dropout:
-            x = keras.layers.Dropout(m.embedding_dropout, name="embedding_dropout")(x)
+        tokens, x = embedded_ids("token_ids", encoder.vocab_size, m.embedding_dim,
+                                 m.embedding_dropout, "embedding", "embedding_dropout")
         return tokens, x
 
     def examples(self, spec, encoder, records, training: bool) -> tf.data.Dataset:
         """Unbatched id vectors of the records' texts (cached)."""
-        return encode_records(encoder, [r["text"] for r in records]).cache()
+        return encode_texts(encoder, [r["text"] for r in records]).cache()
 
     def max_length(self, spec):
         """The longest input (length buckets)."""

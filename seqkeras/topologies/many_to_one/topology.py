@@ -25,7 +25,7 @@ from seqkeras.layers.ngram_hash import NgramHash
 from seqkeras.layers.pooling import POOLINGS
 from seqkeras.layers.recurrent_stack import recurrent_stack
 from seqkeras.topologies.base import Topology, as_text
-from seqkeras.topologies.many_to_one.inputs import (encode_records, side_for,
+from seqkeras.topologies.many_to_one.inputs import (side_for,
                                                     side_of_records, side_of_signature)
 from seqkeras.topologies.many_to_one.baseline import classification_baseline, scored_ids
 from seqkeras.topologies.many_to_one.frame_baseline import frame_baseline
@@ -38,7 +38,7 @@ from seqkeras.training.optimizers import compile_model
 
 LABELS_FILE = "labels.txt"
 log = logging.getLogger("seqkeras")
-__all__ = ["ClassifierPrep", "LABELS_FILE", "ManyToOne", "encode_records", "uses_sigmoid"]
+__all__ = ["ClassifierPrep", "LABELS_FILE", "ManyToOne", "uses_sigmoid"]
 
 
 @dataclass

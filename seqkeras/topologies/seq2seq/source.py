@@ -13,15 +13,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import keras
 import numpy as np
 import tensorflow as tf
 
-from seqkeras.constants import PAD_ID
 from seqkeras.measurements import serving as measurement_serving
 from seqkeras.measurements.model_inputs import LENGTHS
 from seqkeras.measurements.side import FrameSide
 from seqkeras.text.encoder import VOCAB_FILE, TextEncoder, fit_vocabulary
+from seqkeras.text.ids import embedded_ids, encode_texts
 
 SOURCE_DIR = "source"
 
@@ -40,20 +39,14 @@ class TextSource:
     def model_input(self, spec, encoder):
         """(inputs dict, embedded source [B, S, D] with its mask)."""
         m = spec.model
-        source = keras.Input(shape=(None,), dtype="int64", name="source_ids")
-        x = keras.layers.Embedding(encoder.vocab_size, m.embedding_dim, mask_zero=True,
-                                   name="source_embedding")(source)
-        if m.embedding_dropout:
-            x = keras.layers.Dropout(m.embedding_dropout, name="source_dropout")(x)
+        source, x = embedded_ids("source_ids", encoder.vocab_size, m.embedding_dim,
+                                 m.embedding_dropout, "source_embedding", "source_dropout")
         return {"source_ids": source}, x
 
     def examples(self, spec, encoder, records, training: bool) -> tf.data.Dataset:
         """Unbatched ``{"source_ids": [S]}`` (at least one id) of the records' texts."""
-        ds = tf.data.Dataset.from_tensor_slices(
-            tf.constant([r["text"] for r in records], tf.string)).batch(1024)
-        ds = ds.map(encoder).unbatch()
-        return ds.map(lambda src: {"source_ids": tf.cond(
-            tf.size(src) > 0, lambda: src, lambda: tf.constant([PAD_ID], tf.int64))})
+        return encode_texts(encoder, [r["text"] for r in records]).map(
+            lambda src: {"source_ids": src})
 
     @staticmethod
     def length(x):
