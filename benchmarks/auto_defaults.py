@@ -35,8 +35,11 @@ def variant(raw: dict, name: str, overrides: dict) -> dict:
             for key in keys:
                 raw.setdefault(section, {}).setdefault(key, FIXED[key])
     for dotted, value in overrides.items():
-        section, _, key = dotted.partition(".")
-        raw.setdefault(section, {})[key] = value
+        section, dot, key = dotted.partition(".")
+        if dot:
+            raw.setdefault(section, {})[key] = value
+        else:  # a top-level key (seed, name ...)
+            raw[section] = value
     return raw
 
 
@@ -49,7 +52,8 @@ def main(argv: list[str]) -> int:
     parser.add_argument("yaml", type=Path, help="a short pipeline YAML")
     parser.add_argument("name", help="auto, fixed, or any name for a run with OVERRIDES")
     parser.add_argument("overrides", nargs="?", default="{}",
-                        help='JSON of dotted keys, e.g. \'{"tokenize.min_frequency": 1}\'')
+                        help='JSON of dotted keys (or top-level ones), e.g. '
+                             '\'{"tokenize.min_frequency": 1, "seed": 2}\'')
     parser.add_argument("data_dir", nargs="?", type=Path, default=Path("data"),
                         help="where the run's stage outputs go (default: data)")
     args = parser.parse_args(argv)
