@@ -36,6 +36,9 @@ from seqkeras.io.readers import READERS, RowError, detect_format, open_text
 #: Cell values read as "missing" (case-insensitive, after stripping spaces).
 NA_STRINGS = frozenset({"", "na", "n/a", "nan", "null", "none", "?"})
 
+#: The largest magnitude a value may have: the model and its served graph are float32.
+FLOAT32_MAX = float(np.finfo(np.float32).max)
+
 #: pandas.to_datetime accepts a frame of these columns (lowercased) directly.
 _DATETIME_PARTS = {"year", "month", "day", "hour", "minute", "second", "ms", "us", "ns",
                    "years", "months", "days", "hours", "minutes", "seconds"}
@@ -237,19 +240,27 @@ def load_series(spec, log=None) -> Series:
     frame = frame.assign(_time=times)
     reject(frame["_time"].isna().to_numpy(), "unparseable time")
 
-    # values: NA markers are missing values; anything else that is not a number is a reject
+    # values: NA markers are missing values; anything else that is not a number is a
+    # reject, and so is a number the float32 model cannot hold (inf, 1e300: one of them
+    # made the training normalization NaN, so every forecast was NaN)
     bad_any = np.zeros(len(frame), bool)
     first_bad = np.full(len(frame), "", dtype=object)
+    why = np.full(len(frame), "", dtype=object)
     for c in numeric:
         na = _is_missing(frame[c])
         text = frame[c].map(lambda v: v.strip() if isinstance(v, str) else v).where(~na, None)
-        parsed = pd.to_numeric(text, errors="coerce").astype(float)
-        bad = parsed.isna().to_numpy() & ~na
-        first_bad[bad & ~bad_any] = c
-        bad_any |= bad
-        frame = frame.assign(**{f"_num_{c}": parsed.to_numpy(float)})
-    frame = frame.assign(_bad=first_bad)
-    reject(bad_any, lambda row: f"not a number in column {row['_bad']!r}: "
+        parsed = pd.to_numeric(text, errors="coerce").astype(float).to_numpy(float)
+        nan = np.isnan(parsed)
+        with np.errstate(invalid="ignore"):
+            huge = ~nan & ~(np.abs(parsed) <= FLOAT32_MAX)
+        for bad, reason in ((nan & ~na, "not a number"),
+                            (huge, "not a finite float32 number")):
+            first_bad[bad & ~bad_any] = c
+            why[bad & ~bad_any] = reason
+            bad_any |= bad
+        frame = frame.assign(**{f"_num_{c}": parsed})
+    frame = frame.assign(_bad=first_bad, _why=why)
+    reject(bad_any, lambda row: f"{row['_why']} in column {row['_bad']!r}: "
                                 f"{str(row[row['_bad']])[:40]!r}")
 
     # duplicates (the first occurrence in reading order is kept), then time order

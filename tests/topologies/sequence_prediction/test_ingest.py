@@ -214,3 +214,20 @@ def test_timestamps_with_utc_offsets_across_a_dst_change_parse_as_utc(data_root,
     assert [r["time"] for r in rows] == ["2021-03-27T23:00:00", "2021-03-28T00:00:00",
                                          "2021-03-28T01:00:00", "2021-03-28T02:00:00"]
     assert [r["values"]["y"] for r in rows] == [1.0, 2.0, 3.0, 4.0]
+
+
+def test_infinite_and_float32_overflowing_values_are_rejected_rows(data_root, run_ingest):
+    # "inf" parses as a number: it used to reach the training normalization (std NaN:
+    # every forecast NaN); 1e300 made the std overflow and the served float32 graph
+    # would read it as infinity
+    lines = ["ts,y"] + [f"{t},{v}" for t, v in zip(hourly(8), ["1", "2", "inf", "4", "-Infinity",
+                                                               "6", "1e300", "8"])]
+    (data_root / "inf.csv").write_text("\n".join(lines) + "\n")
+    summary, out = run_ingest(series_spec("inf.csv", frequency="1h"))
+    rejects = read_jsonl(out / "rejects.jsonl")
+    assert [(r["line"], r["reason"].split(":")[0]) for r in rejects] == [
+        (4, "not a finite float32 number in column 'y'"),
+        (6, "not a finite float32 number in column 'y'"),
+        (8, "not a finite float32 number in column 'y'")]
+    ys = [r["values"]["y"] for r in read_jsonl(out / "train.jsonl")]
+    assert np.isfinite(ys).all() and ys[2] == 3.0
