@@ -121,10 +121,11 @@ def time_reader(metadata: dict):
 def read_csv_windows(signature_inputs: dict, args: list[str], read_times=None) -> dict:
     """Serving inputs for a batch of windows, one CSV file each (``args``; a header row
     with the original column names, extra columns ignored; its last ``lookback`` rows are
-    used; ``NA`` and empty cells are missing). ``signature_inputs``: input name ->
-    TensorSpec. The ``timestamp`` input comes from ``read_times`` (``time_reader``), or
-    a ``timestamp`` column of Unix seconds. Raises SeqkerasError for a missing file or
-    column, too few rows or a value that is not a number."""
+    used). ``signature_inputs``: input name -> TensorSpec. The ``timestamp`` input comes
+    from ``read_times`` (``time_reader``), or a ``timestamp`` column of Unix seconds.
+    Raises SeqkerasError for a missing file or column, too few rows, or a numeric cell
+    that is missing (``NA``, empty: the served graph refuses NaN) or not a number its
+    input's dtype holds (``window_numbers``)."""
     specs = dict(signature_inputs)
     per_input: dict[str, list] = {name: [] for name in specs}
     for path in args:
@@ -153,15 +154,42 @@ def read_csv_windows(signature_inputs: dict, args: list[str], read_times=None) -
             if spec.dtype == tf.string:
                 per_input[name].append(column.str.strip().to_numpy(object))
             else:
-                text = column.str.strip()
-                na = text.str.lower().isin(NA_STRINGS)
-                values = pd.to_numeric(text.where(~na, None), errors="coerce")
-                bad = values.isna() & ~na
-                if bad.any():
-                    raise SeqkerasError(f"{path}: column {by_name[name]!r} has a value "
-                                        f"that is not a number: {text[bad].iloc[0]!r}")
-                per_input[name].append(values.to_numpy(spec.dtype.as_numpy_dtype))
+                per_input[name].append(window_numbers(column, spec.dtype, path,
+                                                      by_name[name]))
     return {name: np.stack(v) for name, v in per_input.items()}
+
+
+def window_numbers(column: pd.Series, dtype: tf.DType, path: str, name: str) -> np.ndarray:
+    """The cells (str) of one window column as ``dtype`` numbers (float32, or int64 for
+    the ``timestamp``). Raises SeqkerasError naming ``path``'s line and the column for a
+    missing cell (the served graph refuses NaN), a value that is not a number, one
+    float32 cannot hold, or a timestamp that is not a whole int64: any of them would
+    otherwise reach the graph as NaN, infinity or a wrapped integer."""
+    text = column.str.strip()
+    values = pd.to_numeric(text.where(~text.str.lower().isin(NA_STRINGS), None),
+                           errors="coerce").astype(float).to_numpy()
+    if dtype.is_integer:
+        info = np.iinfo(dtype.as_numpy_dtype)
+        with np.errstate(invalid="ignore"):
+            ok = (values == np.round(values)) & (np.abs(values) < float(info.max))
+        what = f"is not a whole number within {dtype.name}"
+    else:
+        with np.errstate(invalid="ignore"):
+            ok = np.abs(values) <= float(np.finfo(dtype.as_numpy_dtype).max)
+        what = f"is not a finite {dtype.name} number"
+    if not ok.all():
+        i = int(np.argmin(ok))
+        line = int(column.index[i]) + 2  # the header is line 1
+        cell = text.iloc[i]
+        if cell.lower() in NA_STRINGS:
+            problem = ("missing; the model reads every step of the window: fill it (the "
+                       "value the series would have had)")
+        elif np.isnan(values[i]):
+            problem = f"{cell[:40]!r} is not a number"
+        else:
+            problem = f"{cell[:40]!r} {what}"
+        raise SeqkerasError(f"{path}:{line}: column {name!r}: {problem}")
+    return values.astype(dtype.as_numpy_dtype)
 
 
 def format_forecasts(outputs: dict, sources: list[str]) -> list[str]:
