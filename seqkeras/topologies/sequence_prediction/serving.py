@@ -115,6 +115,7 @@ def time_reader(metadata: dict):
             raise SeqkerasError(f"{path}: time column(s) {columns}: cannot parse "
                                 f"{frame[columns].iloc[int(np.argmax(times.isna()))].tolist()}")
         return unix_seconds(times, series.time_zone)
+    read.columns = columns
     return read
 
 
@@ -140,7 +141,10 @@ def read_csv_windows(signature_inputs: dict, args: list[str], read_times=None) -
                 if len(frame) < lookback:
                     raise SeqkerasError(f"{path}: {len(frame)} row(s); the model reads "
                                         f"windows of {lookback}")
-                per_input[name].append(read_times(frame.iloc[-lookback:], path))
+                rows = frame.iloc[-lookback:]
+                seconds = read_times(rows, path)
+                check_time_order(seconds, rows.index, path, read_times.columns)
+                per_input[name].append(seconds)
                 continue
             if name not in by_name:
                 raise SeqkerasError(f"{path}: no column for input {name!r} (columns: "
@@ -154,9 +158,26 @@ def read_csv_windows(signature_inputs: dict, args: list[str], read_times=None) -
             if spec.dtype == tf.string:
                 per_input[name].append(column.str.strip().to_numpy(object))
             else:
-                per_input[name].append(window_numbers(column, spec.dtype, path,
-                                                      by_name[name]))
+                values = window_numbers(column, spec.dtype, path, by_name[name])
+                if name == TIMESTAMP_INPUT:
+                    check_time_order(values, column.index, path, by_name[name])
+                per_input[name].append(values)
     return {name: np.stack(v) for name, v in per_input.items()}
+
+
+def check_time_order(seconds: np.ndarray, index, path: str, column) -> None:
+    """Raises SeqkerasError naming ``path``'s line when a window's Unix ``seconds`` go
+    back in time (a window written newest first, or unsorted: the model reads the oldest
+    step first). Equal seconds pass: the hour a DST change skips is a step of the
+    series' local grid, read as the next hour that exists (``calendar.unix_seconds``).
+    ``index``: the rows' 0-based positions in the file; ``column``: the time column(s)."""
+    ordered = np.diff(seconds) >= 0
+    if not ordered.all():
+        i = int(np.argmin(ordered)) + 1
+        name = column if isinstance(column, str) else ", ".join(column)
+        raise SeqkerasError(f"{path}:{int(index[i]) + 2}: column {name!r}: the time is "
+                            "before the row before it; a window lists its steps oldest "
+                            "first, one row a step")
 
 
 def window_numbers(column: pd.Series, dtype: tf.DType, path: str, name: str) -> np.ndarray:

@@ -52,3 +52,16 @@ def test_a_missing_or_infinite_value_is_refused(tmp_path, value, message):
     path = window(tmp_path, [1, 2, value], [0, 3600, 7200])
     with pytest.raises(SeqkerasError, match=message):
         read_csv_windows(SIGNATURE, [path])
+
+
+@pytest.mark.parametrize("stamps, line", [
+    ([7200, 3600, 0, 10800], 4),          # a window written newest first
+    ([0, 7200, 3600, 10800], 4),          # unsorted
+])
+def test_timestamps_out_of_time_order_are_refused(tmp_path, stamps, line):
+    # the model reads the oldest step first: a reversed or unsorted window used to be
+    # answered as if it were in order (equal times pass: DST's skipped hour)
+    path = window(tmp_path, [1, 2, 3, 4], stamps)
+    with pytest.raises(SeqkerasError, match=rf"w.csv:{line}: column 'timestamp': .* "
+                                            "before the row before it"):
+        read_csv_windows(SIGNATURE, [path])
