@@ -269,8 +269,13 @@ def load_series(spec, log=None) -> Series:
            "duplicate timestamp (the first row with it was kept)")
     index = pd.DatetimeIndex(frame["_time"].to_numpy())
     if len(index) < 2:
+        times_bad = [r for r in rejects if r["reason"] == "unparseable time"]
+        first = (f"; first: {times_bad[0]['file']}:{times_bad[0]['line']}: unparseable "
+                 f"time: {times_bad[0]['raw'][:60]!r}: set data.series.time_format (a "
+                 "strptime format such as '%Y-%m-%d %H:%M') or write the times as ISO "
+                 "8601 text") if times_bad else ""
         raise DataError(f"ingest: {len(index)} row(s) with a valid timestamp "
-                        f"({len(rejects)} rejected); a series needs more")
+                        f"({len(rejects)} rejected); a series needs more{first}")
 
     offset = (pd.tseries.frequencies.to_offset(series.frequency) if series.frequency
               else infer_frequency(index))

@@ -231,3 +231,13 @@ def test_infinite_and_float32_overflowing_values_are_rejected_rows(data_root, ru
         (8, "not a finite float32 number in column 'y'")]
     ys = [r["values"]["y"] for r in read_jsonl(out / "train.jsonl")]
     assert np.isfinite(ys).all() and ys[2] == 3.0
+
+
+def test_no_parseable_timestamp_names_the_first_row_and_time_format(data_root, run_ingest):
+    # Unix seconds in the time column: every row was rejected and the error said only
+    # "0 row(s) with a valid timestamp (8 rejected); a series needs more"
+    lines = ["ts,y"] + [f"{1609459200 + 3600 * i},{i}" for i in range(8)]
+    (data_root / "epoch.csv").write_text("\n".join(lines) + "\n")
+    with pytest.raises(DataError, match=r"8 rejected.*epoch.csv:2: unparseable time: "
+                                        r"'1609459200.*data.series.time_format"):
+        run_ingest(series_spec("epoch.csv", frequency="1h"))
