@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Literal, Optional, Union
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from seqkeras.spec import (DataSpec, PipelineSpec, Problem, RecurrentModel, not_applicable)
 from seqkeras.spec.sections import Section
@@ -81,6 +81,23 @@ class SeriesSpec(Section):
     #: offsets are converted to it, naive ones are taken as in it; the calendar
     #: features use its local time.
     time_zone: str = "UTC"
+
+    @field_validator("time_format")
+    @classmethod
+    def _known_directives(cls, value):
+        if value is None:
+            return value
+        import datetime
+
+        try:
+            datetime.datetime.strptime("", value)
+        except ValueError as exc:
+            if "bad directive" in str(exc) or "stray %" in str(exc):
+                hint = (" (Unix seconds have no strptime directive: write the times as "
+                        "ISO 8601 text)") if "%s" in value else ""
+                raise ValueError(f"{exc}; use strptime directives such as %Y-%m-%d "
+                                 f"%H:%M{hint}") from None
+        return value
 
     @model_validator(mode="after")
     def _columns_have_one_role(self):
