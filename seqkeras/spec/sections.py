@@ -207,7 +207,8 @@ class TokenizeSpec(Section):
     #: Regex replacements applied in-graph before splitting (RE2 syntax).
     replace: list[Replacement] = Field([], max_length=100)
     #: Vocabulary size including the reserved tokens. auto: every token seen at least
-    #: ``min_frequency`` times in the training split, at most 50,000 (wordpiece: 8,000).
+    #: ``min_frequency`` times in the training split, at most 50,000 (wordpiece: every
+    #: character alone and as ##suffix, then one piece a word, at most 8,000 more).
     max_tokens: auto_or(int, gt=len(("pad", "unk", "start", "end")), le=10_000_000) = AUTO
     #: Tokens seen fewer times in the training split become [UNK]. auto: 1 below 1,000,000
     #: training tokens, 2 from there (``seqkeras.spec.auto``).
