@@ -241,3 +241,12 @@ def test_no_parseable_timestamp_names_the_first_row_and_time_format(data_root, r
     with pytest.raises(DataError, match=r"8 rejected.*epoch.csv:2: unparseable time: "
                                         r"'1609459200.*data.series.time_format"):
         run_ingest(series_spec("epoch.csv", frequency="1h"))
+
+
+def test_calendar_ahead_on_an_inferred_monthly_series_is_an_error(data_root, run_ingest):
+    # the calendar of the steps ahead needs a fixed step: it used to be dropped quietly
+    months = [str(t.date()) for t in pd.date_range("2000-01-01", periods=40, freq="MS")]
+    (data_root / "m.csv").write_text("ts,y\n" + "".join(f"{t},{i}\n"
+                                                        for i, t in enumerate(months)))
+    with pytest.raises(DataError, match=r"calendar_ahead.*MS.*no fixed length"):
+        run_ingest(series_spec("m.csv", calendar_ahead=True))

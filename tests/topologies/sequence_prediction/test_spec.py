@@ -44,6 +44,9 @@ def test_series_is_its_own_data_section_and_required():
     # "ValueError: 'Q' is a bad directive in format '%Q'"
     ({"time_format": "%Y-%Q"}, r"'Q' is a bad directive in format '%Y-%Q'"),
     ({"time_format": "%s"}, r"Unix seconds"),
+    # calendar_ahead without a calendar, or on steps of no fixed length, was ignored
+    ({"calendar_ahead": True, "calendar": []}, r"calendar_ahead.*no calendar features"),
+    ({"calendar_ahead": True, "frequency": "MS"}, r"calendar_ahead.*MS.*no fixed length"),
 ])
 def test_series_columns_and_windows_are_checked(series, phrase):
     with pytest.raises(pydantic.ValidationError, match=phrase):
