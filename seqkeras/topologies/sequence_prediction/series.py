@@ -25,6 +25,7 @@ exactly when their steps differ by one (the ``drop`` policy leaves holes).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
@@ -171,6 +172,18 @@ def parse_times(frame: pd.DataFrame, series) -> pd.Series:
     return _to_local(text, series.time_format, zone)
 
 
+def dst_repeats(frame: pd.DataFrame, series, duplicate: np.ndarray) -> np.ndarray:
+    """Which ``duplicate`` rows (same local ``_time`` as an earlier row) are a different
+    instant than the row kept: the hour a DST change repeats, told apart by UTC offsets
+    in the text (``time_zone`` other than UTC only)."""
+    if getattr(series, "time_zone", "UTC") in (None, "UTC") or not duplicate.any():
+        return np.zeros(len(frame), bool)
+    utc = parse_times(frame, SimpleNamespace(time=series.time, time_format=series.time_format,
+                                             time_zone="UTC"))
+    kept = utc.groupby(frame["_time"].to_numpy()).transform("first")
+    return duplicate & (utc != kept).to_numpy()
+
+
 def fill_missing(data: pd.DataFrame, policy: str) -> pd.DataFrame:
     """A copy of ``data`` with its missing values filled by ``policy``: ``interpolate``
     (numbers linearly between the neighbours, categories forward; after the last value,
@@ -265,8 +278,13 @@ def load_series(spec, log=None) -> Series:
 
     # duplicates (the first occurrence in reading order is kept), then time order
     frame = frame.iloc[np.argsort(frame["_time"].to_numpy(), kind="stable")]
-    reject(frame["_time"].duplicated(keep="first").to_numpy(),
-           "duplicate timestamp (the first row with it was kept)")
+    duplicate = frame["_time"].duplicated(keep="first").to_numpy()
+    frame = frame.assign(_dst=dst_repeats(frame, series, duplicate))
+    zone = getattr(series, "time_zone", "UTC")
+    reject(duplicate, lambda row: (
+        f"repeated local time at a DST change in {zone}: the model's steps are its "
+        "wall-clock hours (the first row with it was kept; time_zone UTC keeps both)")
+        if row["_dst"] else "duplicate timestamp (the first row with it was kept)")
     index = pd.DatetimeIndex(frame["_time"].to_numpy())
     if len(index) < 2:
         times_bad = [r for r in rejects if r["reason"] == "unparseable time"]

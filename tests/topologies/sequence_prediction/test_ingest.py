@@ -250,3 +250,17 @@ def test_calendar_ahead_on_an_inferred_monthly_series_is_an_error(data_root, run
                                                         for i, t in enumerate(months)))
     with pytest.raises(DataError, match=r"calendar_ahead.*MS.*no fixed length"):
         run_ingest(series_spec("m.csv", calendar_ahead=True))
+
+
+def test_the_hour_dst_repeats_is_a_reject_that_names_the_time_zone(data_root, run_ingest):
+    # two distinct instants with one Berlin wall-clock time: the reason said only
+    # "duplicate timestamp", as for a copied row
+    lines = ["ts,y", "2021-10-31T01:00:00+02:00,1", "2021-10-31T02:00:00+02:00,2",
+             "2021-10-31T02:00:00+01:00,3", "2021-10-31T03:00:00+01:00,4",
+             "2021-10-31T03:00:00+01:00,5"]
+    (data_root / "fall.csv").write_text("\n".join(lines) + "\n")
+    _, out = run_ingest(series_spec("fall.csv", frequency="1h", time_zone="Europe/Berlin"))
+    reasons = [(r["line"], r["reason"]) for r in read_jsonl(out / "rejects.jsonl")]
+    assert reasons[0][0] == 4 and reasons[0][1].startswith(
+        "repeated local time at a DST change in Europe/Berlin")
+    assert reasons[1] == (6, "duplicate timestamp (the first row with it was kept)")
