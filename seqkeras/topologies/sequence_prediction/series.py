@@ -330,6 +330,10 @@ def load_series(spec, log=None) -> Series:
         dropped = int((~keep).sum())
     else:  # only leading steps can remain unfilled (nothing earlier to fill from)
         leading = int((~keep).sum())
+    empty = [c for c in used if data[c].isna().all()]
+    if empty:
+        raise DataError(f"ingest: column(s) {empty} have no value in any of the {len(index)} "
+                        "rows read; fill them or leave them out of data.series")
     data, steps, isna = data[keep], steps[keep], isna[keep]
     if data.empty:
         raise DataError("ingest: no time step is left after handling missing values "

@@ -264,3 +264,11 @@ def test_the_hour_dst_repeats_is_a_reject_that_names_the_time_zone(data_root, ru
     assert reasons[0][0] == 4 and reasons[0][1].startswith(
         "repeated local time at a DST change in Europe/Berlin")
     assert reasons[1] == (6, "duplicate timestamp (the first row with it was kept)")
+
+
+def test_a_column_with_no_value_is_named(data_root, run_ingest):
+    # the error said only "no time step is left after handling missing values"
+    lines = ["ts,y,x"] + [f"{t},{i}," for i, t in enumerate(hourly(6))]
+    (data_root / "nox.csv").write_text("\n".join(lines) + "\n")
+    with pytest.raises(DataError, match=r"column\(s\) \['x'\] have no value"):
+        run_ingest(series_spec("nox.csv", frequency="1h", features=["x"]))
