@@ -27,10 +27,11 @@ MAX_SEED = 2**32 - 1
 AUTO = "auto"
 
 
-def auto_or(kind, **constraints):
+def auto_or(kind, why: str = "chosen from the training data", **constraints):
     """The type of a setting that takes ``auto`` or a ``kind`` value within
     ``constraints`` (pydantic ``Field`` bounds): one error line naming both when the
-    value is neither (``must be greater than 4, or auto``)."""
+    value is neither (``must be greater than 4, or auto``); ``why`` says how auto is
+    chosen."""
     adapter = TypeAdapter(Annotated[kind, Field(**constraints)])
 
     def check(value, handler):
@@ -40,7 +41,7 @@ def auto_or(kind, **constraints):
             return adapter.validate_python(value)
         except ValidationError as exc:
             reason = exc.errors()[0]["msg"].removeprefix("Value error, ")
-            raise ValueError(f"{reason}, or auto (chosen from the training data)") from None
+            raise ValueError(f"{reason}, or auto ({why})") from None
 
     return Annotated[Union[Literal["auto"], kind], WrapValidator(check)]
 
