@@ -72,3 +72,9 @@ def test_refusal_is_the_assertion_a_guard_failed_on(served):
     assert refusal(caught.value) == ("input window of signature serving_default must hold "
                                      "finite numbers (no NaN or infinity)")
     assert refusal(tf.errors.InvalidArgumentError(None, None, "one line\nmore")) == "one line"
+    # another op's error: its own line, not TF's preamble
+    message = ("Graph execution error:\n\nDetected at node Foo defined at (most recent call "
+               "last):\n<stack traces unavailable>\nindices[0,1] = 9 is not in [0, 5)\n"
+               "\t [[{{node Foo}}]]")
+    assert refusal(tf.errors.InvalidArgumentError(None, None, message)) == \
+        "indices[0,1] = 9 is not in [0, 5)"
