@@ -53,7 +53,8 @@ LENGTH_PERCENTILE, MAX_AUTO_LENGTH = 99.0, 512
 OUTLIER_RATIO = 2
 #: ``batch_size: auto``: about this many steps an epoch, within these bounds.
 STEPS_PER_EPOCH, BATCH_BOUNDS = 100, (16, 128)
-#: ``epochs: auto``: a cap; early stopping on the model-selection metric decides.
+#: ``epochs: auto``: a cap; early stopping on the model-selection metric decides
+#: (without early stopping: the fixed default).
 AUTO_EPOCHS = 30
 #: Record fields that hold the input (the rest, ``target``, are text whatever the input).
 INPUT_FIELDS = ("text", "tokens")
@@ -195,6 +196,8 @@ def _batch_size(section, facts: Facts, name: str) -> Choice:
 def _epochs(section, facts: Facts, name: str) -> Choice:
     if not facts.train_records:
         return FIXED["epochs"], f"{FIXED_REASON} (no training-record count)"
+    if getattr(section, "early_stopping", True) is None:  # nothing would cut the cap short
+        return FIXED["epochs"], "no early stopping (train.early_stopping null) to end sooner"
     return AUTO_EPOCHS, "a cap: early stopping decides"
 
 

@@ -254,7 +254,8 @@ class ReduceLROnPlateau(Section):
 
 class TrainSpec(Section):
     #: The most epochs. auto: 30 where the topology gives training statistics (early
-    #: stopping on the model-selection metric decides), else 5.
+    #: stopping on the model-selection metric decides), else (or with early_stopping
+    #: null) 5.
     epochs: auto_or(int, ge=1, le=100_000) = AUTO
     #: auto: the power of two nearest to a hundredth of the training records, 16 to 128
     #: (about 100 steps an epoch), else 64.

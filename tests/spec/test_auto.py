@@ -94,6 +94,18 @@ def test_wordpiece_max_tokens_auto_leaves_room_for_the_alphabet():
     assert TextFacts.from_json({"tokens": 3}).characters == 0   # resolved.json before
 
 
+def test_epochs_auto_without_early_stopping_is_the_fixed_default():
+    # 30 is a cap for early stopping to cut short: with early_stopping null it ran all
+    # 30 epochs while the log said "a cap: early stopping decides"
+    facts = Facts(train_records=700, text={"tokenize": WORDS})
+    _, got = chosen_values(make(train={"early_stopping": None}), facts, ("train",))
+    assert got["train.epochs"] == FIXED["epochs"]
+    _, chosen = resolve(make(train={"early_stopping": None}), facts, ("train",))
+    assert "no early stopping" in chosen["train.epochs"][1]
+    _, got = chosen_values(make(), facts, ("train",))
+    assert got["train.epochs"] == 30
+
+
 def test_small_data_gets_small_batches_and_units():
     _, got = chosen_values(make(), Facts(train_records=700, text={"tokenize": WORDS}),
                            ("model", "train"))
