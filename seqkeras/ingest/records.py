@@ -170,6 +170,7 @@ def read_records(spec, log) -> IngestResult:
         raise DataError(f"ingest: no training records were read from {seen} row(s); "
                         f"{len(rejects)} rejected ({reasons or 'none'}).{first}")
 
+    warn_empty_shares(spec, records, log)
     stats = {"rows_read": seen, "rejected": len(rejects),
              "reject_reasons": dict(reject_reasons), "splits": {}}
     lengths = {}
@@ -188,3 +189,21 @@ def read_records(spec, log) -> IngestResult:
         }
     return IngestResult.of_records(records, rejects, stats, lengths,
                                    unit="whitespace-separated words")
+
+
+def warn_empty_shares(spec, records: dict, log) -> None:
+    """Log a WARNING for val or test when ``data.split`` gives it a share but it got no
+    record: its metrics would be NaN (test) or missing (val), and the export takes its
+    example requests from the training split. Records without a split are split by a
+    hash of their text, so copies of one text all land in one split."""
+    if not any(s.split is None and s.split_field is None for s in spec.data.sources):
+        return  # every record's split comes from its source
+    for name in ("val", "test"):
+        share = getattr(spec.data.split, name)
+        if share > 0 and not records[name]:
+            distinct = len({record_text(r) for rows in records.values() for r in rows})
+            log.warning("WARNING: ingest: the %s split is empty although data.split.%s is "
+                        "%g: records without a split are split by a hash of their text and "
+                        "the %d record(s) have %d distinct text(s); add distinct records or "
+                        "give the sources a split (split_field or split)", name, name, share,
+                        sum(len(rows) for rows in records.values()), distinct)

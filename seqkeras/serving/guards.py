@@ -108,6 +108,20 @@ def guard_endpoint(signature: str, fn, input_signature: list[tf.TensorSpec]):
     return guarded
 
 
+def refusal(error: tf.errors.InvalidArgumentError) -> str:
+    """The one line that says why a graph refused its input: the message of the guard
+    (or any ``tf.debugging.Assert``) that failed, without TF's "Graph execution error"
+    preamble and node names; else the error's first line that is not TF's preamble."""
+    lines = [line.strip() for line in (error.message or str(error)).splitlines()]
+    for line in lines:
+        if line.startswith("assertion failed:"):
+            text = line[len("assertion failed:"):].strip()
+            return text[1:-1] if text.startswith("[") and text.endswith("]") else text
+    preamble = ("Graph execution error", "Detected at node", "<stack traces", "[[")
+    return next((line for line in lines if line and not line.startswith(preamble)),
+                next((line for line in lines if line), ""))
+
+
 def nonfinite_outputs(outputs: dict) -> list[str]:
     """Names and counts of floating-point outputs holding NaN or infinity, e.g.
     ``["score: 8 of 8 values are NaN"]``; empty when every number is finite."""

@@ -43,6 +43,7 @@ def predict(model_path: str | Path, texts: list[str]) -> list[str]:
     import tensorflow as tf
     import tensorflow_text  # noqa: F401  (registers the tf-text ops the graph uses)
 
+    from seqkeras.serving.guards import refusal
     from seqkeras.topologies import get_topology
 
     version_dir = latest(Path(model_path))
@@ -64,7 +65,7 @@ def predict(model_path: str | Path, texts: list[str]) -> list[str]:
     try:
         result = fn(**{k: tf.constant(v) for k, v in inputs.items()})
     except tf.errors.InvalidArgumentError as exc:
-        message = exc.message.splitlines()[0] if exc.message else str(exc)
-        raise SeqkerasError(f"{version_dir}: the model refused the input: {message}") from None
+        raise SeqkerasError(f"{version_dir}: the model refused the input: "
+                            f"{refusal(exc)}") from None
     outputs = {k: v.numpy() for k, v in result.items()}
     return topology.format_prediction(inputs, outputs)

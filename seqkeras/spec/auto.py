@@ -53,7 +53,8 @@ LENGTH_PERCENTILE, MAX_AUTO_LENGTH = 99.0, 512
 OUTLIER_RATIO = 2
 #: ``batch_size: auto``: about this many steps an epoch, within these bounds.
 STEPS_PER_EPOCH, BATCH_BOUNDS = 100, (16, 128)
-#: ``epochs: auto``: a cap; early stopping on the model-selection metric decides.
+#: ``epochs: auto``: a cap; early stopping on the model-selection metric decides
+#: (without early stopping: the fixed default).
 AUTO_EPOCHS = 30
 #: Record fields that hold the input (the rest, ``target``, are text whatever the input).
 INPUT_FIELDS = ("text", "tokens")
@@ -73,18 +74,21 @@ class TextFacts:
     lengths: dict[int, int] = field(default_factory=dict)
     #: Vocabulary rows the tokenize stage kept (set after it built the vocabulary).
     vocab_size: Optional[int] = None
+    #: Distinct characters of the tokens (wordpiece spells each alone and as ##suffix;
+    #: 0 in statistics kept before it was counted).
+    characters: int = 0
 
     def to_json(self) -> dict:
         return {"tokens": self.tokens, "distinct": {str(k): v for k, v in self.distinct.items()},
                 "lengths": {str(k): v for k, v in sorted(self.lengths.items())},
-                "vocab_size": self.vocab_size}
+                "vocab_size": self.vocab_size, "characters": self.characters}
 
     @classmethod
     def from_json(cls, raw: dict) -> "TextFacts":
         return cls(int(raw.get("tokens", 0)),
                    {int(k): int(v) for k, v in raw.get("distinct", {}).items()},
                    {int(k): int(v) for k, v in raw.get("lengths", {}).items()},
-                   raw.get("vocab_size"))
+                   raw.get("vocab_size"), int(raw.get("characters", 0)))
 
 
 @dataclass
@@ -154,9 +158,12 @@ def _max_tokens(section, facts: Facts, name: str) -> Choice:
     if seen is None:  # a min_frequency the statistics did not count: the nearest below
         seen = text.distinct[max(m for m in text.distinct if m <= k)] if text.distinct else 0
     if section.level == "wordpiece":
-        cap = MAX_AUTO_PIECES
-        return (min(cap, seen + len(RESERVED_TOKENS)),
-                f"{seen:,} words seen >= {k}x, at most {cap:,} pieces")
+        # every character alone and as a ##suffix, kept whole even beyond the cap (the
+        # learner needs them to spell any word), then the words' pieces
+        cap, alphabet = MAX_AUTO_PIECES, len(RESERVED_TOKENS) + 2 * text.characters
+        return (max(alphabet, min(cap, alphabet + seen)),
+                f"{text.characters:,} characters x 2 + {len(RESERVED_TOKENS)} reserved + "
+                f"{seen:,} words seen >= {k}x, at most {cap:,} pieces beyond the characters")
     value = max(min(MAX_AUTO_VOCAB, seen + len(RESERVED_TOKENS)), len(RESERVED_TOKENS) + 1)
     return value, f"{seen:,} tokens seen >= {k}x + {len(RESERVED_TOKENS)} reserved, at most {MAX_AUTO_VOCAB:,}"
 
@@ -189,6 +196,8 @@ def _batch_size(section, facts: Facts, name: str) -> Choice:
 def _epochs(section, facts: Facts, name: str) -> Choice:
     if not facts.train_records:
         return FIXED["epochs"], f"{FIXED_REASON} (no training-record count)"
+    if getattr(section, "early_stopping", True) is None:  # nothing would cut the cap short
+        return FIXED["epochs"], "no early stopping (train.early_stopping null) to end sooner"
     return AUTO_EPOCHS, "a cap: early stopping decides"
 
 

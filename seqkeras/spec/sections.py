@@ -27,10 +27,11 @@ MAX_SEED = 2**32 - 1
 AUTO = "auto"
 
 
-def auto_or(kind, **constraints):
+def auto_or(kind, why: str = "chosen from the training data", **constraints):
     """The type of a setting that takes ``auto`` or a ``kind`` value within
     ``constraints`` (pydantic ``Field`` bounds): one error line naming both when the
-    value is neither (``must be greater than 4, or auto``)."""
+    value is neither (``must be greater than 4, or auto``); ``why`` says how auto is
+    chosen."""
     adapter = TypeAdapter(Annotated[kind, Field(**constraints)])
 
     def check(value, handler):
@@ -40,7 +41,7 @@ def auto_or(kind, **constraints):
             return adapter.validate_python(value)
         except ValidationError as exc:
             reason = exc.errors()[0]["msg"].removeprefix("Value error, ")
-            raise ValueError(f"{reason}, or auto (chosen from the training data)") from None
+            raise ValueError(f"{reason}, or auto ({why})") from None
 
     return Annotated[Union[Literal["auto"], kind], WrapValidator(check)]
 
@@ -207,7 +208,8 @@ class TokenizeSpec(Section):
     #: Regex replacements applied in-graph before splitting (RE2 syntax).
     replace: list[Replacement] = Field([], max_length=100)
     #: Vocabulary size including the reserved tokens. auto: every token seen at least
-    #: ``min_frequency`` times in the training split, at most 50,000 (wordpiece: 8,000).
+    #: ``min_frequency`` times in the training split, at most 50,000 (wordpiece: every
+    #: character alone and as ##suffix, then one piece a word, at most 8,000 more).
     max_tokens: auto_or(int, gt=len(("pad", "unk", "start", "end")), le=10_000_000) = AUTO
     #: Tokens seen fewer times in the training split become [UNK]. auto: 1 below 1,000,000
     #: training tokens, 2 from there (``seqkeras.spec.auto``).
@@ -252,7 +254,8 @@ class ReduceLROnPlateau(Section):
 
 class TrainSpec(Section):
     #: The most epochs. auto: 30 where the topology gives training statistics (early
-    #: stopping on the model-selection metric decides), else 5.
+    #: stopping on the model-selection metric decides), else (or with early_stopping
+    #: null) 5.
     epochs: auto_or(int, ge=1, le=100_000) = AUTO
     #: auto: the power of two nearest to a hundredth of the training records, 16 to 128
     #: (about 100 steps an epoch), else 64.

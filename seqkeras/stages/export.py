@@ -89,7 +89,8 @@ def run(ctx) -> dict:
     model = keras.models.load_model(ctx.input("train") / MODEL_FILE)
     check_finite_weights(model, "export")
     ingest = ctx.input("ingest")
-    examples = read_jsonl(ingest / "test.jsonl") or read_jsonl(ingest / "val.jsonl")
+    examples = (read_jsonl(ingest / "test.jsonl") or read_jsonl(ingest / "val.jsonl")
+                or read_jsonl(ingest / "train.jsonl"))  # empty held-out splits: see ingest
 
     base.mkdir(parents=True, exist_ok=True)
     removed = remove_stale(base)

@@ -23,8 +23,13 @@ FREQUENCIES = (1, 2, 3, 5)
 def summarize(counts: collections.Counter, lengths: collections.Counter) -> TextFacts:
     """TextFacts from token counts and a histogram of sequence lengths."""
     distinct = {k: sum(1 for n in counts.values() if n >= k) for k in FREQUENCIES}
+    characters = set()
+    for token in counts:
+        characters.update(token.decode("utf-8", "replace") if isinstance(token, bytes)
+                          else token)
     return TextFacts(tokens=int(sum(counts.values())), distinct=distinct,
-                     lengths={int(k): int(v) for k, v in lengths.items()})
+                     lengths={int(k): int(v) for k, v in lengths.items()},
+                     characters=len(characters))
 
 
 def text_facts(config, texts: Iterable[str], batch_size: int = 512) -> TextFacts:

@@ -118,17 +118,35 @@ class WordpieceTokenizer:
 
     @classmethod
     def learn(cls, word_counts: dict, max_tokens: int, min_frequency: int) -> list[str]:
-        """Reserved tokens, then at most ``max_tokens`` in all: the pieces that cover the
-        words seen at least ``min_frequency`` times (every character among them, so
-        only characters never seen in training become [UNK])."""
+        """Reserved tokens, then at most ``max_tokens`` in all: every character of the
+        words seen at least ``min_frequency`` times, alone and as a ##suffix (so only
+        characters never seen in training become [UNK]), then the learnt pieces that
+        fit. Raises DataError when ``max_tokens`` cannot hold the reserved tokens and
+        those characters."""
         from tensorflow_text.tools.wordpiece_vocab import wordpiece_tokenizer_learner_lib
+
+        from seqkeras.errors import DataError
 
         counts = [(w.decode("utf-8", "replace") if isinstance(w, bytes) else w, n)
                   for w, n in word_counts.items() if n >= min_frequency]
         vocab = wordpiece_tokenizer_learner_lib.learn(
             counts, max_tokens, list(RESERVED_TOKENS), lower_thresh=min_frequency,
             joiner=cls.suffix)
-        return [t for t in vocab if t][:max_tokens]
+        # the learner lists reserved tokens, characters, pieces, then ##characters, and
+        # may return more than max_tokens: the characters go first, so a cut drops pieces
+        vocab = [t for t in vocab if t]
+        reserved = [t for t in vocab if t in RESERVED_TOKENS]
+        alphabet = [t for t in vocab if t not in RESERVED_TOKENS
+                    and len(t.removeprefix(cls.suffix)) == 1]
+        needed = len(reserved) + len(alphabet)
+        if needed > max_tokens:
+            raise DataError(f"tokenize.max_tokens {max_tokens} cannot hold the "
+                            f"{len(alphabet)} characters wordpiece spells words with (each "
+                            f"alone and as a {cls.suffix}suffix) and {len(reserved)} reserved "
+                            f"tokens: set it to at least {needed}, or leave it at auto")
+        kept = set(reserved) | set(alphabet)
+        pieces = [t for t in vocab if t not in kept]
+        return reserved + alphabet + pieces[:max_tokens - needed]
 
 
 def get_tokenizer(name: str, vocab: list[str] | None = None):

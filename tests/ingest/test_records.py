@@ -58,3 +58,19 @@ def test_record_text():
 def test_result_needs_the_three_splits():
     with pytest.raises(ValueError, match="exactly the splits"):
         IngestResult(records={"train": []}, rejects=[], stats={}, metrics={}, summary={})
+
+
+def test_a_share_that_gets_no_records_is_a_warning_naming_the_cause(data_root, write_spec,
+                                                                    caplog):
+    # 30 copies of one text hash into one split: val and test came out empty, training
+    # logged test_loss nan and the export failed with "no records to build example
+    # requests from"
+    (data_root / "same.csv").write_text("text,label\n" + "a,x\na,y\n" * 15)
+    spec = load_spec(write_spec("data:\n  sources:\n    - {path: same.csv}\n"
+                                "  split: {val: 0.2, test: 0.2}\n"))
+    with caplog.at_level(logging.WARNING, logger=LOG.name):
+        result = read_records(spec, LOG)
+    assert result.summary["records"] == {"train": 30, "val": 0, "test": 0}
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert len(warnings) == 2 and "the val split is empty although data.split.val is 0.2" \
+        in warnings[0] and "1 distinct text(s)" in warnings[0]

@@ -61,3 +61,20 @@ def test_describe_shape_and_nonfinite_outputs():
     assert nonfinite_outputs({"label": np.array([b"a"]), "score": np.array([0.5, 0.1])}) == []
     assert nonfinite_outputs({"score": np.array([np.nan, np.inf, 1.0])}) == [
         "score: 2 of 3 values are NaN and infinite"]
+
+
+def test_refusal_is_the_assertion_a_guard_failed_on(served):
+    # seqkeras predict used to print only the first line, "Graph execution error:"
+    from seqkeras.serving.guards import refusal
+
+    with pytest.raises(tf.errors.InvalidArgumentError) as caught:
+        call(served, ["a"], [1.0], [[1.0, np.nan, 2.0]])
+    assert refusal(caught.value) == ("input window of signature serving_default must hold "
+                                     "finite numbers (no NaN or infinity)")
+    assert refusal(tf.errors.InvalidArgumentError(None, None, "one line\nmore")) == "one line"
+    # another op's error: its own line, not TF's preamble
+    message = ("Graph execution error:\n\nDetected at node Foo defined at (most recent call "
+               "last):\n<stack traces unavailable>\nindices[0,1] = 9 is not in [0, 5)\n"
+               "\t [[{{node Foo}}]]")
+    assert refusal(tf.errors.InvalidArgumentError(None, None, message)) == \
+        "indices[0,1] = 9 is not in [0, 5)"

@@ -78,6 +78,34 @@ def test_caps_on_vocabulary_length_and_batch():
     assert got["tokenize.max_tokens"] == 8_000
 
 
+def test_wordpiece_max_tokens_auto_leaves_room_for_the_alphabet():
+    # 16 words + 4 reserved gave 20 pieces, below the 4 + 2 x 20 the learner needs to
+    # spell 20 characters alone and as ##suffixes: every word became [UNK]
+    small = TextFacts(tokens=595, distinct={1: 16, 2: 16}, lengths={5: 119}, characters=20)
+    _, got = chosen_values(make(tokenize={"level": "wordpiece"}),
+                           Facts(119, {"tokenize": small}), ("tokenize",))
+    assert got["tokenize.max_tokens"] == 4 + 2 * 20 + 16
+    # a large alphabet (CJK) is kept whole even beyond the cap
+    cjk = TextFacts(tokens=10**7, distinct={1: 10**6}, lengths={5: 10}, characters=6_000)
+    _, got = chosen_values(make(tokenize={"level": "wordpiece"}),
+                           Facts(10, {"tokenize": cjk}), ("tokenize",))
+    assert got["tokenize.max_tokens"] == 4 + 2 * 6_000
+    assert TextFacts.from_json(small.to_json()) == small
+    assert TextFacts.from_json({"tokens": 3}).characters == 0   # resolved.json before
+
+
+def test_epochs_auto_without_early_stopping_is_the_fixed_default():
+    # 30 is a cap for early stopping to cut short: with early_stopping null it ran all
+    # 30 epochs while the log said "a cap: early stopping decides"
+    facts = Facts(train_records=700, text={"tokenize": WORDS})
+    _, got = chosen_values(make(train={"early_stopping": None}), facts, ("train",))
+    assert got["train.epochs"] == FIXED["epochs"]
+    _, chosen = resolve(make(train={"early_stopping": None}), facts, ("train",))
+    assert "no early stopping" in chosen["train.epochs"][1]
+    _, got = chosen_values(make(), facts, ("train",))
+    assert got["train.epochs"] == 30
+
+
 def test_small_data_gets_small_batches_and_units():
     _, got = chosen_values(make(), Facts(train_records=700, text={"tokenize": WORDS}),
                            ("model", "train"))

@@ -247,3 +247,26 @@ def test_newline_character_maps_to_unknown(tmp_path):
     assert "\n" not in encoder.vocab
     assert encoder(tf.constant(["a\nb"])).to_list() == [[encoder.vocab.index("a"), UNK_ID,
                                                          encoder.vocab.index("b")]]
+
+
+def test_wordpiece_keeps_every_character_when_max_tokens_is_tight(tmp_path):
+    # the learner lists reserved tokens, characters, words, then ##characters, and may
+    # return more than max_tokens: cutting its list dropped every ##character (and some
+    # characters), so a tiny corpus with max_tokens auto (words seen + reserved) had
+    # coverage 0: every word [UNK]
+    texts = ["this is good stuff", "this is bad stuff", "good", "bad"] * 5
+    words = {w for t in texts for w in t.split()}
+    alphabet = {c for w in words for c in "\u2581" + w}
+    tight = len(RESERVED_TOKENS) + 2 * len(alphabet)
+    _, summary, encoder = fit_wordpiece(tmp_path, texts, max_tokens=tight + 1)
+    assert summary["vocab_coverage"] == 1.0 and len(encoder.vocab) <= tight + 1
+    assert {f"##{c}" for c in alphabet} <= set(encoder.vocab)
+    ids = encoder(tf.constant(["this is bad"])).flat_values.numpy()
+    assert UNK_ID not in ids
+
+
+def test_wordpiece_max_tokens_below_the_alphabet_is_a_data_error(tmp_path):
+    from seqkeras.errors import DataError
+
+    with pytest.raises(DataError, match=r"tokenize.max_tokens 10 .* at least 2\d"):
+        fit_wordpiece(tmp_path, ["this is good stuff"] * 3, max_tokens=10)

@@ -37,3 +37,12 @@ def test_measure_follows_the_topology_declaration():
         "name": "p", "topology": "sequence_prediction",
         "data": {"sources": [{"path": "x"}], "series": {"time": "t", "targets": ["y"]}}})
     assert measure(forecast, [{"t": 1, "y": 2.0}]).train_records is None
+
+
+def test_facts_count_the_distinct_characters_of_the_tokens():
+    # wordpiece must spell every character alone and as a ##suffix: max_tokens auto
+    # reads this count
+    facts = text_facts(TokenizeSpec(level="wordpiece", lowercase=False), ["ab ba", "ca"])
+    assert facts.characters == 4      # a, b, c and the word-start mark
+    assert text_facts(TokenizeSpec(), ["aa b"]).characters == 2
+    assert token_facts(TokenizeSpec(), [["Ab", "c"]]).characters == 3

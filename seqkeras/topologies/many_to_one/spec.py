@@ -7,14 +7,14 @@ the graph computes); either way one label comes out.
 
 from __future__ import annotations
 
-from typing import Annotated, ClassVar, Literal, Optional, Union
+from typing import ClassVar, Literal, Optional, Union
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from seqkeras.spec import (EmbeddedRecurrentModel, FrameInputs, InputSpec, PipelineSpec,
                            Problem, TextInput, input_problems, not_applicable)
 from seqkeras.spec.inputs import MEASUREMENT_SOURCE_KEYS, wav_label_problems
-from seqkeras.spec.sections import Section
+from seqkeras.spec.sections import Section, auto_or
 
 
 class NgramBranch(Section):
@@ -32,7 +32,7 @@ class NgramBranch(Section):
     enabled: Union[bool, Literal["auto"]] = "auto"
     #: The longest n-gram (1: the tokens alone). ``auto``: 4 when ``tokenize.level`` is
     #: char (character 1-4-grams, as the baseline uses), 2 otherwise (word 1-2-grams).
-    ngrams: Union[Annotated[int, Field(ge=1, le=8)], Literal["auto"]] = "auto"
+    ngrams: auto_or(int, "by tokenize.level", ge=1, le=8) = "auto"
     #: Hash rows shared by the n-grams with n >= 2 (the tokens have a row each).
     buckets: int = Field(2**20, ge=1, le=2**24)
     #: While training, each n-gram is left out of the mean with this probability.
@@ -47,6 +47,12 @@ class NgramBranch(Section):
     #: ``ngrams: auto`` by ``tokenize.level``.
     AUTO_NGRAMS: ClassVar[dict] = {"char": 4}
     AUTO_NGRAMS_OTHERWISE: ClassVar[int] = 2
+
+    @model_validator(mode="before")
+    @classmethod
+    def _enabled_alone(cls, value):
+        """``ngram_branch: false`` (or true, auto) is short for ``{enabled: false}``."""
+        return {"enabled": value} if isinstance(value, bool) or value == "auto" else value
 
     def order(self, level: str) -> int:
         """The longest n-gram for tokens of ``tokenize.level`` ``level``."""

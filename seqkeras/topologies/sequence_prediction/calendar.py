@@ -41,6 +41,26 @@ def auto_calendar(frequency: str) -> list[str]:
     return next(list(features) for floor, features in AUTO_CALENDAR if seconds >= floor)
 
 
+def constant_features(features: list[str], frequency: str) -> list[str]:
+    """Those of ``features`` that are the same at every step of a series of this
+    frequency (a pandas offset name), so the model learns nothing from them:
+    ``hour_of_day`` on whole days, ``day_of_week`` on whole weeks, ``day_of_year`` and
+    ``month`` on years."""
+    offset = pd.tseries.frequencies.to_offset(frequency)
+    try:
+        seconds = pd.Timedelta(offset).total_seconds()
+        periods = {"hour_of_day": 86400, "day_of_week": 7 * 86400}
+        return [f for f in features if f in periods and seconds % periods[f] == 0]
+    except ValueError:  # months, quarters, years, anchored weeks: whole days at least
+        name = offset.name.upper()
+        constant = {"hour_of_day"}
+        if name.startswith("W"):
+            constant.add("day_of_week")
+        if name[:1] in ("Y", "A"):
+            constant |= {"day_of_year", "month"}
+        return [f for f in features if f in constant]
+
+
 def step_seconds(ingest_stats: dict | None) -> int | None:
     """Seconds between steps of the series ingest read (``stats.json``'s ``frequency``);
     None for a frequency without a fixed length (months, years) or no stats."""

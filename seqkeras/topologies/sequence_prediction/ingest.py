@@ -18,9 +18,11 @@ import pandas as pd
 from seqkeras.constants import SPLITS
 from seqkeras.errors import DataError
 from seqkeras.ingest.result import IngestResult
-from seqkeras.topologies.sequence_prediction.calendar import auto_calendar
+from seqkeras.topologies.sequence_prediction.calendar import (auto_calendar,
+                                                               constant_features)
 from seqkeras.topologies.sequence_prediction.plots import plot_series_splits
 from seqkeras.topologies.sequence_prediction.series import columns, load_series
+from seqkeras.topologies.sequence_prediction.spec import ahead_needs_fixed_step, fixed_step
 from seqkeras.topologies.sequence_prediction.time_split import (normalization, scored,
                                                                 split_by_time)
 from seqkeras.topologies.sequence_prediction.transforms import TAG, choose_transform
@@ -76,6 +78,14 @@ def read_series_records(spec, log) -> IngestResult:
         list(series.calendar)
     if series.calendar == "auto":
         log.info("ingest: calendar auto -> %s (frequency %s)", calendar or "none", s.frequency)
+    constant = constant_features(calendar, s.frequency)
+    if constant:
+        log.warning("WARNING: ingest: data.series.calendar %s cannot vary on a series of "
+                    "frequency %s (every step has the same value): the model gets constant "
+                    "inputs; leave them out (calendar: auto chooses by frequency)", constant,
+                    s.frequency)
+    if series.calendar_ahead and calendar and not fixed_step(s.frequency):
+        raise DataError(ahead_needs_fixed_step(s.frequency))
     mean, std = normalization(records["train"], numeric)
     reasons: dict[str, int] = {}
     for r in s.rejects:

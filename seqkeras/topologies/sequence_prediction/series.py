@@ -25,6 +25,7 @@ exactly when their steps differ by one (the ``drop`` policy leaves holes).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
@@ -35,6 +36,9 @@ from seqkeras.io.readers import READERS, RowError, detect_format, open_text
 
 #: Cell values read as "missing" (case-insensitive, after stripping spaces).
 NA_STRINGS = frozenset({"", "na", "n/a", "nan", "null", "none", "?"})
+
+#: The largest magnitude a value may have: the model and its served graph are float32.
+FLOAT32_MAX = float(np.finfo(np.float32).max)
 
 #: pandas.to_datetime accepts a frame of these columns (lowercased) directly.
 _DATETIME_PARTS = {"year", "month", "day", "hour", "minute", "second", "ms", "us", "ns",
@@ -168,6 +172,18 @@ def parse_times(frame: pd.DataFrame, series) -> pd.Series:
     return _to_local(text, series.time_format, zone)
 
 
+def dst_repeats(frame: pd.DataFrame, series, duplicate: np.ndarray) -> np.ndarray:
+    """Which ``duplicate`` rows (same local ``_time`` as an earlier row) are a different
+    instant than the row kept: the hour a DST change repeats, told apart by UTC offsets
+    in the text (``time_zone`` other than UTC only)."""
+    if getattr(series, "time_zone", "UTC") in (None, "UTC") or not duplicate.any():
+        return np.zeros(len(frame), bool)
+    utc = parse_times(frame, SimpleNamespace(time=series.time, time_format=series.time_format,
+                                             time_zone="UTC"))
+    kept = utc.groupby(frame["_time"].to_numpy()).transform("first")
+    return duplicate & (utc != kept).to_numpy()
+
+
 def fill_missing(data: pd.DataFrame, policy: str) -> pd.DataFrame:
     """A copy of ``data`` with its missing values filled by ``policy``: ``interpolate``
     (numbers linearly between the neighbours, categories forward; after the last value,
@@ -237,29 +253,47 @@ def load_series(spec, log=None) -> Series:
     frame = frame.assign(_time=times)
     reject(frame["_time"].isna().to_numpy(), "unparseable time")
 
-    # values: NA markers are missing values; anything else that is not a number is a reject
+    # values: NA markers are missing values; anything else that is not a number is a
+    # reject, and so is a number the float32 model cannot hold (inf, 1e300: one of them
+    # made the training normalization NaN, so every forecast was NaN)
     bad_any = np.zeros(len(frame), bool)
     first_bad = np.full(len(frame), "", dtype=object)
+    why = np.full(len(frame), "", dtype=object)
     for c in numeric:
         na = _is_missing(frame[c])
         text = frame[c].map(lambda v: v.strip() if isinstance(v, str) else v).where(~na, None)
-        parsed = pd.to_numeric(text, errors="coerce").astype(float)
-        bad = parsed.isna().to_numpy() & ~na
-        first_bad[bad & ~bad_any] = c
-        bad_any |= bad
-        frame = frame.assign(**{f"_num_{c}": parsed.to_numpy(float)})
-    frame = frame.assign(_bad=first_bad)
-    reject(bad_any, lambda row: f"not a number in column {row['_bad']!r}: "
+        parsed = pd.to_numeric(text, errors="coerce").astype(float).to_numpy(float)
+        nan = np.isnan(parsed)
+        with np.errstate(invalid="ignore"):
+            huge = ~nan & ~(np.abs(parsed) <= FLOAT32_MAX)
+        for bad, reason in ((nan & ~na, "not a number"),
+                            (huge, "not a finite float32 number")):
+            first_bad[bad & ~bad_any] = c
+            why[bad & ~bad_any] = reason
+            bad_any |= bad
+        frame = frame.assign(**{f"_num_{c}": parsed})
+    frame = frame.assign(_bad=first_bad, _why=why)
+    reject(bad_any, lambda row: f"{row['_why']} in column {row['_bad']!r}: "
                                 f"{str(row[row['_bad']])[:40]!r}")
 
     # duplicates (the first occurrence in reading order is kept), then time order
     frame = frame.iloc[np.argsort(frame["_time"].to_numpy(), kind="stable")]
-    reject(frame["_time"].duplicated(keep="first").to_numpy(),
-           "duplicate timestamp (the first row with it was kept)")
+    duplicate = frame["_time"].duplicated(keep="first").to_numpy()
+    frame = frame.assign(_dst=dst_repeats(frame, series, duplicate))
+    zone = getattr(series, "time_zone", "UTC")
+    reject(duplicate, lambda row: (
+        f"repeated local time at a DST change in {zone}: the model's steps are its "
+        "wall-clock hours (the first row with it was kept; time_zone UTC keeps both)")
+        if row["_dst"] else "duplicate timestamp (the first row with it was kept)")
     index = pd.DatetimeIndex(frame["_time"].to_numpy())
     if len(index) < 2:
+        times_bad = [r for r in rejects if r["reason"] == "unparseable time"]
+        first = (f"; first: {times_bad[0]['file']}:{times_bad[0]['line']}: unparseable "
+                 f"time: {times_bad[0]['raw'][:60]!r}: set data.series.time_format (a "
+                 "strptime format such as '%Y-%m-%d %H:%M') or write the times as ISO "
+                 "8601 text") if times_bad else ""
         raise DataError(f"ingest: {len(index)} row(s) with a valid timestamp "
-                        f"({len(rejects)} rejected); a series needs more")
+                        f"({len(rejects)} rejected); a series needs more{first}")
 
     offset = (pd.tseries.frequencies.to_offset(series.frequency) if series.frequency
               else infer_frequency(index))
@@ -296,6 +330,10 @@ def load_series(spec, log=None) -> Series:
         dropped = int((~keep).sum())
     else:  # only leading steps can remain unfilled (nothing earlier to fill from)
         leading = int((~keep).sum())
+    empty = [c for c in used if data[c].isna().all()]
+    if empty:
+        raise DataError(f"ingest: column(s) {empty} have no value in any of the {len(index)} "
+                        "rows read; fill them or leave them out of data.series")
     data, steps, isna = data[keep], steps[keep], isna[keep]
     if data.empty:
         raise DataError("ingest: no time step is left after handling missing values "

@@ -115,16 +115,18 @@ def time_reader(metadata: dict):
             raise SeqkerasError(f"{path}: time column(s) {columns}: cannot parse "
                                 f"{frame[columns].iloc[int(np.argmax(times.isna()))].tolist()}")
         return unix_seconds(times, series.time_zone)
+    read.columns = columns
     return read
 
 
 def read_csv_windows(signature_inputs: dict, args: list[str], read_times=None) -> dict:
     """Serving inputs for a batch of windows, one CSV file each (``args``; a header row
     with the original column names, extra columns ignored; its last ``lookback`` rows are
-    used; ``NA`` and empty cells are missing). ``signature_inputs``: input name ->
-    TensorSpec. The ``timestamp`` input comes from ``read_times`` (``time_reader``), or
-    a ``timestamp`` column of Unix seconds. Raises SeqkerasError for a missing file or
-    column, too few rows or a value that is not a number."""
+    used). ``signature_inputs``: input name -> TensorSpec. The ``timestamp`` input comes
+    from ``read_times`` (``time_reader``), or a ``timestamp`` column of Unix seconds.
+    Raises SeqkerasError for a missing file or column, too few rows, or a numeric cell
+    that is missing (``NA``, empty: the served graph refuses NaN) or not a number its
+    input's dtype holds (``window_numbers``)."""
     specs = dict(signature_inputs)
     per_input: dict[str, list] = {name: [] for name in specs}
     for path in args:
@@ -139,7 +141,10 @@ def read_csv_windows(signature_inputs: dict, args: list[str], read_times=None) -
                 if len(frame) < lookback:
                     raise SeqkerasError(f"{path}: {len(frame)} row(s); the model reads "
                                         f"windows of {lookback}")
-                per_input[name].append(read_times(frame.iloc[-lookback:], path))
+                rows = frame.iloc[-lookback:]
+                seconds = read_times(rows, path)
+                check_time_order(seconds, rows.index, path, read_times.columns)
+                per_input[name].append(seconds)
                 continue
             if name not in by_name:
                 raise SeqkerasError(f"{path}: no column for input {name!r} (columns: "
@@ -153,15 +158,59 @@ def read_csv_windows(signature_inputs: dict, args: list[str], read_times=None) -
             if spec.dtype == tf.string:
                 per_input[name].append(column.str.strip().to_numpy(object))
             else:
-                text = column.str.strip()
-                na = text.str.lower().isin(NA_STRINGS)
-                values = pd.to_numeric(text.where(~na, None), errors="coerce")
-                bad = values.isna() & ~na
-                if bad.any():
-                    raise SeqkerasError(f"{path}: column {by_name[name]!r} has a value "
-                                        f"that is not a number: {text[bad].iloc[0]!r}")
-                per_input[name].append(values.to_numpy(spec.dtype.as_numpy_dtype))
+                values = window_numbers(column, spec.dtype, path, by_name[name])
+                if name == TIMESTAMP_INPUT:
+                    check_time_order(values, column.index, path, by_name[name])
+                per_input[name].append(values)
     return {name: np.stack(v) for name, v in per_input.items()}
+
+
+def check_time_order(seconds: np.ndarray, index, path: str, column) -> None:
+    """Raises SeqkerasError naming ``path``'s line when a window's Unix ``seconds`` go
+    back in time (a window written newest first, or unsorted: the model reads the oldest
+    step first). Equal seconds pass: the hour a DST change skips is a step of the
+    series' local grid, read as the next hour that exists (``calendar.unix_seconds``).
+    ``index``: the rows' 0-based positions in the file; ``column``: the time column(s)."""
+    ordered = np.diff(seconds) >= 0
+    if not ordered.all():
+        i = int(np.argmin(ordered)) + 1
+        name = column if isinstance(column, str) else ", ".join(column)
+        raise SeqkerasError(f"{path}:{int(index[i]) + 2}: column {name!r}: the time is "
+                            "before the row before it; a window lists its steps oldest "
+                            "first, one row a step")
+
+
+def window_numbers(column: pd.Series, dtype: tf.DType, path: str, name: str) -> np.ndarray:
+    """The cells (str) of one window column as ``dtype`` numbers (float32, or int64 for
+    the ``timestamp``). Raises SeqkerasError naming ``path``'s line and the column for a
+    missing cell (the served graph refuses NaN), a value that is not a number, one
+    float32 cannot hold, or a timestamp that is not a whole int64: any of them would
+    otherwise reach the graph as NaN, infinity or a wrapped integer."""
+    text = column.str.strip()
+    values = pd.to_numeric(text.where(~text.str.lower().isin(NA_STRINGS), None),
+                           errors="coerce").astype(float).to_numpy()
+    if dtype.is_integer:
+        info = np.iinfo(dtype.as_numpy_dtype)
+        with np.errstate(invalid="ignore"):
+            ok = (values == np.round(values)) & (np.abs(values) < float(info.max))
+        what = f"is not a whole number within {dtype.name}"
+    else:
+        with np.errstate(invalid="ignore"):
+            ok = np.abs(values) <= float(np.finfo(dtype.as_numpy_dtype).max)
+        what = f"is not a finite {dtype.name} number"
+    if not ok.all():
+        i = int(np.argmin(ok))
+        line = int(column.index[i]) + 2  # the header is line 1
+        cell = text.iloc[i]
+        if cell.lower() in NA_STRINGS:
+            problem = ("missing; the model reads every step of the window: fill it (the "
+                       "value the series would have had)")
+        elif np.isnan(values[i]):
+            problem = f"{cell[:40]!r} is not a number"
+        else:
+            problem = f"{cell[:40]!r} {what}"
+        raise SeqkerasError(f"{path}:{line}: column {name!r}: {problem}")
+    return values.astype(dtype.as_numpy_dtype)
 
 
 def format_forecasts(outputs: dict, sources: list[str]) -> list[str]:

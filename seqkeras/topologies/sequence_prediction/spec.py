@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Literal, Optional, Union
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from seqkeras.spec import (DataSpec, PipelineSpec, Problem, RecurrentModel, not_applicable)
 from seqkeras.spec.sections import Section
@@ -82,6 +82,23 @@ class SeriesSpec(Section):
     #: features use its local time.
     time_zone: str = "UTC"
 
+    @field_validator("time_format")
+    @classmethod
+    def _known_directives(cls, value):
+        if value is None:
+            return value
+        import datetime
+
+        try:
+            datetime.datetime.strptime("", value)
+        except ValueError as exc:
+            if "bad directive" in str(exc) or "stray %" in str(exc):
+                hint = (" (Unix seconds have no strptime directive: write the times as "
+                        "ISO 8601 text)") if "%s" in value else ""
+                raise ValueError(f"{exc}; use strptime directives such as %Y-%m-%d "
+                                 f"%H:%M{hint}") from None
+        return value
+
     @model_validator(mode="after")
     def _columns_have_one_role(self):
         both = sorted(set(self.targets) & set(self.categorical))
@@ -153,7 +170,36 @@ def validate(spec: SequencePredictionPipeline) -> list[Problem]:
             problems.append(Problem(where + ("time_zone",), str(exc)))
     if series.calendar != "auto" and len(set(series.calendar)) != len(series.calendar):
         problems.append(Problem(where + ("calendar",), "lists a feature twice"))
+    if series.calendar_ahead:
+        if series.calendar == []:
+            problems.append(Problem(where + ("calendar_ahead",),
+                                    "data.series.calendar_ahead gives the model the calendar "
+                                    "of the steps it forecasts, but data.series.calendar is "
+                                    "[] (no calendar features): set calendar (or auto) or "
+                                    "drop calendar_ahead"))
+        elif series.frequency and not fixed_step(series.frequency):
+            problems.append(Problem(where + ("calendar_ahead",),
+                                    ahead_needs_fixed_step(series.frequency)))
     return problems
+
+
+def fixed_step(frequency: str) -> bool:
+    """Whether a pandas offset (``1h``, ``MS``) has a fixed length (months and years do
+    not); an offset pandas does not know counts as fixed (its own check says so)."""
+    import pandas as pd
+
+    try:
+        pd.Timedelta(pd.tseries.frequencies.to_offset(frequency))
+    except ValueError as exc:
+        return "Invalid frequency" in str(exc) or "not a valid" in str(exc)
+    return True
+
+
+def ahead_needs_fixed_step(frequency: str) -> str:
+    """The message for ``calendar_ahead`` on steps of no fixed length."""
+    return (f"data.series.calendar_ahead adds the calendar of the steps ahead as the last "
+            f"timestamp + k steps, and the series' frequency {frequency} has no fixed length "
+            "(months, years): set calendar_ahead false")
 
 
 def zone_info(name: str):

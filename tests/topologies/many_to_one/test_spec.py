@@ -42,6 +42,19 @@ def test_ngram_branch_is_a_section_with_its_defaults():
         make_spec(model={"ngram_branch": {"order": 2}})
 
 
+def test_ngram_branch_takes_a_bool_as_its_enabled_and_one_line_errors():
+    # "ngram_branch: false" was refused: "Input should be a valid dictionary or instance
+    # of NgramBranch"
+    assert make_spec(model={"ngram_branch": False}).model.branch("text") is None
+    assert make_spec(model={"ngram_branch": True}).model.ngram_branch.enabled is True
+    assert make_spec(model={"ngram_branch": "auto"}).model.ngram_branch.enabled == "auto"
+    # a bad ngrams gave two lines, one per branch of its union (number, 'auto')
+    with pytest.raises(pydantic.ValidationError) as info:
+        make_spec(model={"ngram_branch": {"ngrams": 9}})
+    assert len(info.value.errors()) == 1
+    assert "less than or equal to 8, or auto" in info.value.errors()[0]["msg"]
+
+
 @pytest.mark.parametrize("model", [{"crf": True}, {"attention": "luong"},
                                    {"condition_dim": 4}, {"char_units": 8}])
 def test_settings_of_other_topologies_are_refused(model):

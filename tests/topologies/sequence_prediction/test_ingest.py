@@ -214,3 +214,61 @@ def test_timestamps_with_utc_offsets_across_a_dst_change_parse_as_utc(data_root,
     assert [r["time"] for r in rows] == ["2021-03-27T23:00:00", "2021-03-28T00:00:00",
                                          "2021-03-28T01:00:00", "2021-03-28T02:00:00"]
     assert [r["values"]["y"] for r in rows] == [1.0, 2.0, 3.0, 4.0]
+
+
+def test_infinite_and_float32_overflowing_values_are_rejected_rows(data_root, run_ingest):
+    # "inf" parses as a number: it used to reach the training normalization (std NaN:
+    # every forecast NaN); 1e300 made the std overflow and the served float32 graph
+    # would read it as infinity
+    lines = ["ts,y"] + [f"{t},{v}" for t, v in zip(hourly(8), ["1", "2", "inf", "4", "-Infinity",
+                                                               "6", "1e300", "8"])]
+    (data_root / "inf.csv").write_text("\n".join(lines) + "\n")
+    summary, out = run_ingest(series_spec("inf.csv", frequency="1h"))
+    rejects = read_jsonl(out / "rejects.jsonl")
+    assert [(r["line"], r["reason"].split(":")[0]) for r in rejects] == [
+        (4, "not a finite float32 number in column 'y'"),
+        (6, "not a finite float32 number in column 'y'"),
+        (8, "not a finite float32 number in column 'y'")]
+    ys = [r["values"]["y"] for r in read_jsonl(out / "train.jsonl")]
+    assert np.isfinite(ys).all() and ys[2] == 3.0
+
+
+def test_no_parseable_timestamp_names_the_first_row_and_time_format(data_root, run_ingest):
+    # Unix seconds in the time column: every row was rejected and the error said only
+    # "0 row(s) with a valid timestamp (8 rejected); a series needs more"
+    lines = ["ts,y"] + [f"{1609459200 + 3600 * i},{i}" for i in range(8)]
+    (data_root / "epoch.csv").write_text("\n".join(lines) + "\n")
+    with pytest.raises(DataError, match=r"8 rejected.*epoch.csv:2: unparseable time: "
+                                        r"'1609459200.*data.series.time_format"):
+        run_ingest(series_spec("epoch.csv", frequency="1h"))
+
+
+def test_calendar_ahead_on_an_inferred_monthly_series_is_an_error(data_root, run_ingest):
+    # the calendar of the steps ahead needs a fixed step: it used to be dropped quietly
+    months = [str(t.date()) for t in pd.date_range("2000-01-01", periods=40, freq="MS")]
+    (data_root / "m.csv").write_text("ts,y\n" + "".join(f"{t},{i}\n"
+                                                        for i, t in enumerate(months)))
+    with pytest.raises(DataError, match=r"calendar_ahead.*MS.*no fixed length"):
+        run_ingest(series_spec("m.csv", calendar_ahead=True))
+
+
+def test_the_hour_dst_repeats_is_a_reject_that_names_the_time_zone(data_root, run_ingest):
+    # two distinct instants with one Berlin wall-clock time: the reason said only
+    # "duplicate timestamp", as for a copied row
+    lines = ["ts,y", "2021-10-31T01:00:00+02:00,1", "2021-10-31T02:00:00+02:00,2",
+             "2021-10-31T02:00:00+01:00,3", "2021-10-31T03:00:00+01:00,4",
+             "2021-10-31T03:00:00+01:00,5"]
+    (data_root / "fall.csv").write_text("\n".join(lines) + "\n")
+    _, out = run_ingest(series_spec("fall.csv", frequency="1h", time_zone="Europe/Berlin"))
+    reasons = [(r["line"], r["reason"]) for r in read_jsonl(out / "rejects.jsonl")]
+    assert reasons[0][0] == 4 and reasons[0][1].startswith(
+        "repeated local time at a DST change in Europe/Berlin")
+    assert reasons[1] == (6, "duplicate timestamp (the first row with it was kept)")
+
+
+def test_a_column_with_no_value_is_named(data_root, run_ingest):
+    # the error said only "no time step is left after handling missing values"
+    lines = ["ts,y,x"] + [f"{t},{i}," for i, t in enumerate(hourly(6))]
+    (data_root / "nox.csv").write_text("\n".join(lines) + "\n")
+    with pytest.raises(DataError, match=r"column\(s\) \['x'\] have no value"):
+        run_ingest(series_spec("nox.csv", frequency="1h", features=["x"]))

@@ -23,6 +23,11 @@ def make_spec(series=None, data=None, **sections) -> PipelineSpec:
         **sections})
 
 
+def test_a_good_time_format_is_kept():
+    assert make_spec({"time_format": "%d/%m/%Y %H:%M"}).data.series.time_format == \
+        "%d/%m/%Y %H:%M"
+
+
 def test_series_is_its_own_data_section_and_required():
     assert isinstance(make_spec().data, SeriesData)
     with pytest.raises(pydantic.ValidationError) as info:
@@ -35,6 +40,13 @@ def test_series_is_its_own_data_section_and_required():
     ({"categorical": ["y"]}, "targets must be numeric"),
     ({"features": ["ts"]}, "cannot also be features or targets"),
     ({"lookback": 0}, "greater than or equal to 1"),
+    # a bad strptime directive passed validate and failed ingest with a bare
+    # "ValueError: 'Q' is a bad directive in format '%Q'"
+    ({"time_format": "%Y-%Q"}, r"'Q' is a bad directive in format '%Y-%Q'"),
+    ({"time_format": "%s"}, r"Unix seconds"),
+    # calendar_ahead without a calendar, or on steps of no fixed length, was ignored
+    ({"calendar_ahead": True, "calendar": []}, r"calendar_ahead.*no calendar features"),
+    ({"calendar_ahead": True, "frequency": "MS"}, r"calendar_ahead.*MS.*no fixed length"),
 ])
 def test_series_columns_and_windows_are_checked(series, phrase):
     with pytest.raises(pydantic.ValidationError, match=phrase):

@@ -145,6 +145,18 @@ def test_calendar_auto_follows_the_frequency(frequency, features):
     assert auto_calendar(frequency) == features
 
 
+@pytest.mark.parametrize("frequency, constant", [
+    ("1h", []), ("1D", ["hour_of_day"]), ("7D", ["hour_of_day", "day_of_week"]),
+    ("W-SUN", ["hour_of_day", "day_of_week"]), ("MS", ["hour_of_day"]),
+    ("YS", ["hour_of_day", "day_of_year", "month"]), ("30min", [])])
+def test_calendar_features_a_frequency_cannot_vary_are_named(frequency, constant):
+    # an explicit hour_of_day on a daily series is a constant input: ingest warns
+    from seqkeras.topologies.sequence_prediction.calendar import constant_features
+
+    every = ["hour_of_day", "day_of_week", "day_of_year", "month"]
+    assert constant_features(every, frequency) == constant
+
+
 def test_log_scale_refuses_a_negative_target_at_ingest(data_root, run_ingest):
     y = np.r_[np.ones(30), -2.5, np.ones(29)]
     write_series(data_root, y, hourly(60))
