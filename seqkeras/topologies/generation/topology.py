@@ -19,6 +19,7 @@ fixed seed always gives the same string (parity-checkable through TF's C++ loade
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,7 +29,7 @@ import tensorflow as tf
 
 from seqkeras.constants import END_ID, START_ID
 from seqkeras.decoding.step_decoder import StepDecoder, python_decode
-from seqkeras.errors import DataError
+from seqkeras.errors import DataError, SeqkerasError
 from seqkeras.io.atomic import write_json
 from seqkeras.text.encoder import VOCAB_FILE, TextEncoder, fit_vocabulary
 from seqkeras.topologies.base import Topology, as_text
@@ -39,6 +40,9 @@ from seqkeras.training.batching import batch_dataset, seeded_permutation, target
 from seqkeras.training.likelihood import sequence_nll
 from seqkeras.training.optimizers import compile_model
 from seqkeras.tracking import log_to_active_run
+
+#: ``seqkeras predict`` key=value options of a generator (the rest are prefixes).
+PREDICT_OPTIONS = ("temperature", "max_length", "seed", "condition")
 
 LABELS_FILE = "labels.txt"
 SAMPLES_FILE = "samples.txt"
@@ -291,18 +295,30 @@ class Generation(Topology):
         options, prefixes = {}, []
         for a in args:
             key, eq, value = a.partition("=")
-            if eq and key in ("temperature", "max_length", "seed", "condition"):
+            if eq and key in PREDICT_OPTIONS:
                 options[key] = value
+            elif eq and re.fullmatch(r"[A-Za-z_]+", key):  # a misspelt option, not a prefix
+                raise SeqkerasError(f"predict: unknown option {key!r} in {a!r}; generation "
+                                    f"takes prefixes and {', '.join(PREDICT_OPTIONS)} "
+                                    "(key=value)")
             else:
                 prefixes.append(a)
         prefixes = prefixes or [""]
         n = len(prefixes)
-        seed0 = int(options.get("seed", 0))
+
+        def number(key, kind):
+            raw = options.get(key, PREDICT_DEFAULTS.get(key, 0))
+            try:
+                return kind(raw)
+            except ValueError:
+                raise SeqkerasError(f"predict: {key}={raw!r} is not "
+                                    f"{'a number' if kind is float else 'a whole number'}"
+                                    ) from None
+
+        seed0 = number("seed", int)
         out = {"prefix": np.array(prefixes, dtype=object),
-               "temperature": np.full(n, float(options.get(
-                   "temperature", PREDICT_DEFAULTS["temperature"])), np.float32),
-               "max_length": np.full(n, int(options.get(
-                   "max_length", PREDICT_DEFAULTS["max_length"])), np.int32),
+               "temperature": np.full(n, number("temperature", float), np.float32),
+               "max_length": np.full(n, number("max_length", int), np.int32),
                "seed": np.arange(seed0, seed0 + n, dtype=np.int64)}
         if "condition" in signature_inputs:
             out["condition"] = np.array([options.get("condition", "")] * n, dtype=object)

@@ -135,3 +135,19 @@ def test_predict_arguments_and_formatting():
     assert parsed["max_length"].dtype == np.int32
     lines = topo.format_prediction(parsed, {"text": np.array([b"emma", b"kai"], dtype=object)})
     assert lines[1].endswith("kai") and "'ka'" in lines[1]
+
+
+@pytest.mark.parametrize("args, phrase", [
+    (["temprature=0"], "unknown option 'temprature'"),
+    (["temperature=hot"], "temperature='hot' is not a number"),
+    (["seed=1.5"], "seed='1.5' is not a whole number"),
+])
+def test_predict_refuses_misspelt_options_and_bad_numbers(args, phrase):
+    from seqkeras.errors import SeqkerasError
+
+    sig = {k: None for k in ("prefix", "temperature", "max_length", "seed")}
+    with pytest.raises(SeqkerasError, match=phrase):
+        get_topology("generation").parse_predict_inputs(sig, args)
+    # a prefix that holds '=' but is not key=value stays a prefix
+    assert get_topology("generation").parse_predict_inputs(sig, ["1=one"])["prefix"].tolist() \
+        == ["1=one"]
