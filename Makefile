@@ -5,7 +5,7 @@
 #   make train PIPELINE=imdb_sentiment   stages up to train (unchanged ones are skipped)
 #   make mlflow-server                   a shared MLflow server on PostgreSQL (127.0.0.1:5001)
 #   make serve                           TF Serving on models/models.config if present
-# Variables: PIPELINE (default quickstart), FORCE=1 (rerun even if unchanged),
+# Variables: PIPELINE (default quickstart; a name or a .yaml path), FORCE=1 (rerun even if unchanged),
 #            PORT, HOST (make serve: default 127.0.0.1, this machine only), POLL (make
 #            serve: seconds between rereads of models/models.config, default 60),
 #            MLFLOW_PORT, PG_PORT, MLFLOW_SERVER_DIR (make mlflow-server),
@@ -15,7 +15,12 @@ PYTHON   ?= python3
 PIPELINE ?= quickstart
 VENV     := .venv
 BIN      := $(VENV)/bin
-SPEC     := pipelines/$(PIPELINE).yaml
+# PIPELINE: a name under pipelines/ (imdb_sentiment) or a path to your own YAML
+# (my/spam.yaml); exports are found under models/<file name without .yaml> (the
+# pipeline's name unless its YAML sets `name:`).
+SPEC     := $(if $(filter %.yaml %.yml,$(PIPELINE)),$(PIPELINE),pipelines/$(PIPELINE).yaml)
+NAMES    := $(foreach p,$(PIPELINE),$(basename $(notdir $(p))))
+NAME     := $(firstword $(NAMES))
 FORCE_FLAG := $(if $(FORCE),--force,)
 STAGES   := ingest tokenize build tune train export
 PORT     ?= 8501
@@ -79,22 +84,22 @@ $(STAGES): install
 	$(BIN)/seqkeras run $(SPEC) --stage $@ $(FORCE_FLAG)
 
 check-serving: install  ## load models/$(PIPELINE) through TF's C++ loader, replay warmup, check parity
-	$(BIN)/seqkeras check-serving models/$(PIPELINE)
+	$(BIN)/seqkeras check-serving models/$(NAME)
 
 predict: install  ## predict with models/$(PIPELINE): make predict INPUT="some text"
-	$(BIN)/seqkeras predict models/$(PIPELINE) "$(INPUT)"
+	$(BIN)/seqkeras predict models/$(NAME) "$(INPUT)"
 
 serve: install  ## TF Serving in docker on models/models.config (else models/$(PIPELINE)), REST on $(HOST):$(PORT)
 	@if [ -f models/models.config ]; then \
-		grep -q "name: \"$(PIPELINE)\"" models/models.config || echo "WARNING: models/models.config does not list $(PIPELINE): it serves only what it lists (add it with make serve-config PIPELINE=\"... $(PIPELINE)\", or remove the file)" >&2; \
+		grep -q "name: \"$(NAME)\"" models/models.config || echo "WARNING: models/models.config does not list $(NAME): it serves only what it lists (add it with make serve-config PIPELINE=\"... $(NAME)\", or remove the file)" >&2; \
 		cmd="$$($(BIN)/seqkeras serve-command models --config models/models.config --poll $(POLL) --port $(PORT) --host $(HOST))" || exit 1; \
-	else cmd="$$($(BIN)/seqkeras serve-command models/$(PIPELINE) --port $(PORT) --host $(HOST))" || exit 1; fi; \
+	else cmd="$$($(BIN)/seqkeras serve-command models/$(NAME) --port $(PORT) --host $(HOST))" || exit 1; fi; \
 	echo "$$cmd"; \
 	if command -v docker >/dev/null 2>&1; then eval "$$cmd"; \
 	else echo "(docker is not installed here: run the command above on a machine with docker)"; fi
 
 serve-config: install  ## models/models.config from the registry's aliases (labels stable, canary)
-	$(BIN)/seqkeras serve-config $(PIPELINE)
+	$(BIN)/seqkeras serve-config $(NAMES)
 
 mlflow-server: install system-deps  ## MLflow server on PostgreSQL, http://127.0.0.1:$(MLFLOW_PORT) (Ctrl-C stops it)
 	$(BIN)/python -m seqkeras.tracking.server --dir $(MLFLOW_SERVER_DIR) --port $(MLFLOW_PORT) --pg-port $(PG_PORT)
