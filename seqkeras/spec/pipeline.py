@@ -137,6 +137,12 @@ class PipelineSpec(Section):
             data.setdefault(section, {})[name] = value
         return type(self).model_validate(data)
 
+    def source_columns(self) -> list[tuple[tuple, str]]:
+        """Named columns every source must have, as (spec key path, column): what
+        ``validate`` looks for in each source's header. None by default (record
+        topologies declare ``RECORD_FIELDS``, peeked at row by row instead)."""
+        return []
+
     def logged_metrics(self) -> list[str]:
         """Every name the topology logs per epoch: its metrics and their ``val_`` forms,
         then the validation task metrics (``VAL_METRICS``, ``val_`` only)."""

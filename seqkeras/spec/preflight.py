@@ -63,6 +63,39 @@ def data_problems(spec) -> list[Problem]:
                 problems.append(Problem(loc + ("member",), str(exc)))
                 continue
         problems += peek_problems(spec, loc, source, path)
+        problems += column_problems(spec, loc, source, path)
+    return problems
+
+
+def column_problems(spec, loc: tuple, source, path: Path) -> list[Problem]:
+    """The columns ``spec.source_columns()`` names that the source's first row (its
+    header) lacks, each with the source's columns and the closest one."""
+    import difflib
+
+    from seqkeras.io.readers import READERS, RowError, detect_format, open_text
+
+    wanted = spec.source_columns()
+    if not wanted:
+        return []
+    try:
+        with open_text(path, source.member, source.encoding) as (stream, name):
+            fmt = source.format if source.format != "auto" else detect_format(
+                name.split("!")[-1])
+            first = next((row for _, row in itertools.islice(
+                READERS[fmt](stream, header=source.header, delimiter=source.delimiter),
+                PEEK_ROWS) if not isinstance(row, RowError)), None)
+    except (DataError, OSError, UnicodeError, EOFError, zipfile.BadZipFile):
+        return []  # ingest says what is wrong with the file itself
+    if not isinstance(first, dict):
+        return []  # no header row: columns are numbers, ingest checks them
+    problems = []
+    for key, column in wanted:
+        if column in first:
+            continue
+        close = difflib.get_close_matches(column, list(first), n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        problems.append(Problem(key, f"no column {column!r} in {name}{hint}; its columns: "
+                                     f"{', '.join(map(str, first))}"))
     return problems
 
 

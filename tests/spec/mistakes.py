@@ -93,6 +93,16 @@ MISTAKES = [
             "      text_field: 1\n      label_field: null\n", 6, "data.sources[0].text_field",
             "a file without a header row needs `header: false` on the source",
             files={"sms.tsv": "ham\tsee you at 5\nspam\tWIN a prize now\n"}),
+    Mistake("series_target_not_in_the_file",
+            "topology: sequence_prediction\ndata:\n  sources:\n    - path: sales.csv\n"
+            "  series:\n    time: day\n    targets:\n      - unit\n", 8,
+            "data.series.targets[0]", "no column 'unit' in", files={
+                "sales.csv": "day,units\n2020-01-01,3\n2020-01-02,4\n"}),
+    Mistake("series_time_not_in_the_file",
+            "topology: sequence_prediction\ndata:\n  sources:\n    - path: sales.csv\n"
+            "  series: {time: date, targets: [units]}\n", 5,
+            "data.series.time", "no column 'date' in", files={
+                "sales.csv": "day,units\n2020-01-01,3\n2020-01-02,4\n"}),
     # numbers, regexes, encodings, splits
     Mistake("infinite_learning_rate", HEAD + "train:\n  learning_rate: .inf\n", 5,
             "train.learning_rate", "Input should be a finite number"),

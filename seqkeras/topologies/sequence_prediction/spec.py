@@ -137,6 +137,16 @@ class SequencePredictionPipeline(PipelineSpec):
     VAL_METRICS = {"forecast_mae": "min"}
     SELECTION = "val_forecast_mae"
 
+    def source_columns(self) -> list[tuple[tuple, str]]:
+        """The time, target, feature and categorical columns of ``data.series``."""
+        series, where = self.data.series, ("data", "series")
+        times = [series.time] if isinstance(series.time, str) else series.time
+        out = [(where + ("time",) + ((i,) if not isinstance(series.time, str) else ()), t)
+               for i, t in enumerate(times)]
+        for key in ("targets", "features", "categorical"):
+            out += [(where + (key, i), c) for i, c in enumerate(getattr(series, key))]
+        return out
+
 
 #: Shared keys a time series does not read: its records are rows split by time.
 NOT_READ = ("tokenize", "data.max_records_per_split", "data.split_values", "data.max_chars",
