@@ -23,6 +23,7 @@ from seqkeras.ingest.stats import distribution
 from seqkeras.io import paths
 from seqkeras.io.readers import READERS, RowError, detect_format, get_field, open_text
 from seqkeras.io.values import numbers_list, numbers_list_reason
+from seqkeras.spec.preflight import label_optional
 
 #: Log a progress line every this many rows.
 PROGRESS_EVERY = 20_000
@@ -37,6 +38,7 @@ def read_source(source, index: int, spec, log):
         raise DataError(f"data.sources[{index}].path: {paths.describe_missing(source.path)}")
     data = spec.data
     split_values = data.split_mapping()
+    optional_label = label_optional(spec, source)
     with open_text(path, source.member, source.encoding) as (stream, name):
         # for an archive, the member's name (known only once opened) tells the format
         fmt = source.format if source.format != "auto" else detect_format(name.split("!")[-1])
@@ -49,8 +51,8 @@ def read_source(source, index: int, spec, log):
             try:
                 text = get_field(row, source.text_field)
                 label = source.label if source.label is not None else (
-                    get_field(row, source.label_field) if source.label_field is not None
-                    else None)
+                    _label(row, source.label_field, optional_label)
+                    if source.label_field is not None else None)
                 target = (get_field(row, source.target_field)
                           if source.target_field is not None else None)
                 split_value = (get_field(row, source.split_field)
@@ -118,6 +120,16 @@ def to_iob2(tags: list[str]) -> list[str]:
         out.append(tag)
         previous = tag
     return out
+
+
+def _label(row, field, optional: bool):
+    """The row's label; None when it has none and the label is ``optional``."""
+    try:
+        return get_field(row, field)
+    except KeyError:
+        if optional:
+            return None
+        raise
 
 
 def _field_problem(what: str, value: str | None, max_chars: int | None) -> str | None:

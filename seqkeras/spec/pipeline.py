@@ -68,6 +68,9 @@ class PipelineSpec(Section):
     RECORD_FIELDS: ClassVar[tuple[str, ...]] = ()
     #: Of those, the ones a text tokenizer splits (their values must be text).
     TEXT_FIELDS: ClassVar[tuple[str, ...]] = ()
+    #: Whether a ``label_field`` left at its default ("label") is read only where a row
+    #: has it (topologies that need no label: generation, seq2seq) instead of required.
+    LABEL_OPTIONAL: ClassVar[bool] = False
     #: ``auto`` settings (``seqkeras.spec.auto``): tokenize section -> the record field
     #: whose text it splits in the training split ("tokens": already split), and whether
     #: the training records are the training examples (their count sizes batches and

@@ -114,11 +114,17 @@ def _fields_read(spec, source) -> list[str]:
     for key in type(spec).RECORD_FIELDS:
         if getattr(source, key, None) is None:
             continue
-        if (key == "label_field" and source.label is not None) or (
-                key == "split_field" and source.split is not None):
+        if (key == "label_field" and (source.label is not None or label_optional(spec, source))
+                or key == "split_field" and source.split is not None):
             continue
         out.append(key)
     return out
+
+
+def label_optional(spec, source) -> bool:
+    """Whether ``source``'s label is read only where a row has one: its ``label_field``
+    is at its default and the topology needs no label (``LABEL_OPTIONAL``)."""
+    return type(spec).LABEL_OPTIONAL and "label_field" not in source.model_fields_set
 
 
 def peek_problems(spec, loc: tuple, source, path: Path) -> list[Problem]:

@@ -69,7 +69,10 @@ class Source(Section):
     #: archive with several asks for this key, see ``seqkeras.io.archives``).
     member: Optional[str] = None
     #: Field names for csv/tsv/jsonl, column indexes (0-based, negative from the end) for
-    #: ``columns`` and ``conll`` (there: the token column and the tag column).
+    #: ``columns`` and ``conll`` (there: the token column and the tag column; a conll
+    #: source defaults to 0 and -1, the first and last columns). ``label_field`` left at
+    #: its default is optional on topologies that need no label (generation: it
+    #: conditions on the label only where rows have one; seq2seq does not read it).
     text_field: Union[str, int] = "text"
     label_field: Union[str, int, None] = "label"
     #: seq2seq: the field holding the target sequence (the translation of ``text_field``).
@@ -107,6 +110,15 @@ class Source(Section):
 
     NEW_FIELDS = ("sequence_field", "step_field", "feature_fields", "name_pattern",
                   "split_patterns", "audio_field")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _conll_columns(cls, data):
+        """A conll file has no field names: its token and tag columns are the first and
+        the last unless the YAML says otherwise."""
+        if isinstance(data, dict) and data.get("format") == "conll":
+            data = {"text_field": 0, "label_field": -1, **data}
+        return data
 
     @field_validator("name_pattern")
     @classmethod

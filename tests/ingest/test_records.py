@@ -74,3 +74,38 @@ def test_a_share_that_gets_no_records_is_a_warning_naming_the_cause(data_root, w
     warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
     assert len(warnings) == 2 and "the val split is empty although data.split.val is 0.2" \
         in warnings[0] and "1 distinct text(s)" in warnings[0]
+
+
+def test_a_default_label_field_is_optional_where_the_topology_needs_no_label(data_root,
+                                                                            write_spec):
+    """generation / seq2seq: label_field left at its default reads a label only where a
+    row has one (no `label_field: null` boilerplate); many_to_one still requires it."""
+    (data_root / "names.txt").write_text("emma\nava\nkai\n")
+    spec = load_spec(write_spec("topology: generation\ndata:\n  sources:\n"
+                                "    - {path: names.txt, split: train}\n"))
+    records = read_records(spec, LOG).records["train"]
+    assert records == [{"text": "emma"}, {"text": "ava"}, {"text": "kai"}]
+    (data_root / "pairs.jsonl").write_text('{"text": "hi", "target": "salut"}\n'
+                                           '{"text": "yes", "target": "oui", "label": "x"}\n')
+    spec = load_spec(write_spec("topology: seq2seq\ndata:\n  sources:\n"
+                                "    - {path: pairs.jsonl, target_field: target, split: train}\n"))
+    assert read_records(spec, LOG).records["train"] == [
+        {"text": "hi", "target": "salut"}, {"text": "yes", "target": "oui", "label": "x"}]
+    from seqkeras.errors import SpecError
+    with pytest.raises(SpecError, match="'label' is in none of the first 3 rows"):
+        load_spec(write_spec("data:\n  sources:\n    - {path: names.txt, split: train}\n"))
+
+
+def test_a_conll_source_reads_the_first_and_last_columns_by_default(data_root, write_spec):
+    (data_root / "t.conll").write_text("EU NNP B-NP B-ORG\nrejects VBZ B-VP O\n\n"
+                                       "Peter NNP B-NP B-PER\n")
+    spec = load_spec(write_spec("topology: many_to_many\ndata:\n  sources:\n"
+                                "    - {path: t.conll, format: conll, split: train}\n"))
+    assert (spec.data.sources[0].text_field, spec.data.sources[0].label_field) == (0, -1)
+    assert read_records(spec, LOG).records["train"] == [
+        {"tokens": ["EU", "rejects"], "tags": ["B-ORG", "O"]},
+        {"tokens": ["Peter"], "tags": ["B-PER"]}]
+    spec = load_spec(write_spec("topology: many_to_many\ndata:\n  sources:\n"
+                                "    - {path: t.conll, format: conll, label_field: 1, "
+                                "split: train}\n"))
+    assert read_records(spec, LOG).records["train"][0]["tags"] == ["NNP", "VBZ"]

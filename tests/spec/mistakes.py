@@ -85,9 +85,9 @@ MISTAKES = [
             "data.sources[0].text_field", "nums.jsonl:1: field 'text' holds a list of numbers",
             files={"nums.jsonl": '{"text": [1.05, 2.0], "label": "a"}\n'
                                  '{"text": [3, 4], "label": "b"}\n'}),
-    Mistake("label_field_absent", "topology: generation\n"
-            "data:\n  sources:\n    - path: names.txt\n", 4, "data.sources[0].label_field",
-            "'label' is in none of the first 2 rows of", files={"names.txt": "emma\nava\n"}),
+    Mistake("label_field_absent", "data:\n  sources:\n    - path: names.txt\n", 3,
+            "data.sources[0].label_field", "'label' is in none of the first 2 rows of",
+            files={"names.txt": "emma\nava\n"}),
     Mistake("column_numbers_without_header_false",
             "topology: generation\ndata:\n  sources:\n    - path: sms.tsv\n      format: tsv\n"
             "      text_field: 1\n      label_field: null\n", 6, "data.sources[0].text_field",

@@ -36,6 +36,7 @@ class GenerationPipeline(PipelineSpec):
     EXTRA_SECTIONS = {"generate": ("train", "export")}
     #: compile: the masked next-token cross-entropy, no metrics.
     METRICS = {"loss": "min"}
+    LABEL_OPTIONAL = True
     RECORD_FIELDS = ("text_field", "label_field", "split_field")
     TEXT_FIELDS = ("text_field",)
     AUTO_TEXT = {"tokenize": "text"}

@@ -61,6 +61,7 @@ class Seq2SeqPipeline(PipelineSpec):
     #: chrF of greedy translations of a val sample after every epoch (``epoch_callbacks``)
     VAL_METRICS = {"chrf": "max"}
     SELECTION = "val_chrf"
+    LABEL_OPTIONAL = True
     RECORD_FIELDS = ("text_field", "label_field", "target_field", "split_field")
     TEXT_FIELDS = ("text_field", "target_field")
     AUTO_TEXT = {"tokenize": "text", "target_tokenize": "target"}
