@@ -139,6 +139,8 @@ def _workers(text: str) -> int:
 def headline(metrics: dict, limit: int = 12) -> dict:
     """The test metrics worth a line: per-step and per-class detail stays in MLflow."""
     main = {k: v for k, v in metrics.items() if k.startswith("test_") and "_step_" not in k}
+    # per-class detail (test_entity_f1_LOC beside test_entity_f1) stays in MLflow too
+    main = {k: v for k, v in main.items() if not any(k.startswith(b + "_") for b in main)}
     return dict(list(main.items())[:limit])
 
 

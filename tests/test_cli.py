@@ -118,3 +118,13 @@ def test_run_unknown_stage_is_a_user_error(write_spec, small_csv, capsys, tmp_pa
     err = capsys.readouterr().err
     assert "invalid choice: 'trian'" in err and "train" in err
     assert exit_info.value.code == 2 and "Traceback" not in err
+
+
+def test_the_run_summary_line_leaves_per_class_and_per_step_detail_to_mlflow():
+    from seqkeras.cli import headline
+
+    metrics = {"test_entity_f1": 0.8, "test_entity_f1_LOC": 0.9, "test_entity_f1_$": 0.1,
+               "test_token_accuracy": 0.95, "test_mae": 1.0, "test_mae_step_1": 0.5,
+               "test_naive_mae": 2.0, "baseline_test_entity_f1": 0.7}
+    assert list(headline(metrics)) == ["test_entity_f1", "test_token_accuracy", "test_mae",
+                                       "test_naive_mae"]

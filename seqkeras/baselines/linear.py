@@ -73,7 +73,13 @@ def ridge(x_train, y_train, x_val, y_val, grid=RIDGE_ALPHA):
     candidates = grid if len(y_val) else (1.0,)
     best = None
     for a in candidates:
-        model = Ridge(alpha=a).fit(x_train, y_train)
+        with warnings.catch_warnings():
+            # scipy's LinAlgWarning for the smallest alphas on collinear lags: those
+            # alphas then lose on val; the user's run log is not the place for it
+            from scipy.linalg import LinAlgWarning
+
+            warnings.simplefilter("ignore", category=LinAlgWarning)
+            model = Ridge(alpha=a).fit(x_train, y_train)
         val = float(np.mean(np.abs(model.predict(x_val) - y_val))) if len(y_val) \
             else float("nan")
         if best is None or val < best[1]:

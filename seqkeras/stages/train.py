@@ -156,7 +156,7 @@ def run(ctx) -> dict:
         model = topology.build_model(spec, prep)
     epoch_metrics = topology.epoch_callbacks(spec, prep, val) if val else []
 
-    ctx.log.info("train: %d train / %d val examples, up to %d epochs", len(train), len(val),
+    ctx.log.info("train: %d train / %d val records, up to %d epochs", len(train), len(val),
                  spec.train.epochs)
     started = time.monotonic()
     history = model.fit(train_ds, validation_data=val_ds, epochs=spec.train.epochs,
