@@ -104,9 +104,11 @@ def _parser() -> argparse.ArgumentParser:
     sc.add_argument("-o", "--output", help="default: <models-dir>/models.config")
 
     pr = sub.add_parser("predict", help="answer raw inputs with the newest export")
-    pr.add_argument("model", help="model base path, e.g. models/imdb_sentiment")
+    pr.add_argument("model", help="model base path, e.g. models/imdb_sentiment (the newest "
+                                  "version), or one version, models/imdb_sentiment/3")
     pr.add_argument("inputs", nargs="+",
-                    help="raw inputs: sentences for text topologies; for sequence_prediction "
+                    help="raw inputs ('-': one input a line from standard input): "
+                         "sentences for text topologies; for sequence_prediction "
                          "a CSV file with a header and at least `lookback` rows; WAV or CSV "
                          "paths for audio and numeric inputs; generation settings as "
                          "key=value (names: temperature=0 max_length=12 seed=3; chorales: "
@@ -316,7 +318,12 @@ def _dispatch(args) -> int:
     if args.command == "predict":
         from seqkeras.serving.predict import predict
 
-        for line in predict(args.model, args.inputs):
+        inputs = args.inputs
+        if inputs == ["-"]:  # echo "some text" | seqkeras predict models/x -
+            inputs = [line.rstrip("\r\n") for line in sys.stdin if line.strip()]
+            if not inputs:
+                raise SeqkerasError("predict -: standard input held no line to answer")
+        for line in predict(args.model, inputs):
             print(line)
         return 0
     if args.command == "serve-command":

@@ -128,3 +128,20 @@ def test_the_run_summary_line_leaves_per_class_and_per_step_detail_to_mlflow():
                "test_naive_mae": 2.0, "baseline_test_entity_f1": 0.7}
     assert list(headline(metrics)) == ["test_entity_f1", "test_token_accuracy", "test_mae",
                                        "test_naive_mae"]
+
+
+def test_predict_dash_reads_one_input_a_line_from_standard_input(monkeypatch, capsys):
+    import io
+
+    import seqkeras.serving.predict as serving_predict
+
+    seen = []
+    monkeypatch.setattr(serving_predict, "predict",
+                        lambda model, inputs: seen.append(inputs) or [f"ok {i}" for i in inputs])
+    monkeypatch.setattr("sys.stdin", io.StringIO("Mary\n\nRobert Kim\r\n"))
+    assert main(["predict", "models/x", "-"]) == 0
+    assert seen == [["Mary", "Robert Kim"]]
+    assert capsys.readouterr().out.splitlines() == ["ok Mary", "ok Robert Kim"]
+    monkeypatch.setattr("sys.stdin", io.StringIO("\n"))
+    assert main(["predict", "models/x", "-"]) == 2
+    assert "standard input held no line" in capsys.readouterr().err
