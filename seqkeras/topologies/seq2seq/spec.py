@@ -24,8 +24,10 @@ class Seq2SeqModel(EmbeddedRecurrentModel, FrameInputs):
     attention: Literal["none", "bahdanau", "luong"] = "bahdanau"
     #: Layer-normalize what the output head reads ([decoder output; context]). Without it
     #: an attentional decoder sits on a loss plateau for epochs before it learns where to
-    #: look (measured on translate_en_fr: 3-4 of 10 epochs).
-    head_layer_norm: bool = False
+    #: look (measured on translate_en_fr: 3-4 of 10 epochs, val loss 4.4 -> 2.03 after the
+    #: first; the untuned dev YAML without it: BLEU 2.7 after 5 epochs, val chrF still
+    #: climbing), so it is on by default.
+    head_layer_norm: bool = True
 
 
 class Seq2SeqGenerate(Section):
