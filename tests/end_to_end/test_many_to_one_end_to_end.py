@@ -90,17 +90,23 @@ def test_six_stages_export_serving_and_tracking(workdir):  # noqa: F811
     assert sorted(p.name for p in (workdir / "models/imdb_tiny").iterdir()) == ["1"]
 
 
-def test_ngram_branch_trains_exports_and_serves_as_keras(workdir):  # noqa: F811
+@pytest.mark.parametrize("aux", ["", ", aux_loss_weight: 1.0, head_aux_loss_weight: 0.5"],
+                         ids=["joint_loss", "deep_supervision"])
+def test_ngram_branch_trains_exports_and_serves_as_keras(workdir, aux):  # noqa: F811
     """model.ngram_branch end to end on a slice of SMS spam: the bag learns, the export
-    passes TF's C++ loader with only linked ops, and its answers are the Keras model's."""
+    passes TF's C++ loader with only linked ops, and its answers are the Keras model's
+    (with auxiliary losses too: the served output is the joint one)."""
     import keras
+
+    from seqkeras.topologies.many_to_one.deep_supervision import prediction
 
     from tests.pipeline_helpers import TINY_TRAINING, require_shared, run_all_stages
 
     require_shared("sms_spam/sms.tsv")
     training = TINY_TRAINING.format(cell="gru", bidirectional="false").replace(
         "  units: 8\n",
-        "  units: 8\n  ngram_branch: {ngrams: 3, buckets: 4096, learning_rate_scale: 100}\n")
+        "  units: 8\n  ngram_branch: {ngrams: 3, buckets: 4096, learning_rate_scale: 100"
+        + aux + "}\n")
     run_all_stages(workdir, "sms_ngram", """
 topology: many_to_one
 seed: 3
@@ -126,5 +132,6 @@ data:
     ids[1, 7:] = 0
     served = tf.saved_model.load(str(workdir / "models/sms_ngram/1")).signatures[
         "from_token_ids"](token_ids=tf.constant(ids, tf.int64))["probabilities"].numpy()
-    p = np.asarray(model(ids))
+    p = np.asarray(prediction(model(ids)))
     np.testing.assert_allclose(served, np.concatenate([1 - p, p], axis=-1), atol=1e-5)
+    assert (type(model).__name__ == "DeeplySupervisedClassifier") == bool(aux)

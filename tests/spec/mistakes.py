@@ -52,6 +52,9 @@ MISTAKES = [
             "data.series", "(a setting of sequence_prediction)"),
     Mistake("tag_scheme_on_many_to_one", HEAD + "  tag_scheme: iob2\n", 4, "data.tag_scheme",
             "does not apply to topology many_to_one (it is read by many_to_many)"),
+    Mistake("negative_aux_loss_weight", HEAD + "model:\n  ngram_branch:\n"
+            "    aux_loss_weight: -1\n", 6, "model.ngram_branch.aux_loss_weight",
+            "greater than or equal to 0"),
     # topology rules
     Mistake("bidirectional_generation", "topology: generation\n" + HEAD
             + "model:\n  bidirectional: true\n", 6, "model.bidirectional",

@@ -43,6 +43,14 @@ class NgramBranch(Section):
     learning_rate_scale: float = Field(300.0, gt=0, le=10_000)
     #: ``mean`` over the present n-grams (fastText) or their sum over sqrt(count).
     normalize: Literal["mean", "sqrt"] = "mean"
+    #: Deep supervision (``deep_supervision.py``): while training, the bag's own
+    #: cross-entropy, on its logits alone, is added to the loss with this weight, so the
+    #: bag learns to classify by itself whatever the recurrent stack does (0: off). The
+    #: served output stays the joint one; val loss and accuracy are the joint model's.
+    aux_loss_weight: float = Field(0.0, ge=0, le=100)
+    #: The same for the recurrent head's logits alone, so the recurrent stack does not
+    #: only learn what the bag gets wrong (0: off).
+    head_aux_loss_weight: float = Field(0.0, ge=0, le=100)
 
     #: ``ngrams: auto`` by ``tokenize.level``.
     AUTO_NGRAMS: ClassVar[dict] = {"char": 4}

@@ -28,6 +28,8 @@ from seqkeras.topologies.base import Topology, as_text
 from seqkeras.topologies.many_to_one.inputs import (side_for,
                                                     side_of_records, side_of_signature)
 from seqkeras.topologies.many_to_one.baseline import classification_baseline, scored_ids
+from seqkeras.topologies.many_to_one.deep_supervision import (DeeplySupervisedClassifier,
+                                                              prediction)
 from seqkeras.topologies.many_to_one.frame_baseline import frame_baseline
 from seqkeras.topologies.many_to_one.metrics import classification_report
 from seqkeras.topologies.many_to_one.plots import confusion_matrix
@@ -105,8 +107,10 @@ class ManyToOne(Topology):
         units, activation = (1, "sigmoid") if sigmoid else (len(prep.labels), "softmax")
         name = "probability" if sigmoid else "probabilities"
         b = m.branch(spec.input.kind)
+        model_name = f"{spec.name}_many_to_one"
         if b is None:
             out = keras.layers.Dense(units, activation=activation, name=name)(x)
+            model = keras.Model(inputs, out, name=model_name)
         else:
             # the linear n-gram model's logits join the head's before the activation
             ngrams = b.order(spec.tokenize.level)
@@ -116,15 +120,21 @@ class ManyToOne(Topology):
                             units=units, dropout=b.dropout, normalize=b.normalize,
                             scale=b.learning_rate_scale, seed=spec.seed,
                             name="ngram_branch")(inputs)
-            logits = keras.layers.Dense(units, name="head_logits")(x)
-            logits = keras.layers.Add(name="logits")([logits, bag])
+            head = keras.layers.Dense(units, name="head_logits")(x)
+            logits = keras.layers.Add(name="logits")([head, bag])
             out = keras.layers.Activation(activation, name=name)(logits)
+            weights = [b.head_aux_loss_weight, b.aux_loss_weight]
+            if any(weights):  # each branch also learns the labels alone
+                model = DeeplySupervisedClassifier(inputs, [out, head, bag],
+                                                   aux_loss_weights=weights,
+                                                   sigmoid=sigmoid, name=model_name)
+            else:
+                model = keras.Model(inputs, out, name=model_name)
         if sigmoid:
             loss, acc = "binary_crossentropy", keras.metrics.BinaryAccuracy(name="accuracy")
         else:
             loss = "sparse_categorical_crossentropy"
             acc = keras.metrics.SparseCategoricalAccuracy(name="accuracy")
-        model = keras.Model(inputs, out, name=f"{spec.name}_many_to_one")
         return compile_model(model, spec.train, loss, [acc])
 
     def targets(self, spec, prep: ClassifierPrep, records) -> np.ndarray:
@@ -157,7 +167,7 @@ class ManyToOne(Topology):
     def probabilities(self, spec, prep, model, x):
         """Class probabilities ``[B, classes]`` of model inputs ``x`` (two columns for a
         sigmoid head)."""
-        p = model(x, training=False)
+        p = prediction(model(x, training=False))
         if uses_sigmoid(spec, len(prep.labels)):
             p = tf.concat([1.0 - p, p], axis=-1)
         return p
