@@ -331,8 +331,16 @@ def auto_problems(spec) -> list[Problem]:
                 kind = "" if text_input(spec) else f" (input.kind is {spec.input.kind})"
                 problems.append(Problem(
                     loc, f"topology {spec.topology}{kind} has no {what} to choose "
-                    f"auto from: set a number (the default is {FIXED[key]})"))
+                    f"auto from: set {_what_to_set(FIXED[key])}"))
     return problems
+
+
+def _what_to_set(default) -> str:
+    """``a number (the default is 64)``; ``a value (the default is false)`` (YAML words)."""
+    if isinstance(default, bool):
+        return f"a value (the default is {str(default).lower()})"
+    kind = "a number" if isinstance(default, (int, float)) else "a value"
+    return f"{kind} (the default is {default})"
 
 
 def auto_text(spec) -> dict[str, str]:
