@@ -26,12 +26,18 @@ from seqkeras.spec.auto import FIXED
 
 SECTIONS = {"tokenize": ("max_tokens", "min_frequency", "max_length"),
             "model": ("embedding_dim", "units"), "train": ("batch_size", "epochs")}
+#: The tagger's model settings that are auto too (``seqkeras.spec.auto_tagging``).
+TAGGER_KEYS = ("bidirectional", "crf", "char_embedding_dim", "char_encoder", "char_units",
+               "casing_dim", "word_dropout")
 
 
 def variant(raw: dict, name: str, overrides: dict) -> dict:
     raw = json.loads(json.dumps(raw))
     if name == "fixed":
-        for section, keys in SECTIONS.items():
+        sections = dict(SECTIONS)
+        if raw.get("topology") == "many_to_many":
+            sections["model"] = SECTIONS["model"] + TAGGER_KEYS
+        for section, keys in sections.items():
             for key in keys:
                 raw.setdefault(section, {}).setdefault(key, FIXED[key])
     for dotted, value in overrides.items():

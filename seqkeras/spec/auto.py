@@ -1,8 +1,9 @@
 """``auto``: the settings a user should not have to guess, chosen from the training data.
 
 A setting left at ``auto`` (the default of ``tokenize.max_tokens``, ``min_frequency``,
-``max_length``, ``train.batch_size``, ``epochs`` and, on embedded models,
-``model.embedding_dim`` and ``units``) is resolved by a rule of this module from
+``max_length``, ``train.batch_size``, ``epochs``, on embedded models
+``model.embedding_dim`` and ``units``, and the model settings a topology adds rules for,
+``PipelineSpec.AUTO_MODEL_RULES``: the tagger's, ``seqkeras.spec.auto_tagging``) is resolved by a rule of this module from
 statistics of the training split (:class:`Facts`). The tokenize stage, the first to
 read the training split, measures them and writes them with its choices
 (``tokenize/resolved.json``); every later stage applies :func:`resolve` over the spec
@@ -38,7 +39,10 @@ from seqkeras.spec.sections import AUTO
 #: The fixed defaults the settings had before ``auto``: what a topology without
 #: training statistics gets.
 FIXED = {"max_tokens": 20_000, "min_frequency": 1, "max_length": 200, "batch_size": 64,
-         "epochs": 5, "units": 64, "embedding_dim": 64}
+         "epochs": 5, "units": 64, "embedding_dim": 64,
+         # tagging models (``seqkeras.spec.auto_tagging``)
+         "bidirectional": False, "crf": False, "char_embedding_dim": 0, "char_encoder": "lstm",
+         "char_units": 25, "casing_dim": 0, "word_dropout": 0.0}
 
 FIXED_REASON = "fixed default"
 #: Training tokens from which ``min_frequency: auto`` drops tokens seen once (word-like
@@ -51,6 +55,11 @@ LENGTH_PERCENTILE, MAX_AUTO_LENGTH = 99.0, 512
 #: ... unless the longest is at most this many times that percentile (no outlier): then
 #: the longest, so nothing is cut.
 OUTLIER_RATIO = 2
+#: Topologies that score every token (``PipelineSpec.AUTO_KEEPS_TOKENS``, tagging: a cut
+#: tail is tagged O and costs F1): the longest training length, at least
+#: ``MAX_AUTO_LENGTH`` (room for longer test and served sentences; batches pad to their
+#: longest member, so the cap costs nothing), at most this.
+MAX_KEEP_LENGTH = 4096
 #: ``batch_size: auto``: about this many steps an epoch, within these bounds.
 STEPS_PER_EPOCH, BATCH_BOUNDS = 100, (16, 128)
 #: ``epochs: auto``: a cap; early stopping on the model-selection metric decides
@@ -112,7 +121,8 @@ class Facts:
 
 #: One choice: (value, what it was chosen from).
 Choice = tuple
-Rule = Callable[[object, Facts, str], Choice]
+#: A rule: (section, facts, section name, the whole spec) -> Choice.
+Rule = Callable[[object, Facts, str, object], Choice]
 
 
 def power_of_two(x: float, low: int, high: int) -> int:
@@ -138,7 +148,7 @@ def share_longer(lengths: dict[int, int], limit: int) -> float:
 
 
 # ------------------------------------------------------------------------ the rules
-def _min_frequency(section, facts: Facts, name: str) -> Choice:
+def _min_frequency(section, facts: Facts, name: str, spec) -> Choice:
     text = facts.text.get(name)
     if text is None:
         return FIXED["min_frequency"], f"{FIXED_REASON} (no text statistics)"
@@ -149,7 +159,7 @@ def _min_frequency(section, facts: Facts, name: str) -> Choice:
     return 1, f"{text.tokens:,} training tokens < {MIN_FREQUENCY_TOKENS:,}"
 
 
-def _max_tokens(section, facts: Facts, name: str) -> Choice:
+def _max_tokens(section, facts: Facts, name: str, spec) -> Choice:
     text = facts.text.get(name)
     if text is None:
         return FIXED["max_tokens"], f"{FIXED_REASON} (no text statistics)"
@@ -168,7 +178,7 @@ def _max_tokens(section, facts: Facts, name: str) -> Choice:
     return value, f"{seen:,} tokens seen >= {k}x + {len(RESERVED_TOKENS)} reserved, at most {MAX_AUTO_VOCAB:,}"
 
 
-def _max_length(section, facts: Facts, name: str) -> Choice:
+def _max_length(section, facts: Facts, name: str, spec) -> Choice:
     text = facts.text.get(name)
     if text is None or not text.lengths:
         return FIXED["max_length"], f"{FIXED_REASON} (no length statistics)"
@@ -176,6 +186,11 @@ def _max_length(section, facts: Facts, name: str) -> Choice:
     longest = max(text.lengths)
     n = sum(text.lengths.values())
     unit = "words" if section.level == "wordpiece" else "tokens"
+    if spec.AUTO_KEEPS_TOKENS:  # every token is scored: a cut tail would be tagged O
+        value = min(MAX_KEEP_LENGTH, max(MAX_AUTO_LENGTH, longest))
+        return value, (f"every token is tagged: the longest of {n:,} training lengths "
+                       f"({longest} {unit}), at least {MAX_AUTO_LENGTH}, at most "
+                       f"{MAX_KEEP_LENGTH}; cuts {share_longer(text.lengths, value):.1%}")
     if longest <= OUTLIER_RATIO * p and longest <= MAX_AUTO_LENGTH:
         # no outlier to guard against: cutting would only lose the ends of a few records
         return max(1, longest), (f"the longest of {n:,} training lengths ({unit}), within "
@@ -185,7 +200,7 @@ def _max_length(section, facts: Facts, name: str) -> Choice:
                    f"{MAX_AUTO_LENGTH}; cuts {share_longer(text.lengths, value):.1%}")
 
 
-def _batch_size(section, facts: Facts, name: str) -> Choice:
+def _batch_size(section, facts: Facts, name: str, spec) -> Choice:
     n = facts.train_records
     if not n:
         return FIXED["batch_size"], f"{FIXED_REASON} (no training-record count)"
@@ -193,7 +208,7 @@ def _batch_size(section, facts: Facts, name: str) -> Choice:
     return value, f"{n:,} training records / ~{STEPS_PER_EPOCH} steps an epoch"
 
 
-def _epochs(section, facts: Facts, name: str) -> Choice:
+def _epochs(section, facts: Facts, name: str, spec) -> Choice:
     if not facts.train_records:
         return FIXED["epochs"], f"{FIXED_REASON} (no training-record count)"
     if getattr(section, "early_stopping", True) is None:  # nothing would cut the cap short
@@ -201,14 +216,14 @@ def _epochs(section, facts: Facts, name: str) -> Choice:
     return AUTO_EPOCHS, "a cap: early stopping decides"
 
 
-def _units(section, facts: Facts, name: str) -> Choice:
+def _units(section, facts: Facts, name: str, spec) -> Choice:
     n = facts.train_records
     if not n:
         return FIXED["units"], f"{FIXED_REASON} (no training-record count)"
     return power_of_two(math.sqrt(n), *UNIT_BOUNDS), f"sqrt of {n:,} training records"
 
 
-def _embedding_dim(section, facts: Facts, name: str) -> Choice:
+def _embedding_dim(section, facts: Facts, name: str, spec) -> Choice:
     text = facts.text.get("tokenize")
     vocab = text.vocab_size if text is not None else None
     if not vocab:
@@ -223,7 +238,9 @@ TOKENIZE_RULES: dict[str, Rule] = {"min_frequency": _min_frequency, "max_tokens"
                                    "max_length": _max_length}
 MODEL_RULES: dict[str, Rule] = {"embedding_dim": _embedding_dim, "units": _units}
 TRAIN_RULES: dict[str, Rule] = {"batch_size": _batch_size, "epochs": _epochs}
-#: Which statistics each rule reads: "text" (the section's tokens), "vocab", "records".
+#: Which statistics each rule reads: "text" (the section's tokens), "vocab", "records",
+#: "input text" (the ``tokenize`` section's: what the input is). A topology's own model
+#: rules (``PipelineSpec.AUTO_MODEL_RULES``) read "input text".
 NEEDS = {"min_frequency": "text", "max_tokens": "text", "max_length": "text",
          "embedding_dim": "vocab", "units": "records", "batch_size": "records",
          "epochs": "records"}
@@ -242,7 +259,7 @@ def _sections(spec, which: tuple[str, ...]):
         if "tokenize" in which:
             yield name, TOKENIZE_RULES
     if "model" in which:
-        yield "model", MODEL_RULES
+        yield "model", {**MODEL_RULES, **spec.AUTO_MODEL_RULES}
     if "train" in which:
         yield "train", TRAIN_RULES
 
@@ -266,7 +283,7 @@ def resolve(spec, facts: Facts, which: tuple[str, ...] = ("tokenize", "model", "
             section = getattr(spec, name)
             if key not in type(section).model_fields or getattr(section, key) != AUTO:
                 continue
-            value, reason = rule(section, facts, name)
+            value, reason = rule(section, facts, name, spec)
             try:
                 spec = spec.with_overrides({f"{name}.{key}": value})
             except pydantic.ValidationError:
@@ -312,18 +329,27 @@ def auto_problems(spec) -> list[Problem]:
                 loc = (name, key)
             else:
                 continue
-            need = NEEDS[key]
+            need = NEEDS.get(key, "input text")
             missing = ((need == "text" and name not in text_sections)
-                       or (need == "vocab" and "tokenize" not in text_sections)
+                       or (need in ("vocab", "input text") and "tokenize" not in text_sections)
                        or (need == "records" and not spec.AUTO_RECORDS))
             if missing:
                 what = {"text": "text statistics", "vocab": "vocabulary",
-                        "records": "training-example count"}[need]
+                        "records": "training-example count",
+                        "input text": "text statistics"}[need]
                 kind = "" if text_input(spec) else f" (input.kind is {spec.input.kind})"
                 problems.append(Problem(
                     loc, f"topology {spec.topology}{kind} has no {what} to choose "
-                    f"auto from: set a number (the default is {FIXED[key]})"))
+                    f"auto from: set {_what_to_set(FIXED[key])}"))
     return problems
+
+
+def _what_to_set(default) -> str:
+    """``a number (the default is 64)``; ``a value (the default is false)`` (YAML words)."""
+    if isinstance(default, bool):
+        return f"a value (the default is {str(default).lower()})"
+    kind = "a number" if isinstance(default, (int, float)) else "a value"
+    return f"{kind} (the default is {default})"
 
 
 def auto_text(spec) -> dict[str, str]:

@@ -77,6 +77,12 @@ class PipelineSpec(Section):
     #: units). A topology that declares neither gets the fixed defaults for ``auto``.
     AUTO_TEXT: ClassVar[dict[str, str]] = {}
     AUTO_RECORDS: ClassVar[bool] = False
+    #: Model settings the topology resolves from ``auto`` with its own rules (key ->
+    #: ``seqkeras.spec.auto.Rule``), after the shared ``embedding_dim`` and ``units``.
+    AUTO_MODEL_RULES: ClassVar[dict] = {}
+    #: Whether every input token is scored (tagging): ``tokenize.max_length: auto`` then
+    #: keeps the longest training sequence rather than cutting at the p99.
+    AUTO_KEEPS_TOKENS: ClassVar[bool] = False
 
     # ------------------------------------------------------------------ validation
     @classmethod

@@ -308,7 +308,9 @@ class Tracker:
     def log_metrics(self, metrics: dict, step: int | None = None):
         if self.enabled and self.run_id and metrics:
             import mlflow
-            clean = {k: float(v) for k, v in metrics.items()
+            from seqkeras.tracking.names import metric_name
+
+            clean = {metric_name(k): float(v) for k, v in metrics.items()
                      if isinstance(v, (int, float)) and not isinstance(v, bool)}
             mlflow.log_metrics(clean, step=step)
 

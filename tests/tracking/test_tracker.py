@@ -60,3 +60,30 @@ def test_trials_an_interrupted_search_never_recorded_are_superseded(tmp_path, mo
     assert client.get_run(closed[0]).data.tags["seqkeras.closed"] == "superseded"
     assert close_unrecorded_trials(experiment, [], ["0"], "x") == []
     assert mlflow.get_tracking_uri().startswith("sqlite:")
+
+
+def test_metrics_named_after_any_label_reach_mlflow(tmp_path, monkeypatch):
+    """CoNLL-2003 POS tags ($, '', (, ...) name per-tag metrics: MLflow refused them and
+    the run failed after training."""
+    import mlflow
+
+    from seqkeras.tracking.names import metric_name
+
+    assert metric_name("test_entity_f1_PER") == "test_entity_f1_PER"
+    assert metric_name("test_entity_f1_$") == "test_entity_f1__u0024"
+    assert metric_name("test_entity_f1_''") != metric_name("test_entity_f1_'")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
+    from seqkeras.spec import PipelineSpec
+
+    spec = PipelineSpec.model_validate({"name": "pos", "topology": "many_to_one",
+                                        "data": {"sources": [{"path": "x.csv"}]}})
+    (tmp_path / "p.yaml").write_text("name: pos\n")
+    tracker = Tracker(enabled=True)
+    with tracker.pipeline_run(spec=spec, spec_path=tmp_path / "p.yaml", params={}, tags={}):
+        tracker.log_metrics({"test_entity_f1_$": 0.5, "test_entity_f1_(": 0.25,
+                             "test_entity_f1_PRP$": 1.0})
+        run_id = tracker.run_id
+    metrics = mlflow.get_run(run_id).data.metrics
+    assert metrics == {"test_entity_f1__u0024": 0.5, "test_entity_f1__u0028": 0.25,
+                       "test_entity_f1_PRP_u0024": 1.0}

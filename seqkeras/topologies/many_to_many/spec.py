@@ -12,28 +12,37 @@ from pydantic import Field
 
 from seqkeras.spec import (EmbeddedRecurrentModel, FrameInputs, InputSpec, PipelineSpec,
                            Problem, TextInput, input_problems, not_applicable)
+from seqkeras.spec.auto_tagging import MODEL_RULES
 from seqkeras.spec.inputs import MEASUREMENT_SOURCE_KEYS
+from seqkeras.spec.sections import AUTO, auto_or
 
 
 class ManyToManyModel(EmbeddedRecurrentModel, FrameInputs):
     """The ``model`` section of tagging: word, character and casing features, a recurrent
-    encoder and a softmax or CRF output, one tag per token (aligned many-to-many)."""
+    encoder and a softmax or CRF output, one tag per token (aligned many-to-many).
 
+    ``auto`` (the default of the settings below that take it; rules:
+    ``seqkeras.spec.auto_tagging``): on words, the named-entity recipe of Lample et al.
+    2016 and Ma & Hovy 2016 (bidirectional, char CNN 30-dim / 50 filters, casing 8, word
+    dropout 0.25, CRF); on measurements, the former defaults (off, lstm, 25, 0)."""
+
+    #: Both directions of context (many_to_many only takes ``auto`` here).
+    bidirectional: auto_or(bool) = AUTO
     #: A per-word character encoder (0: off) and its units (per direction for lstm/gru,
     #: filters for cnn).
-    char_embedding_dim: int = Field(0, ge=0, le=4096)
-    char_units: int = Field(25, ge=1, le=4096)
+    char_embedding_dim: auto_or(int, ge=0, le=4096) = AUTO
+    char_units: auto_or(int, ge=1, le=4096) = AUTO
     #: A linear-chain CRF output layer decoded with Viterbi (Lample et al. 2016).
-    crf: bool = False
+    crf: auto_or(bool) = AUTO
     #: How the character encoder reads a word (bidirectional lstm / gru, or a width-3 cnn,
     #: max-pooled), and how many of a word's characters it reads (longer words are cut).
-    char_encoder: Literal["lstm", "gru", "cnn"] = "lstm"
+    char_encoder: auto_or(Literal["lstm", "gru", "cnn"]) = AUTO
     char_max_length: int = Field(20, ge=1, le=1000)
     #: Embedding size of a per-word casing feature (lower, Title, UPPER, digits,
     #: punctuation, ...; 0: off).
-    casing_dim: int = Field(0, ge=0, le=4096)
+    casing_dim: auto_or(int, ge=0, le=4096) = AUTO
     #: Probability of replacing a training word by [UNK] (word dropout).
-    word_dropout: float = Field(0.0, ge=0, lt=1)
+    word_dropout: auto_or(float, ge=0, lt=1) = AUTO
     #: Inverse-time learning-rate decay, learning_rate / (1 + lr_decay * epoch)
     #: (0: constant; Ma & Hovy 2016 decay by 0.05 an epoch).
     lr_decay: float = Field(0.0, ge=0, le=100)
@@ -60,6 +69,9 @@ class ManyToManyPipeline(PipelineSpec):
     RECORD_FIELDS = ("text_field", "label_field", "split_field")
     AUTO_TEXT = {"tokenize": "tokens"}
     AUTO_RECORDS = True
+    AUTO_MODEL_RULES = MODEL_RULES
+    #: Every token is tagged and scored: max_length auto cuts no training sentence.
+    AUTO_KEEPS_TOKENS = True
 
 
 #: Model keys that only token inputs read.
