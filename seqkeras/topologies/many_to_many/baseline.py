@@ -22,8 +22,10 @@ from seqkeras.topologies.many_to_many.metrics import entity_report
 
 log = logging.getLogger("seqkeras")
 CRF_ITERATIONS = 100
-HINT = ("monitor val_entity_f1 (the default), model.crf true, model.char_embedding_dim 30 "
-        "and model.casing_dim 8, or more epochs")
+HINT = ("leave model.crf, char_embedding_dim, casing_dim and word_dropout at auto (the "
+        "NER recipe on words), more units, a longer early-stopping patience, or, where the "
+        "run warned that the in-graph tokenizer splits the corpus differently, "
+        "tokenize.level whitespace")
 
 
 def most_frequent_tag(train) -> tuple:
