@@ -67,25 +67,33 @@ def data_problems(spec) -> list[Problem]:
     return problems
 
 
+def first_rows(source, path: Path) -> tuple[str, list]:
+    """(the name ingest gives the file, its first :data:`PEEK_ROWS` readable ``(line,
+    row)`` pairs), read the way ingest reads ``source``. Raises what the readers raise
+    (DataError for an unreadable format, OSError, UnicodeError ...)."""
+    from seqkeras.io.readers import READERS, RowError, detect_format, open_text
+
+    with open_text(path, source.member, source.encoding) as (stream, name):
+        fmt = source.format if source.format != "auto" else detect_format(name.split("!")[-1])
+        rows = [(line, row) for line, row in itertools.islice(
+            READERS[fmt](stream, header=source.header, delimiter=source.delimiter),
+            PEEK_ROWS) if not isinstance(row, RowError)]
+    return name, rows
+
+
 def column_problems(spec, loc: tuple, source, path: Path) -> list[Problem]:
     """The columns ``spec.source_columns()`` names that the source's first row (its
     header) lacks, each with the source's columns and the closest one."""
     import difflib
 
-    from seqkeras.io.readers import READERS, RowError, detect_format, open_text
-
     wanted = spec.source_columns()
     if not wanted:
         return []
     try:
-        with open_text(path, source.member, source.encoding) as (stream, name):
-            fmt = source.format if source.format != "auto" else detect_format(
-                name.split("!")[-1])
-            first = next((row for _, row in itertools.islice(
-                READERS[fmt](stream, header=source.header, delimiter=source.delimiter),
-                PEEK_ROWS) if not isinstance(row, RowError)), None)
+        name, rows = first_rows(source, path)
     except (DataError, OSError, UnicodeError, EOFError, zipfile.BadZipFile):
         return []  # ingest says what is wrong with the file itself
+    first = rows[0][1] if rows else None
     if not isinstance(first, dict):
         return []  # no header row: columns are numbers, ingest checks them
     problems = []
@@ -130,18 +138,13 @@ def label_optional(spec, source) -> bool:
 def peek_problems(spec, loc: tuple, source, path: Path) -> list[Problem]:
     """Read the first rows of one source; report fields absent from all of them and
     text fields holding lists of numbers."""
-    from seqkeras.io.readers import READERS, RowError, detect_format, get_field, open_text
+    from seqkeras.io.readers import get_field
 
     keys = _fields_read(spec, source)
     if not keys:
         return []
     try:
-        with open_text(path, source.member, source.encoding) as (stream, name):
-            fmt = source.format if source.format != "auto" else detect_format(
-                name.split("!")[-1])
-            rows = [(line, row) for line, row in itertools.islice(
-                READERS[fmt](stream, header=source.header, delimiter=source.delimiter),
-                PEEK_ROWS) if not isinstance(row, RowError)]
+        name, rows = first_rows(source, path)
     except DataError as exc:
         return [Problem(loc + ("format",), str(exc))]
     except (OSError, UnicodeError, EOFError, zipfile.BadZipFile) as exc:
