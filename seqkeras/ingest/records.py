@@ -78,7 +78,8 @@ def read_source(source, index: int, spec, log):
                                            ("target", target, data.max_chars)):
                 problem = problem or _field_problem(what, value, max_chars)
             if problem:
-                yield "reject", name, line, problem, _raw(row)[:200]
+                reason, too_long = problem  # a too-long row is kept shorter in the rejects
+                yield "reject", name, line, reason, _raw(row)[:200] if too_long else _raw(row)
                 continue
             text = text.strip()
             label = label.strip() if label is not None else None
@@ -132,16 +133,17 @@ def _label(row, field, optional: bool):
         raise
 
 
-def _field_problem(what: str, value: str | None, max_chars: int | None) -> str | None:
-    """Why the row's ``what`` field (text, label or target) cannot be used, or None
-    (also None when the field is absent: ``value`` None)."""
+def _field_problem(what: str, value: str | None,
+                   max_chars: int | None) -> tuple[str, bool] | None:
+    """(why the row's ``what`` field (text, label or target) cannot be used, whether it
+    is because it is too long), or None (also when the field is absent: ``value`` None)."""
     if value is None:
         return None
     value = value.strip()
     if not value:
-        return f"empty {what}"
+        return f"empty {what}", False
     if max_chars is not None and len(value) > max_chars:
-        return f"{what} longer than data.max_chars ({max_chars})"
+        return f"{what} longer than data.max_chars ({max_chars})", True
     return None
 
 

@@ -109,3 +109,17 @@ def test_a_conll_source_reads_the_first_and_last_columns_by_default(data_root, w
                                 "    - {path: t.conll, format: conll, label_field: 1, "
                                 "split: train}\n"))
     assert read_records(spec, LOG).records["train"][0]["tags"] == ["NNP", "VBZ"]
+
+
+def test_a_reject_keeps_the_row_unless_the_row_was_too_long(data_root, write_spec):
+    long_text = "word " * 60  # 300 characters
+    (data_root / "s.csv").write_text(f"text,label\n{long_text},\nshort,pos\nok,neg\n")
+    spec = load_spec(write_spec("data:\n  max_chars: 100\n"
+                                "  sources: [{path: s.csv, split: train}]\n"))
+    result = read_records(spec, LOG)
+    assert result.rejects[0]["reason"] == "text longer than data.max_chars (100)"
+    assert len(result.rejects[0]["raw"]) == 200
+    spec = load_spec(write_spec("data:\n  sources: [{path: s.csv, split: train}]\n"))
+    result = read_records(spec, LOG)
+    assert result.rejects[0]["reason"] == "empty label"
+    assert long_text.strip() in result.rejects[0]["raw"]
