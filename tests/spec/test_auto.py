@@ -8,6 +8,7 @@ import pytest
 
 from seqkeras.errors import SpecError
 from seqkeras.spec import PipelineSpec, load_spec
+from tests.spec.auto_refusal import explicit_auto_refusal
 from seqkeras.spec.auto import (FIXED, Facts, TextFacts, auto_line, percentile_length,
                                 power_of_two, resolve, share_longer)
 
@@ -203,13 +204,10 @@ def test_explicit_auto_without_statistics_is_refused(write_spec, data_root):
     (data_root / "s.csv").write_text("t,y\n2020-01-01,1\n2020-01-02,2\n", encoding="utf-8")
     base = ("topology: sequence_prediction\ndata:\n  sources: [{path: s.csv}]\n"
             "  series: {time: t, targets: [y]}\n")
-    load_spec(write_spec(base, name="ok"))  # the default auto: the fixed values, quietly
-    path = write_spec(base + "train: {batch_size: auto}\n", name="refused")
-    with pytest.raises(SpecError) as info:
-        load_spec(path)
+    path, error = explicit_auto_refusal(write_spec, base, "train: {batch_size: auto}\n")
     assert (f"{path}:5: train.batch_size: topology sequence_prediction has no "
             "training-example count to choose auto from: set a number (the default is 64)"
-            ) in str(info.value)
+            ) in error
 
 
 def test_auto_in_a_search_space_without_statistics_is_refused():

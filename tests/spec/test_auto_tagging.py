@@ -13,6 +13,7 @@ from seqkeras.spec import PipelineSpec, load_spec
 from seqkeras.spec.auto import (FIXED, MAX_AUTO_LENGTH, MAX_KEEP_LENGTH, Facts, TextFacts,
                                 auto_line, resolve)
 from seqkeras.spec.auto_tagging import WORD_TAGGER
+from tests.spec.auto_refusal import explicit_auto_refusal
 
 KEYS = ("bidirectional", "crf", "char_embedding_dim", "char_encoder", "char_units",
         "casing_dim", "word_dropout")
@@ -124,12 +125,9 @@ def test_explicit_auto_on_measurements_is_refused(write_spec, data_root):
     base = ("topology: many_to_many\ninput: {kind: numeric}\ndata:\n  sources:\n"
             "    - {path: streams.csv, format: long_csv, sequence_field: session,\n"
             "       step_field: t, label_field: activity}\n")
-    load_spec(write_spec(base, name="ok"))  # the default auto: the former values, quietly
-    path = write_spec(base + "model:\n  crf: auto\n", name="refused")
-    with pytest.raises(SpecError) as info:
-        load_spec(path)
+    path, error = explicit_auto_refusal(write_spec, base, "model:\n  crf: auto\n")
     assert (f"{path}:8: model.crf: topology many_to_many (input.kind is numeric) has no "
             "text statistics to choose auto from: set a value (the default is false)"
-            ) in str(info.value)
+            ) in error
     with pytest.raises(pydantic.ValidationError, match="does not apply"):
         tagger(STREAMS, input={"kind": "numeric"}, model={"casing_dim": 8})
