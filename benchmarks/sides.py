@@ -246,6 +246,7 @@ def seqkeras_side(name: str, spec_path: Path, overrides: dict, monitor: str, eve
         train_ds = topology.make_dataset(spec, prep, records["train"], training=True)
         val_ds = topology.make_dataset(spec, prep, records["val"], training=False)
         model = topology.build_model(spec, prep)
+        topology.fit_fixed_weights(spec, prep, model, records["train"])
         m, t = spec.model, spec.train
         side = SideResult(name, recipe=(
             f"{m.layers} x {'Bi' if m.bidirectional else ''}{m.cell}({m.units}), embedding "
@@ -258,7 +259,8 @@ def seqkeras_side(name: str, spec_path: Path, overrides: dict, monitor: str, eve
                       count=lambda steps: sum(r[0] for r in tap.rows[:steps]))
         out = Path(tmp) / "train"
         out.mkdir()
-        callbacks = train_stage.callbacks(spec, out, Tracker(enabled=False)) + [probe]
+        callbacks = train_stage.callbacks(spec, out, Tracker(enabled=False), None,
+                                          -(-len(records["train"]) // t.batch_size)) + [probe]
         log(f"[{name}] prepared in {side.prepare_s:.1f} s: {side.recipe}")
         history = model.fit(train_ds.map(_tap_first(tap)), validation_data=val_ds,
                             epochs=t.epochs, steps_per_epoch=t.steps_per_epoch,

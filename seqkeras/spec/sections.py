@@ -279,8 +279,19 @@ class TrainSpec(Section):
     early_stopping: Optional[EarlyStopping] = EarlyStopping()
     #: Learning-rate schedule on a plateau (None: a constant rate).
     reduce_lr_on_plateau: Optional[ReduceLROnPlateau] = None
+    #: constant: ``learning_rate`` throughout (or what ``reduce_lr_on_plateau`` makes of
+    #: it). cosine: from ``learning_rate`` down to 0 at the end of the last epoch along
+    #: half a cosine (``seqkeras.training.schedules``): the same loss in fewer epochs.
+    #: Set ``epochs`` to the run you want; not with ``reduce_lr_on_plateau``.
+    learning_rate_schedule: Literal["constant", "cosine"] = "constant"
     #: Batch sequences of similar length together (less padding, faster epochs).
     bucket_by_length: bool = True
+    #: The narrowest length bucket: buckets start at max(4, this) tokens and each is
+    #: this or a quarter octave wide, whichever is more (``seqkeras.training.batching``).
+    #: 1: four buckets an octave from 4 tokens, less padding for short sequences
+    #: (translation epochs in 0.6x the time) but batches of one length learn less an
+    #: epoch; 16 keeps short sequences mixed.
+    bucket_min_width: int = Field(16, ge=1, le=1024)
     shuffle_buffer: int = Field(10_000, ge=1, le=100_000_000)
     #: Limit batches per epoch (None: the whole training split); for quick runs.
     steps_per_epoch: Optional[int] = Field(None, gt=0, le=100_000_000)
@@ -293,6 +304,13 @@ class TrainSpec(Section):
     #: so scale it (and the learning rate) with the number of devices. Multi-worker
     #: training is blocked upstream for Keras 3 ``fit`` (keras-team/keras#20585).
     distribute: Literal["none", "mirrored"] = "none"
+
+    @model_validator(mode="after")
+    def _one_schedule(self):
+        if self.learning_rate_schedule != "constant" and self.reduce_lr_on_plateau is not None:
+            raise ValueError(f"learning_rate_schedule {self.learning_rate_schedule} and "
+                             "reduce_lr_on_plateau both set the learning rate; keep one")
+        return self
 
 
 # ----------------------------------------------------------------------- baseline

@@ -31,6 +31,7 @@ from seqkeras.io.atomic import read_json, read_jsonl, write_json
 from seqkeras.stages.auto import report, resolved_spec
 from seqkeras.stages.tune import BEST_FILE
 from seqkeras.training.distribute import strategy_scope
+from seqkeras.training.schedules import CosineDecay
 
 MODEL_FILE = "model.keras"
 METRICS_FILE = "metrics.json"
@@ -100,7 +101,8 @@ def check_finite_weights(model, what: str = "train") -> None:
                          "saved. Lower train.learning_rate or set train.clipnorm")
 
 
-def callbacks(spec, out, tracker, epoch_metrics: list | None = None) -> list:
+def callbacks(spec, out, tracker, epoch_metrics: list | None = None,
+              steps_hint: int | None = None) -> list:
     """The fit's callbacks: the topology's ``epoch_metrics`` first (they put the task
     metrics computed on val into the epoch's logs, so everything after them sees them),
     then MLflow, the non-finite-loss check, early stopping, the learning-rate schedule
@@ -117,6 +119,9 @@ def callbacks(spec, out, tracker, epoch_metrics: list | None = None) -> list:
                                                                             es.direction),
                                                  restore_best_weights=es.restore_best_weights,
                                                  verbose=1))
+    if spec.train.learning_rate_schedule == "cosine":
+        # steps_hint: the steps an epoch takes, for the first epoch's decay
+        cbs.append(CosineDecay(spec.train.epochs, spec.train.steps_per_epoch or steps_hint))
     lr = spec.train.reduce_lr_on_plateau
     if lr is not None:
         monitor = spec.monitor(lr.monitor)
@@ -154,6 +159,10 @@ def run(ctx) -> dict:
     val_ds = topology.make_dataset(spec, prep, val, training=False) if val else None
     with strategy_scope(spec.train) as strategy:  # train.distribute: mirrored
         model = topology.build_model(spec, prep)
+    fixed = topology.fit_fixed_weights(spec, prep, model, train)
+    if fixed:
+        ctx.log.info("train: fixed weights from the training split: %s",
+                     ", ".join(f"{k} {v}" for k, v in fixed.items()))
     epoch_metrics = topology.epoch_callbacks(spec, prep, val) if val else []
 
     ctx.log.info("train: %d train / %d val records, up to %d epochs", len(train), len(val),
@@ -161,7 +170,8 @@ def run(ctx) -> dict:
     started = time.monotonic()
     history = model.fit(train_ds, validation_data=val_ds, epochs=spec.train.epochs,
                         steps_per_epoch=spec.train.steps_per_epoch,
-                        callbacks=callbacks(spec, ctx.out, ctx.tracker, epoch_metrics),
+                        callbacks=callbacks(spec, ctx.out, ctx.tracker, epoch_metrics,
+                                            math.ceil(len(train) / spec.train.batch_size)),
                         verbose=1 if sys.stderr.isatty() else 2)
     seconds = time.monotonic() - started
     check_finite_weights(model)

@@ -48,6 +48,12 @@ class Topology(abc.ABC):
     def build_model(self, spec, prep) -> Any:
         """A compiled Keras functional model for training."""
 
+    def fit_fixed_weights(self, spec, prep, model, train_records: list[dict]) -> dict:
+        """Set the model's weights that are statistics of the training split rather than
+        learnt (the n-gram branch's naive-Bayes ratios), after ``build_model`` and before
+        training; returns what was set, for the log (empty: nothing). Default: nothing."""
+        return {}
+
     @abc.abstractmethod
     def make_dataset(self, spec, prep, records: list[dict], training: bool):
         """A tf.data pipeline of (inputs, targets) batches."""

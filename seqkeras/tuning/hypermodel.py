@@ -73,7 +73,11 @@ class PipelineHyperModel(kt.HyperModel):
             declare(hp, key, dim)
 
     def build(self, hp):
-        return self.topology.build_model(self.spec_for(hp), self.prep)
+        spec = self.spec_for(hp)
+        model = self.topology.build_model(spec, self.prep)
+        # statistics of the training split the model holds fixed (naive-Bayes ratios)
+        self.topology.fit_fixed_weights(spec, self.prep, model, self.train_records)
+        return model
 
     def fit(self, hp, model, *args, **kwargs):
         spec = self.spec_for(hp)

@@ -90,8 +90,9 @@ def test_six_stages_export_serving_and_tracking(workdir):  # noqa: F811
     assert sorted(p.name for p in (workdir / "models/imdb_tiny").iterdir()) == ["1"]
 
 
-@pytest.mark.parametrize("aux", ["", ", aux_loss_weight: 1.0, head_aux_loss_weight: 0.5"],
-                         ids=["joint_loss", "deep_supervision"])
+@pytest.mark.parametrize("aux", ["", ", aux_loss_weight: 1.0, head_aux_loss_weight: 0.5",
+                                 ", binary: true, nb_weighting: true"],
+                         ids=["joint_loss", "deep_supervision", "nb_weighting"])
 def test_ngram_branch_trains_exports_and_serves_as_keras(workdir, aux):  # noqa: F811
     """model.ngram_branch end to end on a slice of SMS spam: the bag learns, the export
     passes TF's C++ loader with only linked ops, and its answers are the Keras model's
@@ -134,4 +135,7 @@ data:
         "from_token_ids"](token_ids=tf.constant(ids, tf.int64))["probabilities"].numpy()
     p = np.asarray(prediction(model(ids)))
     np.testing.assert_allclose(served, np.concatenate([1 - p, p], axis=-1), atol=1e-5)
-    assert (type(model).__name__ == "DeeplySupervisedClassifier") == bool(aux)
+    assert (type(model).__name__ == "DeeplySupervisedClassifier") == ("aux_loss" in aux)
+    if "nb_weighting" in aux:   # the ratios were counted on the training texts and saved
+        ratio = model.get_layer("ngram_branch").nb_ratio.numpy()
+        assert ratio.shape == table.shape and np.unique(ratio).size > 2

@@ -315,6 +315,16 @@ def test_reduce_lr_on_plateau_bad_factor_names_the_key(write_spec, small_csv):
         in message and "(got 1.5)" in message
 
 
+def test_cosine_schedule_and_plateau_reduction_are_refused_together(write_spec, small_csv):
+    assert load_spec(write_spec(MINIMAL)).train.learning_rate_schedule == "constant"
+    spec = load_spec(write_spec(MINIMAL + "train:\n  learning_rate_schedule: cosine\n"))
+    assert spec.train.learning_rate_schedule == "cosine"
+    path = write_spec(MINIMAL + "train:\n  learning_rate_schedule: cosine\n"
+                      "  reduce_lr_on_plateau: {factor: 0.5}\n")
+    message = spec_error(path)
+    assert "train: " in message and "both set the learning rate; keep one" in message
+
+
 def test_seq2seq_keys_are_validated_with_line_and_choices(write_spec, small_csv):
     head = "topology: seq2seq\ndata:\n  sources:\n    - {path: small.csv, target_field: label}\n"
     path = write_spec(head + "model:\n  attention: dot\ngenerate:\n  beam_size: 0\n")

@@ -48,6 +48,26 @@ def test_length_buckets(max_length, bounds):
     assert length_buckets(max_length) == bounds
 
 
+@pytest.mark.parametrize("max_length, min_width, bounds", [
+    (40, 1, [4, 5, 6, 7, 8, 10, 12, 14, 16, 20, 24, 28, 32]), (4, 1, []), (5, 1, [4]),
+    (40, 4, [4, 8, 12, 16, 20, 24, 28, 32]),
+    (200, 1, [4, 5, 6, 7, 8, 10, 12, 14, 16, 20, 24, 28, 32, 40, 48, 56, 64, 80, 96, 112,
+              128, 160, 192]),
+])
+def test_length_buckets_of_a_smaller_min_width(max_length, min_width, bounds):
+    assert length_buckets(max_length, min_width) == bounds
+
+
+def test_bucket_min_width_reaches_the_batches():
+    spec = make_spec(train={"batch_size": 2, "bucket_min_width": 1})
+    lengths = [5, 6] * 4           # one bucket at width 16; two at width 1
+    batches = list(batch_dataset(pairs(lengths), spec, True, 64, length=target_length))
+    assert sorted(y.shape[1] for _, y in batches) == [5, 5, 6, 6]
+    coarse = list(batch_dataset(pairs(lengths), make_spec(train={"batch_size": 2}), True, 64,
+                                length=target_length))
+    assert any(y.shape[1] == 6 and (y.numpy() == 0).any() for _, y in coarse)
+
+
 def test_seeded_permutation_is_a_seeded_shuffle():
     records = list(range(50))
     a = seeded_permutation(records, 3)

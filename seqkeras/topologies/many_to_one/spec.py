@@ -43,6 +43,12 @@ class NgramBranch(Section):
     learning_rate_scale: float = Field(300.0, gt=0, le=10_000)
     #: ``mean`` over the present n-grams (fastText) or their sum over sqrt(count).
     normalize: Literal["mean", "sqrt"] = "mean"
+    #: Count an n-gram repeated in a text once (binary features, as NBSVM does).
+    binary: bool = False
+    #: Multiply each n-gram's learnt vector by its naive-Bayes log-count ratio, counted
+    #: on the training split before training (NBSVM: Wang & Manning 2012): n-grams that
+    #: separate the classes learn fast, those both use alike hardly move.
+    nb_weighting: bool = False
     #: Deep supervision (``deep_supervision.py``): while training, the bag's own
     #: cross-entropy, on its logits alone, is added to the loss with this weight, so the
     #: bag learns to classify by itself whatever the recurrent stack does (0: off). The

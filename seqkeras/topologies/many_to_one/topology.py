@@ -21,7 +21,7 @@ import tensorflow as tf
 from seqkeras.constants import PAD_ID
 from seqkeras.errors import DataError, SeqkerasError
 from seqkeras.io.atomic import write_json
-from seqkeras.layers.ngram_hash import NgramHash
+from seqkeras.layers.ngram_hash import NgramHash, nb_log_count_ratio
 from seqkeras.layers.pooling import POOLINGS
 from seqkeras.layers.recurrent_stack import recurrent_stack
 from seqkeras.topologies.base import Topology, as_text
@@ -119,6 +119,7 @@ class ManyToOne(Topology):
             bag = NgramHash(prep.encoder.vocab_size, ngrams=ngrams, buckets=b.buckets,
                             units=units, dropout=b.dropout, normalize=b.normalize,
                             scale=b.learning_rate_scale, seed=spec.seed,
+                            binary=b.binary, nb_weighting=b.nb_weighting,
                             name="ngram_branch")(inputs)
             head = keras.layers.Dense(units, name="head_logits")(x)
             logits = keras.layers.Add(name="logits")([head, bag])
@@ -136,6 +137,28 @@ class ManyToOne(Topology):
             loss = "sparse_categorical_crossentropy"
             acc = keras.metrics.SparseCategoricalAccuracy(name="accuracy")
         return compile_model(model, spec.train, loss, [acc])
+
+    def fit_fixed_weights(self, spec, prep: ClassifierPrep, model, train_records) -> dict:
+        """The n-gram branch's naive-Bayes log-count ratios (``model.ngram_branch.
+        nb_weighting``), counted over the training split's n-grams as the branch reads
+        them (NgramHash.rows: the same hash, each n-gram once a text when ``binary``)."""
+        names = {layer.name for layer in model.layers}
+        if "ngram_branch" not in names:
+            return {}
+        bag = model.get_layer("ngram_branch")
+        if not bag.nb_weighting:
+            return {}
+        ds = self.make_dataset(spec, prep, train_records, training=False)
+
+        def batches():
+            for x, y in ds:
+                rows, present = bag.rows(x)
+                labels = np.asarray(y).reshape(-1).astype(np.int64)
+                yield np.asarray(rows), np.asarray(present), labels
+        ratio = nb_log_count_ratio(batches(), bag.num_rows, bag.units)
+        bag.set_nb_ratio(ratio)
+        return {"nb_ratio_rows": int(ratio.shape[0]),
+                "nb_ratio_max_abs": round(float(np.abs(ratio).max()), 3)}
 
     def targets(self, spec, prep: ClassifierPrep, records) -> np.ndarray:
         """Class ids (float ``[N, 1]`` for a sigmoid head) of labelled records."""
