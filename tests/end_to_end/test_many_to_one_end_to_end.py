@@ -91,8 +91,10 @@ def test_six_stages_export_serving_and_tracking(workdir):  # noqa: F811
 
 
 @pytest.mark.parametrize("aux", ["", ", aux_loss_weight: 1.0, head_aux_loss_weight: 0.5",
-                                 ", binary: true, nb_weighting: true"],
-                         ids=["joint_loss", "deep_supervision", "nb_weighting"])
+                                 ", binary: true, nb_weighting: true",
+                                 ", nb_weighting: true, normalize: sqrt, prefit: true, "
+                                 "head_aux_loss_weight: 1.0"],
+                         ids=["joint_loss", "deep_supervision", "nb_weighting", "prefit"])
 def test_ngram_branch_trains_exports_and_serves_as_keras(workdir, aux):  # noqa: F811
     """model.ngram_branch end to end on a slice of SMS spam: the bag learns, the export
     passes TF's C++ loader with only linked ops, and its answers are the Keras model's
@@ -139,3 +141,5 @@ data:
     if "nb_weighting" in aux:   # the ratios were counted on the training texts and saved
         ratio = model.get_layer("ngram_branch").nb_ratio.numpy()
         assert ratio.shape == table.shape and np.unique(ratio).size > 2
+    # prefit: the regression's table stayed fixed while the recurrent stack trained
+    assert model.get_layer("ngram_branch").trainable == ("prefit" not in aux)

@@ -49,6 +49,12 @@ class NgramBranch(Section):
     #: on the training split before training (NBSVM: Wang & Manning 2012): n-grams that
     #: separate the classes learn fast, those both use alike hardly move.
     nb_weighting: bool = False
+    #: Fit the branch as a logistic regression on the training split before training
+    #: (scikit-learn, C chosen on a held-out tenth of it) and keep it fixed: the
+    #: recurrent stack learns on top of a regularized linear model instead of beside a
+    #: bag that over-fits within two epochs (``ngram_prefit.py``). Pair it with
+    #: ``head_aux_loss_weight`` so the recurrent stack also learns the labels alone.
+    prefit: bool = False
     #: Deep supervision (``deep_supervision.py``): while training, the bag's own
     #: cross-entropy, on its logits alone, is added to the loss with this weight, so the
     #: bag learns to classify by itself whatever the recurrent stack does (0: off). The

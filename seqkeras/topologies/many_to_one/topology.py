@@ -32,6 +32,7 @@ from seqkeras.topologies.many_to_one.deep_supervision import (DeeplySupervisedCl
                                                               prediction)
 from seqkeras.topologies.many_to_one.frame_baseline import frame_baseline
 from seqkeras.topologies.many_to_one.metrics import classification_report
+from seqkeras.topologies.many_to_one.ngram_prefit import bag_features, prefit
 from seqkeras.topologies.many_to_one.plots import confusion_matrix
 from seqkeras.measurements.serving import parse_predict_inputs as parse_measurement_files
 from seqkeras.training.batching import batch_dataset, seeded_permutation
@@ -141,24 +142,37 @@ class ManyToOne(Topology):
     def fit_fixed_weights(self, spec, prep: ClassifierPrep, model, train_records) -> dict:
         """The n-gram branch's naive-Bayes log-count ratios (``model.ngram_branch.
         nb_weighting``), counted over the training split's n-grams as the branch reads
-        them (NgramHash.rows: the same hash, each n-gram once a text when ``binary``)."""
+        them (NgramHash.rows: the same hash, each n-gram once a text when ``binary``),
+        then, with ``prefit``, its table fitted as a logistic regression and frozen
+        (``ngram_prefit.py``)."""
         names = {layer.name for layer in model.layers}
         if "ngram_branch" not in names:
             return {}
         bag = model.get_layer("ngram_branch")
-        if not bag.nb_weighting:
+        b = spec.model.ngram_branch
+        if not (bag.nb_weighting or b.prefit):
             return {}
         ds = self.make_dataset(spec, prep, train_records, training=False)
-
-        def batches():
-            for x, y in ds:
-                rows, present = bag.rows(x)
-                labels = np.asarray(y).reshape(-1).astype(np.int64)
-                yield np.asarray(rows), np.asarray(present), labels
-        ratio = nb_log_count_ratio(batches(), bag.num_rows, bag.units)
-        bag.set_nb_ratio(ratio)
-        return {"nb_ratio_rows": int(ratio.shape[0]),
-                "nb_ratio_max_abs": round(float(np.abs(ratio).max()), 3)}
+        done = {}
+        if bag.nb_weighting:
+            def batches():
+                for x, y in ds:
+                    rows, present = bag.rows(x)
+                    labels = np.asarray(y).reshape(-1).astype(np.int64)
+                    yield np.asarray(rows), np.asarray(present), labels
+            ratio = nb_log_count_ratio(batches(), bag.num_rows, bag.units)
+            bag.set_nb_ratio(ratio)
+            done.update(nb_ratio_rows=int(ratio.shape[0]),
+                        nb_ratio_max_abs=round(float(np.abs(ratio).max()), 3))
+        if b.prefit:
+            labels = np.concatenate([np.asarray(y).reshape(-1) for _, y in ds]).astype(np.int64)
+            features = bag_features(bag, (x for x, _ in ds))
+            intercepts, info = prefit(bag, features, labels, spec.seed)
+            head = model.get_layer("head_logits")
+            head.bias.assign(head.bias.numpy() + intercepts)
+            bag.trainable = False   # the recurrent stack learns on top of the regression
+            done.update(prefit_C=info["C"], prefit_holdout_accuracy=info["holdout_accuracy"])
+        return done
 
     def targets(self, spec, prep: ClassifierPrep, records) -> np.ndarray:
         """Class ids (float ``[N, 1]`` for a sigmoid head) of labelled records."""
