@@ -260,7 +260,7 @@ def seqkeras_side(name: str, spec_path: Path, overrides: dict, monitor: str, eve
         out = Path(tmp) / "train"
         out.mkdir()
         callbacks = train_stage.callbacks(spec, out, Tracker(enabled=False), None,
-                                          -(-len(records["train"]) // t.batch_size)) + [probe]
+                                          len(records["train"])) + [probe]
         log(f"[{name}] prepared in {side.prepare_s:.1f} s: {side.recipe}")
         history = model.fit(train_ds.map(_tap_first(tap)), validation_data=val_ds,
                             epochs=t.epochs, steps_per_epoch=t.steps_per_epoch,

@@ -86,10 +86,9 @@ class NgramHash(keras.layers.Layer):
         self.seed_generator = keras.random.SeedGenerator(seed) if dropout else None
 
     def build(self, input_shape):
-        rows = self.vocab_size + (self.buckets if self.ngrams > 1 else 0)
-        self.table = self.add_weight(name="table", shape=(rows, self.units),
+        self.table = self.add_weight(name="table", shape=(self.num_rows, self.units),
                                      initializer="zeros")
-        self.nb_ratio = (self.add_weight(name="nb_ratio", shape=(rows, self.units),
+        self.nb_ratio = (self.add_weight(name="nb_ratio", shape=(self.num_rows, self.units),
                                          initializer="ones", trainable=False)
                          if self.nb_weighting else None)
 

@@ -102,12 +102,13 @@ def check_finite_weights(model, what: str = "train") -> None:
 
 
 def callbacks(spec, out, tracker, epoch_metrics: list | None = None,
-              steps_hint: int | None = None) -> list:
+              train_records: int | None = None) -> list:
     """The fit's callbacks: the topology's ``epoch_metrics`` first (they put the task
     metrics computed on val into the epoch's logs, so everything after them sees them),
     then MLflow, the non-finite-loss check, early stopping, the learning-rate schedule
     and the best-epoch checkpoint, all watching ``spec.monitor(...)`` (the topology's
-    model-selection metric unless the YAML names one)."""
+    model-selection metric unless the YAML names one). ``train_records``: the training
+    split's size, for the cosine schedule's first epoch (None: it waits for a count)."""
     cbs = list(epoch_metrics or []) + [tracker.keras_callback(), StopOnNonFiniteLoss(spec)]
     if not sys.stderr.isatty():
         cbs.append(ProgressLog(spec.train.epochs))
@@ -120,8 +121,11 @@ def callbacks(spec, out, tracker, epoch_metrics: list | None = None,
                                                  restore_best_weights=es.restore_best_weights,
                                                  verbose=1))
     if spec.train.learning_rate_schedule == "cosine":
-        # steps_hint: the steps an epoch takes, for the first epoch's decay
-        cbs.append(CosineDecay(spec.train.epochs, spec.train.steps_per_epoch or steps_hint))
+        # the steps an epoch takes, for the first epoch's decay (it then counts them)
+        t = spec.train
+        hint = t.steps_per_epoch or (math.ceil(train_records / t.batch_size)
+                                     if train_records else None)
+        cbs.append(CosineDecay(t.epochs, hint))
     lr = spec.train.reduce_lr_on_plateau
     if lr is not None:
         monitor = spec.monitor(lr.monitor)
@@ -171,7 +175,7 @@ def run(ctx) -> dict:
     history = model.fit(train_ds, validation_data=val_ds, epochs=spec.train.epochs,
                         steps_per_epoch=spec.train.steps_per_epoch,
                         callbacks=callbacks(spec, ctx.out, ctx.tracker, epoch_metrics,
-                                            math.ceil(len(train) / spec.train.batch_size)),
+                                            len(train)),
                         verbose=1 if sys.stderr.isatty() else 2)
     seconds = time.monotonic() - started
     check_finite_weights(model)

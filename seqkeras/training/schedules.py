@@ -20,10 +20,6 @@ import math
 
 import keras
 
-#: ``train.learning_rate_schedule`` values this module serves (``constant`` needs none).
-SCHEDULES = ("cosine",)
-
-
 class CosineDecay(keras.callbacks.Callback):
     """Set the optimizer's learning rate before every training batch to
     ``initial * (1 + cos(pi * p)) / 2``, ``p`` = steps done / (``epochs`` x steps an

@@ -33,6 +33,21 @@ def test_reduce_lr_on_plateau_is_off_by_default(tmp_path):
     assert len(of_type(cbs, keras.callbacks.EarlyStopping)) == 1
 
 
+def test_the_cosine_schedule_gets_the_steps_an_epoch_from_the_training_size(tmp_path):
+    from seqkeras.training.schedules import CosineDecay
+
+    spec = make_spec(learning_rate_schedule="cosine", epochs=3, batch_size=64)
+    [cb] = of_type(callbacks(spec, tmp_path, Tracker(enabled=False), None, 1000),
+                   CosineDecay)
+    assert (cb.epochs, cb.steps) == (3, 16)                  # ceil(1000 / 64)
+    fixed = make_spec(learning_rate_schedule="cosine", epochs=3, steps_per_epoch=5)
+    [cb] = of_type(callbacks(fixed, tmp_path, Tracker(enabled=False), None, 1000), CosineDecay)
+    assert cb.steps == 5                                     # train.steps_per_epoch wins
+    [cb] = of_type(callbacks(spec, tmp_path, Tracker(enabled=False)), CosineDecay)
+    assert cb.steps is None                                  # counted in the first epoch
+    assert of_type(callbacks(make_spec(), tmp_path, Tracker(enabled=False)), CosineDecay) == []
+
+
 def topology_spec(topology: str, **sections) -> PipelineSpec:
     extra = {"many_to_many": {"sources": [{"path": "a.txt", "format": "conll",
                                           "label_field": -1}]},

@@ -21,13 +21,9 @@ ratios and its output scale), so the served graph gives the regression's logits.
 
 from __future__ import annotations
 
-import logging
-
 import numpy as np
 
 from seqkeras.baselines.linear import logistic_regression
-
-log = logging.getLogger("seqkeras")
 
 #: Inverse regularization strengths tried on the held-out tenth of the training split.
 PREFIT_C = (1.0, 10.0, 100.0, 1000.0)
