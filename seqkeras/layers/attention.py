@@ -66,7 +66,8 @@ class SourceAttention(keras.layers.Layer):
         if self.score == "bahdanau":
             q = self.query_dense(query)                                   # [B, T, U]
             hidden = ops.tanh(ops.expand_dims(q, 2) + ops.expand_dims(keys, 1))
-            scores = ops.sum(hidden * self.v, axis=-1)                    # [B, T, S]
+            # outside ``call`` (a decoding step) Keras does not autocast the weights
+            scores = ops.sum(hidden * ops.cast(self.v, hidden.dtype), axis=-1)  # [B, T, S]
         else:
             scores = ops.matmul(query, ops.transpose(keys, (0, 2, 1)))    # [B, T, S]
         if source_mask is not None:

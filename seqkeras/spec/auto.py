@@ -42,7 +42,11 @@ FIXED = {"max_tokens": 20_000, "min_frequency": 1, "max_length": 200, "batch_siz
          "epochs": 5, "units": 64, "embedding_dim": 64,
          # tagging models (``seqkeras.spec.auto_tagging``)
          "bidirectional": False, "crf": False, "char_embedding_dim": 0, "char_encoder": "lstm",
-         "char_units": 25, "casing_dim": 0, "word_dropout": 0.0}
+         "char_units": 25, "casing_dim": 0, "word_dropout": 0.0,
+         # the classifier's n-gram branch (``seqkeras.topologies.many_to_one.auto_rules``)
+         "ngram_branch.binary": False, "ngram_branch.nb_weighting": False,
+         "ngram_branch.normalize": "mean", "ngram_branch.prefit": False,
+         "ngram_branch.head_aux_loss_weight": 0.0}
 
 FIXED_REASON = "fixed default"
 #: Training tokens from which ``min_frequency: auto`` drops tokens seen once (word-like
@@ -280,10 +284,10 @@ def resolve(spec, facts: Facts, which: tuple[str, ...] = ("tokenize", "model", "
     chosen: dict[str, Choice] = {}
     for name, rules in _sections(spec, which):
         for key, rule in rules.items():
-            section = getattr(spec, name)
-            if key not in type(section).model_fields or getattr(section, key) != AUTO:
+            owner, leaf = owner_of(getattr(spec, name), key)
+            if owner is None or getattr(owner, leaf) != AUTO:
                 continue
-            value, reason = rule(section, facts, name, spec)
+            value, reason = rule(owner, facts, name, spec)
             try:
                 spec = spec.with_overrides({f"{name}.{key}": value})
             except pydantic.ValidationError:
@@ -292,6 +296,18 @@ def resolve(spec, facts: Facts, which: tuple[str, ...] = ("tokenize", "model", "
                 continue
             chosen[f"{name}.{key}"] = (value, reason)
     return spec, chosen
+
+
+def owner_of(section, key: str):
+    """(the section or sub-section holding ``key``, its last part): a rule's key is a
+    field of the section (``units``) or a dotted path into a sub-section
+    (``ngram_branch.prefit``). (None, leaf) when the section has no such field."""
+    *path, leaf = key.split(".")
+    for part in path:
+        section = getattr(section, part, None)
+    if section is None or leaf not in type(section).model_fields:
+        return None, leaf
+    return section, leaf
 
 
 def fixed(spec):
@@ -308,9 +324,15 @@ def fixed(spec):
 
 
 def auto_line(chosen: dict[str, Choice]) -> str:
-    """One line listing what ``auto`` chose and from what."""
-    return "auto: " + "; ".join(f"{key} {value} ({reason})"
-                                for key, (value, reason) in chosen.items())
+    """One line listing what ``auto`` chose and from what; keys chosen one after the
+    other for the same reason share it (``model.crf True, model.casing_dim 8 (words)``)."""
+    groups: list[tuple[str, list[str]]] = []
+    for key, (value, reason) in chosen.items():
+        if groups and groups[-1][0] == reason:
+            groups[-1][1].append(f"{key} {value}")
+        else:
+            groups.append((reason, [f"{key} {value}"]))
+    return "auto: " + "; ".join(f"{', '.join(items)} ({reason})" for reason, items in groups)
 
 
 def auto_problems(spec) -> list[Problem]:
@@ -320,13 +342,14 @@ def auto_problems(spec) -> list[Problem]:
     text_sections = set(auto_text(spec))
     space = spec.tune.space
     for name, rules in _sections(spec, ("tokenize", "model", "train")):
-        section = getattr(spec, name)
         for key in rules:
+            owner, leaf = owner_of(getattr(spec, name), key)
             dim = space.get(f"{name}.{key}")
             if AUTO in (getattr(dim, "choice", None) or ()):
                 loc = ("tune", "space", f"{name}.{key}")
-            elif key in section.model_fields_set and getattr(section, key) == AUTO:
-                loc = (name, key)
+            elif (owner is not None and leaf in owner.model_fields_set
+                  and getattr(owner, leaf) == AUTO):
+                loc = (name, *key.split("."))
             else:
                 continue
             need = NEEDS.get(key, "input text")

@@ -135,15 +135,21 @@ class PipelineSpec(Section):
         return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:16]
 
     def with_overrides(self, overrides: dict[str, Any]) -> "PipelineSpec":
-        """A copy with dotted ``section.key`` values replaced (used by the tuner),
+        """A copy with dotted ``section.key`` (or ``section.sub.key``) values replaced
+        (used by the tuner and ``auto``),
         validated against this topology's own classes.
 
         Raises pydantic.ValidationError when a value does not fit its field.
         """
         data = self.model_dump(exclude_unset=True)  # what the YAML set stays "set"
         for key, value in overrides.items():
-            section, _, name = key.partition(".")
-            data.setdefault(section, {})[name] = value
+            section, *path, name = key.split(".")
+            target = data.setdefault(section, {})
+            for part in path:  # model.ngram_branch.prefit: into the sub-section
+                if not isinstance(target.get(part), dict):
+                    target[part] = {}
+                target = target[part]
+            target[name] = value
         return type(self).model_validate(data)
 
     def source_columns(self) -> list[tuple[tuple, str]]:

@@ -295,6 +295,11 @@ class TrainSpec(Section):
     shuffle_buffer: int = Field(10_000, ge=1, le=100_000_000)
     #: Limit batches per epoch (None: the whole training split); for quick runs.
     steps_per_epoch: Optional[int] = Field(None, gt=0, le=100_000_000)
+    #: Compute dtype while training. ``mixed_bfloat16``: layers compute in bfloat16 with
+    #: float32 weights (``seqkeras.training.precision``): faster steps on CPUs with
+    #: native bfloat16 (AVX512_BF16 / AMX) and on GPUs, slower elsewhere. The saved,
+    #: evaluated and exported model is float32 either way.
+    precision: Literal["float32", "mixed_bfloat16"] = "float32"
     #: XLA compilation. Off by default: every new padded batch shape would recompile,
     #: which made a bucketed BiLSTM epoch many times slower on CPU.
     jit_compile: bool = False

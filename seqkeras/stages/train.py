@@ -31,6 +31,7 @@ from seqkeras.io.atomic import read_json, read_jsonl, write_json
 from seqkeras.stages.auto import report, resolved_spec
 from seqkeras.stages.tune import BEST_FILE
 from seqkeras.training.distribute import strategy_scope
+from seqkeras.training.precision import float32_copy, training_precision
 from seqkeras.training.schedules import CosineDecay
 
 MODEL_FILE = "model.keras"
@@ -161,8 +162,8 @@ def run(ctx) -> dict:
         spec = spec.with_overrides({"train.batch_size": max(len(train), 1)})
     train_ds = topology.make_dataset(spec, prep, train, training=True)
     val_ds = topology.make_dataset(spec, prep, val, training=False) if val else None
-    with strategy_scope(spec.train) as strategy:  # train.distribute: mirrored
-        model = topology.build_model(spec, prep)
+    with strategy_scope(spec.train) as strategy, training_precision(spec.train.precision):
+        model = topology.build_model(spec, prep)  # train.distribute, train.precision
     fixed = topology.fit_fixed_weights(spec, prep, model, train)
     if fixed:
         ctx.log.info("train: fixed weights from the training split: %s",
@@ -178,6 +179,8 @@ def run(ctx) -> dict:
                                             len(train)),
                         verbose=1 if sys.stderr.isatty() else 2)
     seconds = time.monotonic() - started
+    if spec.train.precision != "float32":  # saved, evaluated and exported in float32
+        model = float32_copy(lambda: topology.build_model(spec, prep), model)
     check_finite_weights(model)
     model.save(ctx.out / MODEL_FILE)
     (ctx.out / "checkpoint.keras").unlink(missing_ok=True)  # the saved model is the best one

@@ -78,3 +78,15 @@ def test_translation_pipeline_serves_in_graph_decoding(workdir):  # noqa: F811
     for row, n, ids in zip(tokens, served["length"].numpy(), expected):
         assert [t.decode() for t in row[:n]] == [prep.target.vocab[i] for i in ids]
     assert np.all(served["length"].numpy() <= spec.generate.max_length)
+
+
+def test_mixed_bfloat16_training_saves_and_serves_a_float32_model(workdir):  # noqa: F811
+    require_shared("tatoeba_fra_eng/fra-eng_2019-04.zip")
+    spec = SPEC.replace("name: translate_tiny", "name: translate_bf16").replace(
+        "early_stopping: null}", "early_stopping: null, precision: mixed_bfloat16}")
+    run_all_stages(workdir, "translate_bf16", spec)
+    model = keras.models.load_model(workdir / "data/translate_bf16/train/model.keras")
+    assert {layer.compute_dtype for layer in model.layers} == {"float32"}
+    metrics = json.loads((workdir / "data/translate_bf16/train/metrics.json").read_text())
+    assert np.isfinite(metrics["test_loss"])
+    assert_serves(workdir / "models/translate_bf16", {"source"}, 6)

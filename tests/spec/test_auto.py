@@ -54,7 +54,11 @@ def test_word_level_rules_on_a_mid_sized_corpus():
                    "model.embedding_dim": 64,            # 8 * 4004 ** 0.25 = 63.3
                    "model.units": 64,                    # sqrt(6300) = 79
                    "train.batch_size": 64,               # 6300 / 100 = 63
-                   "train.epochs": 30}
+                   "train.epochs": 30,
+                   # texts of 9 tokens on average: the bag trained with the network
+                   "model.ngram_branch.binary": False, "model.ngram_branch.nb_weighting": False,
+                   "model.ngram_branch.normalize": "mean", "model.ngram_branch.prefit": False,
+                   "model.ngram_branch.head_aux_loss_weight": 0.0}
     assert (spec.tokenize.max_tokens, spec.model.units, spec.train.epochs) == (4_004, 64, 30)
 
 
@@ -124,7 +128,10 @@ def test_max_length_keeps_everything_when_the_longest_is_no_outlier():
 
 def test_explicit_numbers_are_never_touched():
     spec = make(tokenize={"max_tokens": 100, "min_frequency": 3, "max_length": None},
-                model={"units": 8, "embedding_dim": 4},
+                model={"units": 8, "embedding_dim": 4,
+                       "ngram_branch": {"binary": True, "nb_weighting": False,
+                                        "normalize": "sqrt", "prefit": False,
+                                        "head_aux_loss_weight": 0.5}},
                 train={"batch_size": 2, "epochs": 1})
     resolved, chosen = resolve(spec, Facts(6_300, {"tokenize": WORDS}))
     assert chosen == {} and resolved == spec

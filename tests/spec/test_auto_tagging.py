@@ -100,7 +100,8 @@ def test_the_statistics_the_tokenize_stage_keeps_carry_them_to_the_line(tmp_path
     assert (tmp_path / "resolved.json").exists()
     resolved, chosen = resolved_spec(spec, tmp_path)
     line = auto_line(chosen)
-    assert "model.crf True (words (Lample et al. 2016; Ma & Hovy 2016))" in line
+    assert ("model.bidirectional True, model.crf True, model.char_embedding_dim 30, "
+            "model.char_encoder cnn (words (Lample et al. 2016; Ma & Hovy 2016))") in line
     assert "model.char_units 50 (char_encoder cnn: filters)" in line
     assert "tokenize.max_length 512 (every token is tagged" in line
     assert {k: resolved.model.__dict__[k] for k in WORD_TAGGER} == WORD_TAGGER

@@ -14,7 +14,8 @@ from pydantic import Field, model_validator
 from seqkeras.spec import (EmbeddedRecurrentModel, FrameInputs, InputSpec, PipelineSpec,
                            Problem, TextInput, input_problems, not_applicable)
 from seqkeras.spec.inputs import MEASUREMENT_SOURCE_KEYS, wav_label_problems
-from seqkeras.spec.sections import Section, auto_or
+from seqkeras.spec.sections import AUTO, Section, auto_or
+from seqkeras.topologies.many_to_one.auto_rules import MODEL_RULES
 
 
 class NgramBranch(Section):
@@ -42,19 +43,23 @@ class NgramBranch(Section):
     #: gradient; fastText's linear model trains at 0.1-1).
     learning_rate_scale: float = Field(300.0, gt=0, le=10_000)
     #: ``mean`` over the present n-grams (fastText) or their sum over sqrt(count).
-    normalize: Literal["mean", "sqrt"] = "mean"
+    #: auto (this and ``binary``, ``nb_weighting``, ``prefit``, ``head_aux_loss_weight``):
+    #: the NBSVM recipe (sqrt, true, true, true, 1.0) when the training texts average
+    #: at least 100 words or pieces, else the bag trained with the network (mean,
+    #: false, false, false, 0.0): ``auto_rules.py``.
+    normalize: auto_or(Literal["mean", "sqrt"], "by the training text length") = AUTO
     #: Count an n-gram repeated in a text once (binary features, as NBSVM does).
-    binary: bool = False
+    binary: auto_or(bool, "by the training text length") = AUTO
     #: Multiply each n-gram's learnt vector by its naive-Bayes log-count ratio, counted
     #: on the training split before training (NBSVM: Wang & Manning 2012): n-grams that
     #: separate the classes learn fast, those both use alike hardly move.
-    nb_weighting: bool = False
+    nb_weighting: auto_or(bool, "by the training text length") = AUTO
     #: Fit the branch as a logistic regression on the training split before training
     #: (scikit-learn, C chosen on a held-out tenth of it) and keep it fixed: the
     #: recurrent stack learns on top of a regularized linear model instead of beside a
     #: bag that over-fits within two epochs (``ngram_prefit.py``). Pair it with
     #: ``head_aux_loss_weight`` so the recurrent stack also learns the labels alone.
-    prefit: bool = False
+    prefit: auto_or(bool, "by the training text length") = AUTO
     #: Deep supervision (``deep_supervision.py``): while training, the bag's own
     #: cross-entropy, on its logits alone, is added to the loss with this weight, so the
     #: bag learns to classify by itself whatever the recurrent stack does (0: off). The
@@ -62,7 +67,7 @@ class NgramBranch(Section):
     aux_loss_weight: float = Field(0.0, ge=0, le=100)
     #: The same for the recurrent head's logits alone, so the recurrent stack does not
     #: only learn what the bag gets wrong (0: off).
-    head_aux_loss_weight: float = Field(0.0, ge=0, le=100)
+    head_aux_loss_weight: auto_or(float, "by the training text length", ge=0, le=100) = AUTO
 
     #: ``ngrams: auto`` by ``tokenize.level``.
     AUTO_NGRAMS: ClassVar[dict] = {"char": 4}
@@ -122,6 +127,8 @@ class ManyToOnePipeline(PipelineSpec):
     TEXT_FIELDS = ("text_field",)
     AUTO_TEXT = {"tokenize": "text"}
     AUTO_RECORDS = True
+    #: the n-gram branch's recipe by the training text length (``auto_rules.py``)
+    AUTO_MODEL_RULES = MODEL_RULES
 
 
 def validate(spec: ManyToOnePipeline) -> list[Problem]:

@@ -78,27 +78,33 @@ class Seq2SeqDecoder:
             values, states = outs[0], outs[1:]
         else:  # nothing to attend to; the zero-width values only carry the source width
             values, states = tf.zeros([tf.shape(mask)[0], tf.shape(mask)[1], 0]), outs
-        memory = {"values": values, "mask": mask, "states": states}
+        dtype = self.cell.variable_dtype  # the step's state dtype (see ``step``)
+        memory = {"values": values, "mask": mask, "states": [tf.cast(s, dtype) for s in states]}
         memory["keys"] = self.attention.project_keys(values) if self.attention is not None \
             else values[:, :0]
         return memory
 
     def step(self, token, states, memory):
         """[N] ids -> (logits [N, V], new states, attention weights [N, S])."""
-        x = self.embedding(token)
+        # ``cell.call`` skips Keras's autocast: a model trained under train.precision
+        # mixed_bfloat16 (bfloat16 layers, float32 weights) steps its cell in float32
+        dtype = self.cell.variable_dtype
+        x = tf.cast(self.embedding(token), dtype)
+        states = [tf.cast(s, dtype) for s in states]
         out, new_states = self.cell.call(x, states, training=False)
         new_states = _state_list(new_states)
         if self.attention is not None:
             context, weights = self.attention.attend(out[:, None, :], memory["keys"],
                                                      memory["values"], memory["mask"])
-            hidden = tf.concat([out, context[:, 0]], axis=-1)
+            hidden = tf.concat([out, tf.cast(context[:, 0], out.dtype)], axis=-1)
             weights = weights[:, 0]
         else:
             hidden = out
             weights = tf.zeros([tf.shape(token)[0], tf.shape(memory["values"])[1]])
         if self.head_norm is not None:
             hidden = self.head_norm(hidden)
-        return self.logits(self.output_hidden(hidden)), new_states, tf.cast(weights, tf.float32)
+        logits = tf.cast(self.logits(self.output_hidden(hidden)), tf.float32)
+        return logits, new_states, tf.cast(weights, tf.float32)
 
     # -------------------------------------------------------------------- greedy
     def greedy(self, source_ids, max_length):
