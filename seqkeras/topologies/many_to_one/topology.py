@@ -24,7 +24,9 @@ from seqkeras.io.atomic import write_json
 from seqkeras.layers.ngram_hash import NgramHash, nb_log_count_ratio
 from seqkeras.layers.pooling import POOLINGS
 from seqkeras.layers.recurrent_stack import recurrent_stack
+from seqkeras.spec.sections import AUTO
 from seqkeras.topologies.base import Topology, as_text
+from seqkeras.topologies.many_to_one.auto_rules import NBSVM
 from seqkeras.topologies.many_to_one.inputs import (side_for,
                                                     side_of_records, side_of_signature)
 from seqkeras.topologies.many_to_one.baseline import classification_baseline, scored_ids
@@ -114,6 +116,11 @@ class ManyToOne(Topology):
             model = keras.Model(inputs, out, name=model_name)
         else:
             # the linear n-gram model's logits join the head's before the activation
+            unresolved = [k.split(".")[1] for k in NBSVM if getattr(b, k.split(".")[1]) == AUTO]
+            if unresolved:  # "auto" is a truthy string: never build with it
+                raise ValueError(f"model.ngram_branch {', '.join(unresolved)} still auto: "
+                                 "resolve the spec first (seqkeras.stages.auto.resolved_spec,"
+                                 " or seqkeras.spec.auto.fixed without statistics)")
             ngrams = b.order(spec.tokenize.level)
             log.info("build: n-gram branch over %s 1-%d-grams, %d hash buckets",
                      spec.tokenize.level, ngrams, b.buckets)

@@ -82,3 +82,19 @@ def test_a_bad_value_names_the_key_and_auto(write_spec):
     """)
     with pytest.raises(SpecError, match=r"(?s)head_aux_loss_weight.*or auto"):
         load_spec(path, check_files=False)
+
+
+def test_building_with_an_unresolved_recipe_is_refused():
+    from seqkeras.topologies import get_topology
+
+    with pytest.raises(ValueError, match="still auto: resolve the spec first"):
+        get_topology("many_to_one").build_model(spec(units=8, embedding_dim=4), prep=_Prep())
+
+
+class _Prep:
+    """What build_model reads of a preprocessor before the branch (a text classifier)."""
+
+    labels = ["neg", "pos"]
+
+    class encoder:  # noqa: N801
+        vocab_size = 50
