@@ -259,6 +259,17 @@ def test_with_overrides_replaces_dotted_values(spec):
     assert spec.model.units == 16 and spec.train.learning_rate == 0.001
 
 
+def test_with_overrides_reaches_into_sub_sections(spec):
+    new = spec.with_overrides({"model.ngram_branch.prefit": True,
+                               "model.ngram_branch.ngrams": 3})
+    assert new.model.ngram_branch.prefit is True and new.model.ngram_branch.ngrams == 3
+    assert new.model.units == 16  # what the YAML set stays
+    again = new.with_overrides({"model.ngram_branch.ngrams": 1})
+    assert again.model.ngram_branch.prefit is True and again.model.ngram_branch.ngrams == 1
+    with pytest.raises(pydantic.ValidationError):
+        spec.with_overrides({"model.ngram_branch.no_such_key": 1})
+
+
 def test_with_overrides_validates_values(spec):
     with pytest.raises(pydantic.ValidationError):
         spec.with_overrides({"model.units": -1})
