@@ -315,6 +315,11 @@ class TrainSpec(Section):
         if self.learning_rate_schedule != "constant" and self.reduce_lr_on_plateau is not None:
             raise ValueError(f"learning_rate_schedule {self.learning_rate_schedule} and "
                              "reduce_lr_on_plateau both set the learning rate; keep one")
+        if self.learning_rate_schedule == "cosine" and self.epochs == AUTO:
+            raise ValueError("learning_rate_schedule cosine decays the rate to 0 over "
+                             "train.epochs: set epochs to the run you want (auto is a cap "
+                             "early stopping usually ends long before, so the rate would "
+                             "hardly fall)")
         return self
 
 

@@ -40,7 +40,8 @@ def training_precision(precision: str):
 
 def float32_copy(build: Callable[[], keras.Model], model: keras.Model) -> keras.Model:
     """A float32 twin of ``model``: ``build()`` (called under the float32 policy) makes
-    the same architecture, and every weight, trainable or not, is copied over. Raises
+    the same architecture, and every weight, trainable or not, is copied over, with
+    each layer's ``trainable`` flag (a branch frozen after the build stays frozen). Raises
     ValueError when the two architectures' weights do not line up (shape or count)."""
     with training_precision("float32"):
         twin = build()
@@ -51,4 +52,6 @@ def float32_copy(build: Callable[[], keras.Model], model: keras.Model) -> keras.
                          f"one ({len(theirs)} weights against {len(ours)})")
     for src, dst in zip(ours, theirs):
         dst.assign(keras.ops.cast(src, dst.dtype))
+    for layer, copy in zip(model.layers, twin.layers):  # the same build: the same order
+        copy.trainable = layer.trainable  # a layer frozen after the build (prefit)
     return twin

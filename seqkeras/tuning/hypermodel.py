@@ -9,6 +9,7 @@ trial run by a worker process on another host nests the same way).
 from __future__ import annotations
 
 import json
+import math
 import os
 import uuid
 
@@ -18,6 +19,8 @@ from keras_tuner.src import utils as kt_utils
 from seqkeras.spec import Choice
 from seqkeras.spec.auto import Facts, resolve
 from seqkeras.spec.sections import AUTO
+from seqkeras.training.precision import training_precision
+from seqkeras.training.schedules import CosineDecay
 
 
 def _save_json_atomically(path, obj):
@@ -74,7 +77,8 @@ class PipelineHyperModel(kt.HyperModel):
 
     def build(self, hp):
         spec = self.spec_for(hp)
-        model = self.topology.build_model(spec, self.prep)
+        with training_precision(spec.train.precision):  # trials train as the run will
+            model = self.topology.build_model(spec, self.prep)
         # statistics of the training split the model holds fixed (naive-Bayes ratios)
         self.topology.fit_fixed_weights(spec, self.prep, model, self.train_records)
         return model
@@ -92,6 +96,9 @@ class PipelineHyperModel(kt.HyperModel):
         # the task metrics on val first, so an objective such as val_entity_f1 is logged
         kwargs["callbacks"] = (self.topology.epoch_callbacks(spec, self.prep, self.val_records)
                                + list(kwargs.get("callbacks") or []))
+        if spec.train.learning_rate_schedule == "cosine":  # over the trial's epochs
+            steps = math.ceil(len(self.train_records) / spec.train.batch_size)
+            kwargs["callbacks"].append(CosineDecay(kwargs.get("epochs") or 1, steps))
         return model.fit(train_ds, *args, validation_data=val_ds, **kwargs)
 
 

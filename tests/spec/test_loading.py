@@ -328,12 +328,19 @@ def test_reduce_lr_on_plateau_bad_factor_names_the_key(write_spec, small_csv):
 
 def test_cosine_schedule_and_plateau_reduction_are_refused_together(write_spec, small_csv):
     assert load_spec(write_spec(MINIMAL)).train.learning_rate_schedule == "constant"
-    spec = load_spec(write_spec(MINIMAL + "train:\n  learning_rate_schedule: cosine\n"))
+    spec = load_spec(write_spec(MINIMAL + "train:\n  learning_rate_schedule: cosine\n"
+                                "  epochs: 4\n"))
     assert spec.train.learning_rate_schedule == "cosine"
-    path = write_spec(MINIMAL + "train:\n  learning_rate_schedule: cosine\n"
+    path = write_spec(MINIMAL + "train:\n  learning_rate_schedule: cosine\n  epochs: 4\n"
                       "  reduce_lr_on_plateau: {factor: 0.5}\n")
     message = spec_error(path)
     assert "train: " in message and "both set the learning rate; keep one" in message
+
+
+def test_a_cosine_schedule_needs_written_epochs(write_spec, small_csv):
+    # epochs auto is a cap of 30 that early stopping ends early: the rate would hardly fall
+    message = spec_error(write_spec(MINIMAL + "train:\n  learning_rate_schedule: cosine\n"))
+    assert "decays the rate to 0 over train.epochs: set epochs" in message
 
 
 def test_seq2seq_keys_are_validated_with_line_and_choices(write_spec, small_csv):

@@ -65,3 +65,13 @@ def test_an_unknown_precision_is_a_key_error():
     with pytest.raises(KeyError):
         with training_precision("float8"):
             pass
+
+
+def test_a_layer_frozen_after_the_build_stays_frozen_in_the_copy():
+    with training_precision("mixed_bfloat16"):
+        model = tiny()
+    model.layers[1].trainable = False  # as ngram_branch.prefit freezes the fitted bag
+    twin = float32_copy(tiny, model)
+    assert [layer.trainable for layer in twin.layers] == \
+        [layer.trainable for layer in model.layers]
+    assert twin.layers[1].trainable is False

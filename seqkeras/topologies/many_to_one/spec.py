@@ -143,6 +143,12 @@ def validate(spec: ManyToOnePipeline) -> list[Problem]:
                                           for key in NgramBranch.model_fields],
                                    f"input.kind is {spec.input.kind}: the n-gram branch "
                                    "reads token ids, and measurement frames have none")
+    branch = spec.model.ngram_branch
+    if branch.enabled is False:  # settings of a branch that is not built do nothing
+        problems += [Problem(("model", "ngram_branch", key),
+                             f"model.ngram_branch.enabled is false, so {key} does nothing: "
+                             "remove it, or set enabled: true")
+                     for key in sorted(branch.model_fields_set - {"enabled"})]
     problems += wav_label_problems(spec)
     problems += [Problem(("data", "sources", i, "label_field"),
                          "topology many_to_one classifies records by label, but this source "

@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 
 from seqkeras.layers.ngram_hash import NgramHash, nb_log_count_ratio
-from seqkeras.topologies.many_to_one.ngram_prefit import bag_features, prefit
+from seqkeras.topologies.many_to_one.ngram_prefit import (FALLBACK_C, bag_features, prefit,
+                                                         stratified_holdout)
 
 
 def texts(n=120, seed=0):
@@ -69,3 +70,28 @@ def test_a_class_without_examples_is_named():
     bag.build(ids.shape)
     with pytest.raises(ValueError, match="class 2 is no training label"):
         prefit(bag, bag_features(bag, [ids]), labels, seed=0, grid=(1.0,))
+
+
+def test_the_holdout_takes_a_tenth_of_each_side():
+    y = np.array([0] * 50 + [1] * 10)
+    kept, held = stratified_holdout(y, seed=3)
+    assert sorted(np.concatenate([kept, held])) == list(range(60))
+    assert (y[held] == 0).sum() == 5 and (y[held] == 1).sum() == 1
+    assert (y[kept] == 1).sum() == 9  # the rare class is fitted on too
+    assert stratified_holdout(np.array([0, 0, 0, 1]), seed=0) is None
+
+
+def test_a_class_with_one_training_record_is_fitted_without_a_holdout():
+    # one record of class 1 among 40: a random tenth held out could take it away from the
+    # fit ("needs at least two classes"); it is fitted on all rows with FALLBACK_C
+    ids, _ = texts(40)
+    labels = np.zeros(40, dtype=np.int64)
+    labels[7] = 1
+    bag = NgramHash(vocab_size=30, ngrams=1)
+    bag.build(ids.shape)
+    for seed in range(5):
+        _, info = prefit(bag, bag_features(bag, [ids]), labels, seed=seed, grid=(1.0, 10.0))
+        assert info["C"] == [FALLBACK_C] and np.isnan(info["holdout_accuracy"][0])
+    labels[8] = 1  # two: one held out, one fitted on, C chosen
+    _, info = prefit(bag, bag_features(bag, [ids]), labels, seed=0, grid=(1.0, 10.0))
+    assert info["C"][0] in (1.0, 10.0) and not np.isnan(info["holdout_accuracy"][0])

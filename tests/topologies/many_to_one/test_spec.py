@@ -55,6 +55,16 @@ def test_ngram_branch_takes_a_bool_as_its_enabled_and_one_line_errors():
     assert "less than or equal to 8, or auto" in info.value.errors()[0]["msg"]
 
 
+def test_settings_of_a_branch_that_is_off_are_refused():
+    with pytest.raises(pydantic.ValidationError) as info:
+        make_spec(model={"ngram_branch": {"enabled": False, "prefit": True, "ngrams": 3}})
+    message = str(info.value)
+    assert ("model.ngram_branch.prefit: model.ngram_branch.enabled is false, so prefit does "
+            "nothing: remove it, or set enabled: true") in message
+    assert "model.ngram_branch.ngrams: " in message
+    assert make_spec(model={"ngram_branch": False}).model.branch("text") is None
+
+
 @pytest.mark.parametrize("model", [{"crf": True}, {"attention": "luong"},
                                    {"condition_dim": 4}, {"char_units": 8}])
 def test_settings_of_other_topologies_are_refused(model):
