@@ -45,7 +45,9 @@ def _long_texts(facts: Facts, spec) -> tuple[bool, str]:
     if text is None or not text.lengths:
         return False, f"{FIXED_REASON} (no text statistics)"
     if spec.model.branch(spec.input.kind) is None:
-        return False, "no n-gram branch"
+        # a fixed default: validate refuses these keys set on a branch that is off, so
+        # resolve leaves them at auto (nothing reads them)
+        return False, f"{FIXED_REASON} (no n-gram branch)"
     if spec.tokenize.level == "char":
         return False, "characters: the bag trained with the network"
     mean = mean_length(text.lengths)

@@ -60,9 +60,14 @@ def test_no_statistics_and_no_branch_take_the_fixed_values():
     resolved, chosen = resolve(spec(), Facts())
     assert branch_values(resolved) == JOINT
     assert "no text statistics" in chosen["model.ngram_branch.binary"][1]
-    resolved, chosen = resolve(spec(ngram_branch=False), texts(300))
-    assert branch_values(resolved) == JOINT
-    assert chosen["model.ngram_branch.prefit"][1] == "no n-gram branch"
+    # a branch that is off: the keys stay auto (validate refuses them set), nothing reads
+    # them, and the model builds without the branch
+    resolved, chosen = resolve(spec(ngram_branch=False, units=8, embedding_dim=4), texts(300))
+    assert set(branch_values(resolved).values()) == {"auto"}
+    assert not any(k.startswith("model.ngram_branch") for k in chosen)
+    from seqkeras.topologies import get_topology
+    model = get_topology("many_to_one").build_model(resolved, prep=_Prep())
+    assert "ngram_branch" not in {layer.name for layer in model.layers}
 
 
 def test_a_written_value_is_kept_beside_auto_ones():
