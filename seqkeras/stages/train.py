@@ -32,7 +32,7 @@ from seqkeras.stages.auto import report, resolved_spec
 from seqkeras.stages.tune import BEST_FILE
 from seqkeras.training.distribute import strategy_scope
 from seqkeras.training.precision import float32_copy, training_precision
-from seqkeras.training.schedules import CosineDecay
+from seqkeras.training.schedules import CosineDecay, steps_hint
 
 MODEL_FILE = "model.keras"
 METRICS_FILE = "metrics.json"
@@ -122,11 +122,9 @@ def callbacks(spec, out, tracker, epoch_metrics: list | None = None,
                                                  restore_best_weights=es.restore_best_weights,
                                                  verbose=1))
     if spec.train.learning_rate_schedule == "cosine":
-        # the steps an epoch takes, for the first epoch's decay (it then counts them)
-        t = spec.train
-        hint = t.steps_per_epoch or (math.ceil(train_records / t.batch_size)
-                                     if train_records else None)
-        cbs.append(CosineDecay(t.epochs, hint))
+        t = spec.train  # the first epoch's steps from a hint; later ones are counted
+        cbs.append(CosineDecay(t.epochs, steps_hint(train_records, t.batch_size,
+                                                    t.steps_per_epoch)))
     lr = spec.train.reduce_lr_on_plateau
     if lr is not None:
         monitor = spec.monitor(lr.monitor)

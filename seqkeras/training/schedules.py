@@ -20,6 +20,16 @@ import math
 
 import keras
 
+def steps_hint(records: int | None, batch_size: int,
+               steps_per_epoch: int | None = None) -> int | None:
+    """The steps an epoch will take, for :class:`CosineDecay`'s first epoch:
+    ``steps_per_epoch`` when the fit caps it, else ``ceil(records / batch_size)``
+    (None without a record count)."""
+    if steps_per_epoch:
+        return steps_per_epoch
+    return math.ceil(records / batch_size) if records else None
+
+
 class CosineDecay(keras.callbacks.Callback):
     """Set the optimizer's learning rate before every training batch to
     ``initial * (1 + cos(pi * p)) / 2``, ``p`` = steps done / (``epochs`` x steps an

@@ -9,7 +9,6 @@ trial run by a worker process on another host nests the same way).
 from __future__ import annotations
 
 import json
-import math
 import os
 import uuid
 
@@ -20,7 +19,7 @@ from seqkeras.spec import Choice
 from seqkeras.spec.auto import Facts, resolve
 from seqkeras.spec.sections import AUTO
 from seqkeras.training.precision import training_precision
-from seqkeras.training.schedules import CosineDecay
+from seqkeras.training.schedules import CosineDecay, steps_hint
 
 
 def _save_json_atomically(path, obj):
@@ -97,7 +96,8 @@ class PipelineHyperModel(kt.HyperModel):
         kwargs["callbacks"] = (self.topology.epoch_callbacks(spec, self.prep, self.val_records)
                                + list(kwargs.get("callbacks") or []))
         if spec.train.learning_rate_schedule == "cosine":  # over the trial's epochs
-            steps = math.ceil(len(self.train_records) / spec.train.batch_size)
+            steps = steps_hint(len(self.train_records), spec.train.batch_size,
+                               kwargs.get("steps_per_epoch"))
             kwargs["callbacks"].append(CosineDecay(kwargs.get("epochs") or 1, steps))
         return model.fit(train_ds, *args, validation_data=val_ds, **kwargs)
 

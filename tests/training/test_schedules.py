@@ -49,3 +49,11 @@ def test_a_wrong_hint_is_corrected_after_the_first_epoch():
 def test_epochs_below_one_are_refused():
     with pytest.raises(ValueError, match="epochs must be at least 1"):
         CosineDecay(0)
+
+
+def test_the_steps_hint_prefers_the_fits_cap_then_the_record_count():
+    from seqkeras.training.schedules import steps_hint
+
+    assert steps_hint(1_000, 64) == 16            # ceil(1000 / 64)
+    assert steps_hint(1_000, 64, steps_per_epoch=5) == 5
+    assert steps_hint(None, 64) is None and steps_hint(0, 64) is None

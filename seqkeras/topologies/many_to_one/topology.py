@@ -116,7 +116,8 @@ class ManyToOne(Topology):
             model = keras.Model(inputs, out, name=model_name)
         else:
             # the linear n-gram model's logits join the head's before the activation
-            unresolved = [k.split(".")[1] for k in NBSVM if getattr(b, k.split(".")[1]) == AUTO]
+            unresolved = [field for field in (k.partition(".")[2] for k in NBSVM)
+                          if getattr(b, field) == AUTO]
             if unresolved:  # "auto" is a truthy string: never build with it
                 raise ValueError(f"model.ngram_branch {', '.join(unresolved)} still auto: "
                                  "resolve the spec first (seqkeras.stages.auto.resolved_spec,"

@@ -88,9 +88,8 @@ class Seq2SeqDecoder:
         """[N] ids -> (logits [N, V], new states, attention weights [N, S])."""
         # ``cell.call`` skips Keras's autocast: a model trained under train.precision
         # mixed_bfloat16 (bfloat16 layers, float32 weights) steps its cell in float32
-        dtype = self.cell.variable_dtype
-        x = tf.cast(self.embedding(token), dtype)
-        states = [tf.cast(s, dtype) for s in states]
+        # (``encode`` gives the first states in that dtype)
+        x = tf.cast(self.embedding(token), self.cell.variable_dtype)
         out, new_states = self.cell.call(x, states, training=False)
         new_states = _state_list(new_states)
         if self.attention is not None:
