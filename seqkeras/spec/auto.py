@@ -42,7 +42,8 @@ FIXED = {"max_tokens": 20_000, "min_frequency": 1, "max_length": 200, "batch_siz
          "epochs": 5, "units": 64, "embedding_dim": 64,
          # tagging models (``seqkeras.spec.auto_tagging``)
          "bidirectional": False, "crf": False, "char_embedding_dim": 0, "char_encoder": "lstm",
-         "char_units": 25, "casing_dim": 0, "word_dropout": 0.0,
+         "char_units": 25, "casing_dim": 0, "word_dropout": 0.0, "embedding_dropout": 0.0,
+         "head_dropout": 0.0,
          # the classifier's n-gram branch (``seqkeras.topologies.many_to_one.auto_rules``)
          "ngram_branch.binary": False, "ngram_branch.nb_weighting": False,
          "ngram_branch.normalize": "mean", "ngram_branch.prefit": False,
@@ -265,7 +266,7 @@ def _sections(spec, which: tuple[str, ...]):
     if "model" in which:
         yield "model", {**MODEL_RULES, **spec.AUTO_MODEL_RULES}
     if "train" in which:
-        yield "train", TRAIN_RULES
+        yield "train", {**TRAIN_RULES, **spec.AUTO_TRAIN_RULES}
 
 
 def resolve(spec, facts: Facts, which: tuple[str, ...] = ("tokenize", "model", "train")):

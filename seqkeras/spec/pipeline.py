@@ -80,6 +80,9 @@ class PipelineSpec(Section):
     #: Model settings the topology resolves from ``auto`` with its own rules (key ->
     #: ``seqkeras.spec.auto.Rule``), after the shared ``embedding_dim`` and ``units``.
     AUTO_MODEL_RULES: ClassVar[dict] = {}
+    #: Train settings the topology resolves with its own rules, in place of the shared
+    #: rule of the same key (the tagger's ``batch_size``).
+    AUTO_TRAIN_RULES: ClassVar[dict] = {}
     #: Whether every input token is scored (tagging): ``tokenize.max_length: auto`` then
     #: keeps the longest training sequence rather than cutting at the p99.
     AUTO_KEEPS_TOKENS: ClassVar[bool] = False

@@ -270,7 +270,8 @@ class TrainSpec(Section):
     #: null) 5.
     epochs: auto_or(int, ge=1, le=100_000) = AUTO
     #: auto: the power of two nearest to a hundredth of the training records, 16 to 128
-    #: (about 100 steps an epoch), else 64.
+    #: (about 100 steps an epoch), else 64; a tagger of words at most 32
+    #: (``seqkeras.spec.auto_tagging``).
     batch_size: auto_or(int, ge=1, le=1_000_000) = AUTO
     learning_rate: float = Field(1e-3, gt=0, le=10)
     optimizer: Literal["adam", "adamw", "rmsprop", "sgd"] = "adam"

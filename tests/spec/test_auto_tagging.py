@@ -16,10 +16,10 @@ from seqkeras.spec.auto_tagging import WORD_TAGGER
 from tests.spec.auto_refusal import explicit_auto_refusal
 
 KEYS = ("bidirectional", "crf", "char_embedding_dim", "char_encoder", "char_units",
-        "casing_dim", "word_dropout")
+        "casing_dim", "word_dropout", "embedding_dropout", "head_dropout")
 NER = {"model.bidirectional": True, "model.crf": True, "model.char_embedding_dim": 30,
        "model.char_encoder": "cnn", "model.char_units": 50, "model.casing_dim": 8,
-       "model.word_dropout": 0.25}
+       "model.word_dropout": 0.25, "model.embedding_dropout": 0.5, "model.head_dropout": 0.5}
 SENTENCES = TextFacts(tokens=40_000, distinct={1: 9_000, 2: 4_000, 3: 2_000, 5: 1_000},
                       lengths={12: 2_900, 78: 100}, vocab_size=9_004)
 CONLL = {"path": "x.txt", "format": "conll", "text_field": 0, "label_field": -1}
@@ -64,17 +64,42 @@ def test_without_words_the_former_values():
 def test_measurements_keep_todays_model():
     spec, got = model_choices(tagger(STREAMS, input={"kind": "numeric"}), Facts(300, {}))
     # the settings measurements read: as before; the token-only ones: unread, left alone
-    assert got == {"model.bidirectional": False, "model.crf": False}
+    assert got == {"model.bidirectional": False, "model.crf": False, "model.head_dropout": 0.0}
     assert (spec.model.bidirectional, spec.model.crf) == (False, False)
+    assert spec.model.embedding_dropout == "auto"  # a token-only key: nothing reads it
 
 
 def test_explicit_values_win_and_char_units_follow_the_encoder():
     spec = tagger(model={"crf": False, "bidirectional": False, "char_encoder": "lstm",
-                         "casing_dim": 0, "word_dropout": 0.1})
+                         "casing_dim": 0, "word_dropout": 0.1, "embedding_dropout": 0.2,
+                         "head_dropout": 0.0})
     resolved, got = model_choices(spec, Facts(3_000, {"tokenize": SENTENCES}))
     assert got == {"model.char_embedding_dim": 30, "model.char_units": 25}  # 25 a direction
     m = resolved.model
     assert (m.crf, m.bidirectional, m.casing_dim, m.word_dropout) == (False, False, 0, 0.1)
+    assert (m.embedding_dropout, m.head_dropout) == (0.2, 0.0)
+
+
+@pytest.mark.parametrize("records, words, numeric", [
+    (14_041, 32, 128),  # CoNLL-2003: the shared rule's ~100 steps an epoch would be 128
+    (3_000, 32, 32),
+    (1_000, 16, 16),  # a small training set keeps the shared rule's smaller batch
+])
+def test_a_word_tagger_batches_at_most_32_sentences(records, words, numeric):
+    spec, chosen = resolve(tagger(), Facts(records, {"tokenize": SENTENCES}), ("train",))
+    assert spec.train.batch_size == words
+    if records > 3_000:
+        assert "Reimers & Gurevych 2017" in chosen["train.batch_size"][1]
+    # measurements and characters: the shared rule
+    spec, _ = resolve(tagger(STREAMS, input={"kind": "numeric"}), Facts(records, {}), ("train",))
+    assert spec.train.batch_size == numeric
+    spec, _ = resolve(tagger(tokenize={"level": "char"}),
+                      Facts(records, {"tokenize": SENTENCES}), ("train",))
+    assert spec.train.batch_size == numeric
+    # a written value wins
+    spec, chosen = resolve(tagger(train={"batch_size": 128}),
+                           Facts(records, {"tokenize": SENTENCES}), ("train",))
+    assert spec.train.batch_size == 128 and "train.batch_size" not in chosen
 
 
 def test_tagging_max_length_cuts_no_training_sentence():

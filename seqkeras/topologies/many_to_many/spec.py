@@ -12,7 +12,7 @@ from pydantic import Field
 
 from seqkeras.spec import (EmbeddedRecurrentModel, FrameInputs, InputSpec, PipelineSpec,
                            Problem, TextInput, input_problems, not_applicable)
-from seqkeras.spec.auto_tagging import MODEL_RULES
+from seqkeras.spec.auto_tagging import MODEL_RULES, TRAIN_RULES
 from seqkeras.spec.inputs import MEASUREMENT_SOURCE_KEYS
 from seqkeras.spec.sections import AUTO, auto_or
 
@@ -24,7 +24,8 @@ class ManyToManyModel(EmbeddedRecurrentModel, FrameInputs):
     ``auto`` (the default of the settings below that take it; rules:
     ``seqkeras.spec.auto_tagging``): on words, the named-entity recipe of Lample et al.
     2016 and Ma & Hovy 2016 (bidirectional, char CNN 30-dim / 50 filters, casing 8, word
-    dropout 0.25, CRF); on measurements, the former defaults (off, lstm, 25, 0)."""
+    dropout 0.25, dropout 0.5 on the encoder's input and output, CRF); on measurements,
+    the former defaults (off, lstm, 25, 0)."""
 
     #: Both directions of context (many_to_many only takes ``auto`` here).
     bidirectional: auto_or(bool) = AUTO
@@ -43,6 +44,10 @@ class ManyToManyModel(EmbeddedRecurrentModel, FrameInputs):
     casing_dim: auto_or(int, ge=0, le=4096) = AUTO
     #: Probability of replacing a training word by [UNK] (word dropout).
     word_dropout: auto_or(float, ge=0, lt=1) = AUTO
+    #: Dropout on the recurrent encoder's input (word, character and casing features
+    #: together) and on its output before the tag layer (Ma & Hovy 2016: 0.5 each).
+    embedding_dropout: auto_or(float, ge=0, lt=1) = AUTO
+    head_dropout: auto_or(float, ge=0, lt=1) = AUTO
     #: Inverse-time learning-rate decay, learning_rate / (1 + lr_decay * epoch)
     #: (0: constant; Ma & Hovy 2016 decay by 0.05 an epoch).
     lr_decay: float = Field(0.0, ge=0, le=100)
@@ -70,6 +75,7 @@ class ManyToManyPipeline(PipelineSpec):
     AUTO_TEXT = {"tokenize": "tokens"}
     AUTO_RECORDS = True
     AUTO_MODEL_RULES = MODEL_RULES
+    AUTO_TRAIN_RULES = TRAIN_RULES
     #: Every token is tagged and scored: max_length auto cuts no training sentence.
     AUTO_KEEPS_TOKENS = True
 

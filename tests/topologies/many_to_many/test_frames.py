@@ -13,6 +13,7 @@ import tensorflow as tf
 
 from seqkeras.io.ts_format import read_ts
 from seqkeras.spec import PipelineSpec
+from seqkeras.spec.auto import fixed
 from tests.pipeline_helpers import require_shared
 
 
@@ -31,11 +32,12 @@ def sessions(root, n: int = 8) -> None:
 
 
 def make(**sections) -> PipelineSpec:
-    return PipelineSpec.model_validate({
+    """A numeric tagger, ``auto`` left at the fixed defaults (no tokenize stage here)."""
+    return fixed(PipelineSpec.model_validate({
         "name": "t", "topology": "many_to_many", "input": {"kind": "numeric"},
         "data": {"sources": [{"path": "streams.csv", "format": "long_csv",
                               "sequence_field": "session", "step_field": "t",
-                              "label_field": "activity"}]}, **sections})
+                              "label_field": "activity"}]}, **sections}))
 
 
 def test_streams_are_tagged_step_by_step(data_root, run_ingest, tmp_path):
