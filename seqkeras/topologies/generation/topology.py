@@ -289,9 +289,19 @@ class Generation(Topology):
                                         + [""] * (n - len(records[:n])), dtype=object)
         return out
 
+    def export_metadata(self, spec, prep: GenerationPrep) -> dict:
+        """The YAML's ``generate.temperature`` and ``generate.max_length``: what
+        ``seqkeras predict`` uses when its arguments do not say."""
+        return {key: getattr(spec.generate, key) for key in PREDICT_DEFAULTS}
+
+    def use_export_metadata(self, metadata: dict) -> None:
+        self._predict_defaults = {**PREDICT_DEFAULTS,
+                                  **{k: v for k, v in metadata.items() if k in PREDICT_DEFAULTS}}
+
     def parse_predict_inputs(self, signature_inputs: dict, args: list[str]) -> dict:
         """Prefixes, plus optional ``temperature=``, ``max_length=``, ``seed=`` (first
-        seed; the next prefixes get seed+1, ...) and ``condition=`` arguments."""
+        seed; the next prefixes get seed+1, ...) and ``condition=`` arguments; temperature
+        and max_length default to the exported pipeline's ``generate`` section."""
         options, prefixes = {}, []
         for a in args:
             key, eq, value = a.partition("=")
@@ -307,7 +317,8 @@ class Generation(Topology):
         n = len(prefixes)
 
         def number(key, kind):
-            raw = options.get(key, PREDICT_DEFAULTS.get(key, 0))
+            defaults = getattr(self, "_predict_defaults", PREDICT_DEFAULTS)
+            raw = options.get(key, defaults.get(key, 0))
             try:
                 return kind(raw)
             except ValueError:

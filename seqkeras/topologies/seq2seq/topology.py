@@ -33,10 +33,12 @@ import numpy as np
 import tensorflow as tf
 
 from seqkeras.layers.attention import SourceAttention
+from seqkeras.layers.sampled_softmax import SampledSoftmaxLogits
 from seqkeras.constants import END_ID, START_ID
 from seqkeras.errors import DataError
 from seqkeras.io.atomic import write_json
 from seqkeras.measurements import serving as measurement_serving
+from seqkeras.topologies.seq2seq.sampled_model import SampledSoftmaxModel
 from seqkeras.measurements.dataset import examples
 from seqkeras.topologies.seq2seq.decoder import Seq2SeqDecoder
 from seqkeras.topologies.seq2seq.source import (FrameSource, TextSource, source_for,
@@ -162,12 +164,17 @@ class Seq2Seq(Topology):
                                     name="attention_output")(hidden)
         if m.head_dropout:
             hidden = keras.layers.Dropout(m.head_dropout, name="head_dropout")(hidden)
-        logits = keras.layers.Dense(prep.target.vocab_size, name="logits")(hidden)
-        model = keras.Model({**inputs, "target_in_ids": target}, logits,
-                            name=f"{spec.name}_seq2seq")
+        logits = SampledSoftmaxLogits(prep.target.vocab_size, num_sampled=m.sampled_softmax,
+                                      name="logits")(hidden)
+        model = SampledSoftmaxModel({**inputs, "target_in_ids": target}, logits,
+                                    name=f"{spec.name}_seq2seq")
+        if m.sampled_softmax and not model.samples:
+            log.warning("model.sampled_softmax %d is not below the %d-word target vocabulary "
+                        "less one: training uses the full softmax", m.sampled_softmax,
+                        prep.target.vocab_size)
         # The target mask on the logits makes Keras average the loss over real tokens.
         loss = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
-        return compile_model(model, spec.train, loss, [])
+        return compile_model(model, spec.train, loss, None)
 
     # ------------------------------------------------------------------------- data
     def make_dataset(self, spec, prep: Seq2SeqPrep, records, training: bool):

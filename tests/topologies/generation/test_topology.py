@@ -137,6 +137,24 @@ def test_predict_arguments_and_formatting():
     assert lines[1].endswith("kai") and "'ka'" in lines[1]
 
 
+def test_predict_defaults_are_the_exported_generate_section():
+    topo = get_topology("generation")
+    spec = make_spec().with_overrides({"generate.max_length": 12, "generate.temperature": 0.4})
+    meta = topo.export_metadata(spec, None)
+    assert meta == {"temperature": 0.4, "max_length": 12}
+    sig = {k: None for k in ("prefix", "temperature", "max_length", "seed")}
+    try:
+        topo.use_export_metadata(meta)
+        parsed = topo.parse_predict_inputs(sig, ["ka"])
+        assert parsed["max_length"].tolist() == [12]
+        assert parsed["temperature"].tolist() == [pytest.approx(0.4)]
+        assert topo.parse_predict_inputs(sig, ["ka", "max_length=5"])["max_length"].tolist() == [5]
+    finally:
+        topo.use_export_metadata({})  # an export without it: the schema's defaults
+    default = make_spec().generate.max_length
+    assert topo.parse_predict_inputs(sig, ["ka"])["max_length"].tolist() == [default]
+
+
 @pytest.mark.parametrize("args, phrase", [
     (["temprature=0"], "unknown option 'temprature'"),
     (["temperature=hot"], "temperature='hot' is not a number"),
