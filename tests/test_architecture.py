@@ -140,6 +140,8 @@ REGISTERED = {
     "LengthMask": "seqkeras.layers.length_mask",
     "FrameStack": "seqkeras.layers.frame_stack",
     "CTCModel": "seqkeras.topologies.transcription.ctc",
+    "SampledSoftmaxLogits": "seqkeras.layers.sampled_softmax",
+    "SampledSoftmaxModel": "seqkeras.topologies.seq2seq.sampled_model",
 }
 
 

@@ -11,6 +11,7 @@
 ``length_mask``      ``LengthMask``: a mask from sequence lengths (measurement frames)
 ``frame_stack``      ``FrameStack``: k frames a step, a lower frame rate
 ``ngram_hash``       ``NgramHash``: a linear model over hashed token n-grams (fastText)
+``sampled_softmax``  ``SampledSoftmaxLogits``: vocabulary logits, trainable on a sample
 ==================  ==========================================================
 
 Every layer is registered with ``@keras.saving.register_keras_serializable(package=
@@ -27,8 +28,10 @@ from seqkeras.layers.ngram_hash import NgramHash
 from seqkeras.layers.pooling import POOLINGS, MaskedGlobalMaxPooling1D
 from seqkeras.layers.min_rnn import MinGRU, MinGRUCell, MinLSTM, MinLSTMCell
 from seqkeras.layers.recurrent_stack import CELLS, recurrent_stack
+from seqkeras.layers.sampled_softmax import SampledSoftmaxLogits
 from seqkeras.layers.word_dropout import WordDropout
 
 __all__ = ["CELLS", "CRF", "FrameStack", "LengthMask", "POOLINGS", "MaskedGlobalMaxPooling1D",
-           "MinGRU", "MinGRUCell", "MinLSTM", "MinLSTMCell", "NgramHash", "SourceAttention",
+           "MinGRU", "MinGRUCell", "MinLSTM", "MinLSTMCell", "NgramHash", "SampledSoftmaxLogits",
+           "SourceAttention",
            "TokenCharEncoder", "WordDropout", "recurrent_stack"]

@@ -8,8 +8,11 @@ CPU. Sampled softmax (Jean et al. 2015, "On Using Very Large Target Vocabulary f
 Neural Machine Translation") trains it on the gold word and ``num_sampled`` words drawn
 once per batch, with the sampling probabilities corrected for
 (``tf.nn.sampled_softmax_loss``): the cost falls to N x H x (num_sampled + 1). The draw is
-log-uniform (Zipfian) over word ids, which fits because seqkeras vocabularies list words
-by falling training frequency (``seqkeras.text.encoder.build_vocab``). Outside the
+log-uniform (Zipfian) over word ids, which fits because seqkeras word vocabularies list
+words by falling training frequency (``seqkeras.text.encoder.build_vocab``; a WordPiece
+vocabulary lists its characters first, which are then drawn more often than their
+frequency, and the reserved ids are drawn but never gold: the correction keeps the
+estimate consistent, only less efficient). Outside the
 training loss the layer is an ordinary ``Dense``: validation, test metrics, decoding and
 the exported model score the whole vocabulary.
 """

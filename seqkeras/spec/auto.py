@@ -2,9 +2,9 @@
 
 A setting left at ``auto`` (the default of ``tokenize.max_tokens``, ``min_frequency``,
 ``max_length``, ``train.batch_size``, ``epochs``, on embedded models
-``model.embedding_dim`` and ``units``, and the model settings a topology adds rules for,
-``PipelineSpec.AUTO_MODEL_RULES``: the tagger's, ``seqkeras.spec.auto_tagging``) is resolved by a rule of this module from
-statistics of the training split (:class:`Facts`). The tokenize stage, the first to
+``model.embedding_dim`` and ``units``, and the settings a topology adds rules for,
+``PipelineSpec.AUTO_MODEL_RULES`` and ``AUTO_TRAIN_RULES``: the tagger's,
+``seqkeras.spec.auto_tagging``) is resolved by a rule from statistics of the training split (:class:`Facts`). The tokenize stage, the first to
 read the training split, measures them and writes them with its choices
 (``tokenize/resolved.json``); every later stage applies :func:`resolve` over the spec
 (after tuned values), so the model, the training loop and the export all use the same

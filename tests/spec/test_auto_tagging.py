@@ -157,3 +157,18 @@ def test_explicit_auto_on_measurements_is_refused(write_spec, data_root):
             ) in error
     with pytest.raises(pydantic.ValidationError, match="does not apply"):
         tagger(STREAMS, input={"kind": "numeric"}, model={"casing_dim": 8})
+
+
+def test_measurements_refuse_token_keys_even_at_zero():
+    # nothing reads them on measurements: written, they are refused (the message says
+    # to remove them), 0 included now that their default is auto
+    for value in (0.0, 0.3):
+        with pytest.raises(pydantic.ValidationError, match="embedding_dropout.*does not apply"):
+            tagger(STREAMS, input={"kind": "numeric"}, model={"embedding_dropout": value})
+
+
+def test_building_a_word_tagger_with_auto_left_names_the_keys():
+    from seqkeras.topologies import get_topology
+
+    with pytest.raises(ValueError, match="model embedding_dim.*still auto: resolve"):
+        get_topology("many_to_many").build_model(tagger(), None)

@@ -22,19 +22,23 @@ from seqkeras.spec.sections import AUTO
 PAD_TAG = -1
 
 
+def require_resolved(m, keys) -> None:
+    """Raise ValueError naming the ``keys`` of model section ``m`` still ``auto`` (a
+    truthy string: never build with it)."""
+    unresolved = [key for key in keys if getattr(m, key) == AUTO]
+    if unresolved:
+        raise ValueError(f"model {', '.join(unresolved)} still auto: resolve the spec first "
+                         "(seqkeras.stages.auto.resolved_spec, or seqkeras.spec.auto.fixed "
+                         "without statistics)")
+
+
 def tagger_outputs(x, m, num_tags: int):
     """Features ``[B, T, D]`` (masked) -> recurrent stack -> optional head -> per-step
     potentials ``[B, T, num_tags]`` (through a CRF layer when ``m.crf``): the part every
     tagger shares, whatever its input (words or measurement frames).
 
-    Raises ValueError if a setting it reads is still ``auto`` (a truthy string: never
-    build with it; resolve the spec first)."""
-    unresolved = [key for key in ("bidirectional", "crf", "head_dropout")
-                  if getattr(m, key) == AUTO]
-    if unresolved:
-        raise ValueError(f"model {', '.join(unresolved)} still auto: resolve the spec first "
-                         "(seqkeras.stages.auto.resolved_spec, or seqkeras.spec.auto.fixed "
-                         "without statistics)")
+    Raises ValueError if a setting it reads is still ``auto`` (:func:`require_resolved`)."""
+    require_resolved(m, ("units", "bidirectional", "crf", "head_dropout"))
     x = recurrent_stack(x, m, return_sequences=True)
     if m.head_dropout:
         x = keras.layers.Dropout(m.head_dropout, name="head_dropout")(x)

@@ -55,9 +55,10 @@ from seqkeras.topologies.many_to_many.baseline import tagging_baseline
 from seqkeras.topologies.many_to_many.frame_baseline import frame_tagging_baseline
 from seqkeras.topologies.many_to_many.frames import FrameTagger, _tagged
 from seqkeras.topologies.many_to_many.metrics import entity_report, iob_chunks
+from seqkeras.topologies.many_to_many.spec import TOKEN_KEYS
 from seqkeras.topologies.many_to_many.tagger_model import (PAD_TAG, MaskedTokenAccuracy,
-                                                            tagger_outputs,
-                                                          TaggerModel, decode_potentials)
+                                                            TaggerModel, decode_potentials,
+                                                            require_resolved, tagger_outputs)
 from seqkeras.topologies.many_to_many.tokenizer import (SentenceTokenizer, detokenize,
                                                        learn_abbreviations, normalize_tokens,
                                                        tokenizer_agreement, word_key)
@@ -192,6 +193,7 @@ class ManyToMany(Topology):
         if _frames(spec):
             return _frames(spec).build(spec, prep)
         m = spec.model
+        require_resolved(m, [k.split(".")[1] for k in TOKEN_KEYS])
         keras.utils.set_random_seed(spec.seed)
         inputs = {"word_ids": keras.Input(shape=(None,), dtype="int64", name="word_ids"),
                   "char_ids": keras.Input(shape=(None, None), dtype="int64", name="char_ids"),

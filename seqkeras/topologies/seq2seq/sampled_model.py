@@ -52,14 +52,19 @@ class SampledSoftmaxModel(keras.Model):
             raise ValueError("a model trained with sampled softmax takes no compiled "
                              "metrics (they would need the full logits the training step "
                              "skips): compile it with metrics=None")
-        x, y, _ = keras.utils.unpack_x_y_sample_weight(data)
+        x, y, sample_weight = keras.utils.unpack_x_y_sample_weight(data)
+        if sample_weight is not None:
+            raise ValueError("sampled softmax weighs every real target token alike: the "
+                             "dataset gives sample weights it would ignore")
         with tf.GradientTape() as tape:
             hidden = self._hidden(x, training=True)
             loss = self._head.sampled_loss(hidden, y, tf.not_equal(y, PAD_ID))
             for extra in self.losses:
                 loss = loss + tf.cast(extra, loss.dtype)
             self._loss_tracker.update_state(loss, sample_weight=tf.shape(y)[0])
-            scaled = self.optimizer.scale_loss(loss)
+            # each replica's gradients are summed across replicas (as Keras' own step)
+            replicas = tf.distribute.get_strategy().num_replicas_in_sync
+            scaled = self.optimizer.scale_loss(loss / tf.cast(replicas, loss.dtype))
         weights = self.trainable_weights
         self.optimizer.apply_gradients(zip(tape.gradient(scaled, weights), weights))
         return {"loss": self._loss_tracker.result()}

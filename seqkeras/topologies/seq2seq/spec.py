@@ -35,6 +35,8 @@ class Seq2SeqModel(EmbeddedRecurrentModel, FrameInputs):
     #: logged is then the sampled one (lower than ``val_loss``'s full softmax).
     sampled_softmax: int = Field(0, ge=0, le=1_000_000)
 
+    NEW_FIELDS = FrameInputs.NEW_FIELDS + ("sampled_softmax",)
+
 
 class Seq2SeqGenerate(Section):
     """Decoding of the test metrics and of the export (in-graph beam search)."""
@@ -82,6 +84,11 @@ def validate(spec: Seq2SeqPipeline) -> list[Problem]:
     source must set ``target_field`` (the pairs' target side). Returns the problems
     found (empty: valid)."""
     problems = input_problems(spec, text_only_keys=())
+    if spec.model.sampled_softmax and spec.train.jit_compile:
+        problems.append(Problem(("model", "sampled_softmax"), (
+            "sampled softmax draws its sample with an op XLA does not compile, and masks "
+            "to a shape that changes every batch: set train.jit_compile false, or "
+            "model.sampled_softmax 0")))
     if any(s.target_field is not None for s in spec.data.sources):
         return problems
     return problems + [Problem(("data", "sources", 0, "target_field"), (

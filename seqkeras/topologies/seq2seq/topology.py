@@ -38,7 +38,6 @@ from seqkeras.constants import END_ID, START_ID
 from seqkeras.errors import DataError
 from seqkeras.io.atomic import write_json
 from seqkeras.measurements import serving as measurement_serving
-from seqkeras.topologies.seq2seq.sampled_model import SampledSoftmaxModel
 from seqkeras.measurements.dataset import examples
 from seqkeras.topologies.seq2seq.decoder import Seq2SeqDecoder
 from seqkeras.topologies.seq2seq.source import (FrameSource, TextSource, source_for,
@@ -50,6 +49,7 @@ from seqkeras.baselines.caps import capped
 from seqkeras.topologies.seq2seq.baseline import copy_baseline
 from seqkeras.topologies.seq2seq.metrics import translation_scores
 from seqkeras.topologies.seq2seq.plots import attention_heatmaps
+from seqkeras.topologies.seq2seq.sampled_model import SampledSoftmaxModel
 from seqkeras.layers.recurrent_stack import rnn_layer
 from seqkeras.training.batching import batch_dataset, seeded_permutation
 from seqkeras.training.epoch_metrics import ValidationMetrics

@@ -61,3 +61,21 @@ def test_validate_names_a_negative_sample(tmp_path):
     from tests.topologies.seq2seq.test_topology import make_spec
     with pytest.raises(pydantic.ValidationError, match="sampled_softmax"):
         make_spec(sampled_softmax=-3)
+
+
+def test_xla_is_refused_with_sampling():
+    import pydantic
+
+    from tests.topologies.seq2seq.test_topology import make_spec
+    with pytest.raises(pydantic.ValidationError, match="XLA does not compile"):
+        make_spec(sampled_softmax=8).with_overrides({"train.jit_compile": True})
+
+
+def test_sample_weights_are_refused(tmp_path):
+    import tensorflow as tf
+
+    spec, topo, prep, model = setup(tmp_path, sampled_softmax=6)
+    ds = topo.make_dataset(spec, prep, RECORDS, training=True)
+    weighted = ds.map(lambda x, y: (x, y, tf.ones_like(y, tf.float32)))
+    with pytest.raises(ValueError, match="sample weights"):
+        model.fit(weighted, epochs=1, verbose=0)
