@@ -22,8 +22,9 @@ from seqkeras.topologies.many_to_many.metrics import entity_report
 
 log = logging.getLogger("seqkeras")
 CRF_ITERATIONS = 100
-HINT = ("leave model.crf, char_embedding_dim, casing_dim and word_dropout at auto (the "
-        "NER recipe on words), more units, a longer early-stopping patience, or, where the "
+HINT = ("more epochs where the run was short (train.epochs: auto lets early stopping "
+        "decide), leave model.crf, char_embedding_dim, casing_dim and word_dropout at auto "
+        "(the NER recipe on words), more units, a longer early-stopping patience, or, where the "
         "run warned that the in-graph tokenizer splits the corpus differently, "
         "tokenize.level whitespace")
 
