@@ -235,6 +235,7 @@ def seqkeras_side(name: str, spec_path: Path, overrides: dict, monitor: str, eve
         work = Path(tmp) / spec.name
         topology = get_topology(spec.topology)
         from seqkeras.stages.auto import resolved_spec
+        from seqkeras.training.precision import float32_copy, training_precision
         spec, _ = resolved_spec(spec, work / "tokenize")  # auto settings, as the stages
         prep = topology.load_preprocessor(spec, work / "tokenize")
         records = {s: read_jsonl(work / "ingest" / f"{s}.jsonl") for s in ("train", "val", "test")}
@@ -245,7 +246,8 @@ def seqkeras_side(name: str, spec_path: Path, overrides: dict, monitor: str, eve
         tap = BatchTap()
         train_ds = topology.make_dataset(spec, prep, records["train"], training=True)
         val_ds = topology.make_dataset(spec, prep, records["val"], training=False)
-        model = topology.build_model(spec, prep)
+        with training_precision(spec.train.precision):  # as the train stage builds it
+            model = topology.build_model(spec, prep)
         topology.fit_fixed_weights(spec, prep, model, records["train"])
         m, t = spec.model, spec.train
         side = SideResult(name, recipe=(
@@ -271,6 +273,8 @@ def seqkeras_side(name: str, spec_path: Path, overrides: dict, monitor: str, eve
         side.real_tokens = sum(r[2] for r in rows)
         side.positions = sum(r[0] * r[1] for r in rows)
         side.flops = model_flops(model)
+        if spec.train.precision != "float32":  # evaluated in float32, as the train stage does
+            model = float32_copy(lambda: topology.build_model(spec, prep), model)
         t0 = time.perf_counter()
         side.test = topology.evaluate(spec, prep, model, records["test"] or records["val"], out)
         side.test_s = time.perf_counter() - t0
