@@ -4,8 +4,8 @@ A setting left at ``auto`` (the default of ``tokenize.max_tokens``, ``min_freque
 ``max_length``, ``train.batch_size``, ``epochs``, on embedded models
 ``model.embedding_dim`` and ``units``, and the settings a topology adds rules for,
 ``PipelineSpec.AUTO_MODEL_RULES`` and ``AUTO_TRAIN_RULES``: the tagger's,
-``seqkeras.spec.auto_tagging``) is resolved by a rule from statistics of the training split (:class:`Facts`). The tokenize stage, the first to
-read the training split, measures them and writes them with its choices
+``seqkeras.spec.auto_tagging``) is resolved by a rule from statistics of the training
+split (:class:`Facts`). The tokenize stage, the first to read the training split, measures them and writes them with its choices
 (``tokenize/resolved.json``); every later stage applies :func:`resolve` over the spec
 (after tuned values), so the model, the training loop and the export all use the same
 numbers. Stage fingerprints hash the spec as written (``auto``), and the statistics
@@ -309,6 +309,16 @@ def owner_of(section, key: str):
     if section is None or leaf not in type(section).model_fields:
         return None, leaf
     return section, leaf
+
+
+def require_resolved(section, keys, where: str = "model") -> None:
+    """Raise ValueError naming the ``keys`` of ``section`` (``where`` in the spec) still
+    ``auto``: a truthy string that model-building code must never read as a value."""
+    unresolved = [key for key in keys if getattr(section, key) == AUTO]
+    if unresolved:
+        raise ValueError(f"{where} {', '.join(unresolved)} still auto: resolve the spec first "
+                         "(seqkeras.stages.auto.resolved_spec, or seqkeras.spec.auto.fixed "
+                         "without statistics)")
 
 
 def fixed(spec):

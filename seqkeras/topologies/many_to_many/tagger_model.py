@@ -16,20 +16,10 @@ from keras import ops
 
 from seqkeras.layers.crf import CRF
 from seqkeras.layers.recurrent_stack import recurrent_stack
-from seqkeras.spec.sections import AUTO
+from seqkeras.spec.auto import require_resolved
 
 #: Target value of padded steps: never counted in a loss or a metric.
 PAD_TAG = -1
-
-
-def require_resolved(m, keys) -> None:
-    """Raise ValueError naming the ``keys`` of model section ``m`` still ``auto`` (a
-    truthy string: never build with it)."""
-    unresolved = [key for key in keys if getattr(m, key) == AUTO]
-    if unresolved:
-        raise ValueError(f"model {', '.join(unresolved)} still auto: resolve the spec first "
-                         "(seqkeras.stages.auto.resolved_spec, or seqkeras.spec.auto.fixed "
-                         "without statistics)")
 
 
 def tagger_outputs(x, m, num_tags: int):
@@ -37,7 +27,7 @@ def tagger_outputs(x, m, num_tags: int):
     potentials ``[B, T, num_tags]`` (through a CRF layer when ``m.crf``): the part every
     tagger shares, whatever its input (words or measurement frames).
 
-    Raises ValueError if a setting it reads is still ``auto`` (:func:`require_resolved`)."""
+    Raises ValueError if a setting it reads is still ``auto`` (``seqkeras.spec.auto.require_resolved``)."""
     require_resolved(m, ("units", "bidirectional", "crf", "head_dropout"))
     x = recurrent_stack(x, m, return_sequences=True)
     if m.head_dropout:

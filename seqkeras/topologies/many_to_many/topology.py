@@ -55,10 +55,11 @@ from seqkeras.topologies.many_to_many.baseline import tagging_baseline
 from seqkeras.topologies.many_to_many.frame_baseline import frame_tagging_baseline
 from seqkeras.topologies.many_to_many.frames import FrameTagger, _tagged
 from seqkeras.topologies.many_to_many.metrics import entity_report, iob_chunks
+from seqkeras.spec.auto import require_resolved
 from seqkeras.topologies.many_to_many.spec import TOKEN_KEYS
 from seqkeras.topologies.many_to_many.tagger_model import (PAD_TAG, MaskedTokenAccuracy,
                                                             TaggerModel, decode_potentials,
-                                                            require_resolved, tagger_outputs)
+                                                            tagger_outputs)
 from seqkeras.topologies.many_to_many.tokenizer import (SentenceTokenizer, detokenize,
                                                        learn_abbreviations, normalize_tokens,
                                                        tokenizer_agreement, word_key)

@@ -24,7 +24,7 @@ from seqkeras.io.atomic import write_json
 from seqkeras.layers.ngram_hash import NgramHash, nb_log_count_ratio
 from seqkeras.layers.pooling import POOLINGS
 from seqkeras.layers.recurrent_stack import recurrent_stack
-from seqkeras.spec.sections import AUTO
+from seqkeras.spec.auto import require_resolved
 from seqkeras.topologies.base import Topology, as_text
 from seqkeras.topologies.many_to_one.auto_rules import NBSVM
 from seqkeras.topologies.many_to_one.inputs import (side_for,
@@ -116,12 +116,7 @@ class ManyToOne(Topology):
             model = keras.Model(inputs, out, name=model_name)
         else:
             # the linear n-gram model's logits join the head's before the activation
-            unresolved = [field for field in (k.partition(".")[2] for k in NBSVM)
-                          if getattr(b, field) == AUTO]
-            if unresolved:  # "auto" is a truthy string: never build with it
-                raise ValueError(f"model.ngram_branch {', '.join(unresolved)} still auto: "
-                                 "resolve the spec first (seqkeras.stages.auto.resolved_spec,"
-                                 " or seqkeras.spec.auto.fixed without statistics)")
+            require_resolved(b, [k.partition(".")[2] for k in NBSVM], "model.ngram_branch")
             ngrams = b.order(spec.tokenize.level)
             log.info("build: n-gram branch over %s 1-%d-grams, %d hash buckets",
                      spec.tokenize.level, ngrams, b.buckets)
