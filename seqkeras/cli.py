@@ -41,6 +41,7 @@ examples:
   seqkeras run pipelines/quickstart.yaml --stage train # up to train
   seqkeras check-serving models/quickstart
   seqkeras predict models/quickstart "Mary" "Robert"
+  seqkeras predict --json models/conll2003_ner "Rand met Perrin ."  # every output, as TF Serving answers
   seqkeras promote quickstart 2 --alias champion       # export 2 -> label stable
   seqkeras serve-config quickstart                     # models/models.config
   seqkeras check-serving models/quickstart --label stable
@@ -114,6 +115,9 @@ def _parser() -> argparse.ArgumentParser:
                          "key=value (names: temperature=0 max_length=12 seed=3; chorales: "
                          "steps=16 temperature=0.8), defaults from the spec's generate "
                          "section")
+    pr.add_argument("--json", action="store_true",
+                    help="print the signature's outputs as one JSON line, as TF Serving's "
+                         "REST API answers (e.g. every token's tag, class probabilities)")
 
     s = sub.add_parser("serve-command", help="print the TF Serving docker command for a model")
     s.add_argument("model", help="model base path, e.g. models/imdb_sentiment; with --config "
@@ -323,7 +327,7 @@ def _dispatch(args) -> int:
             inputs = [line.rstrip("\r\n") for line in sys.stdin if line.strip()]
             if not inputs:
                 raise SeqkerasError("predict -: standard input held no line to answer")
-        for line in predict(args.model, inputs):
+        for line in predict(args.model, inputs, as_json=args.json):
             print(line)
         return 0
     if args.command == "serve-command":

@@ -137,7 +137,8 @@ def test_predict_dash_reads_one_input_a_line_from_standard_input(monkeypatch, ca
 
     seen = []
     monkeypatch.setattr(serving_predict, "predict",
-                        lambda model, inputs: seen.append(inputs) or [f"ok {i}" for i in inputs])
+                        lambda model, inputs, as_json=False: seen.append(inputs)
+                        or [f"ok {i}" for i in inputs])
     monkeypatch.setattr("sys.stdin", io.StringIO("Mary\n\nRobert Kim\r\n"))
     assert main(["predict", "models/x", "-"]) == 0
     assert seen == [["Mary", "Robert Kim"]]

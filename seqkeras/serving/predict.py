@@ -39,7 +39,26 @@ def read_metadata(version_dir: Path) -> dict:
     return meta
 
 
-def predict(model_path: str | Path, texts: list[str]) -> list[str]:
+def rest_outputs(outputs: dict) -> str:
+    """The signature's outputs (name -> numpy array) as one JSON line, the way TF
+    Serving's REST API answers a columnar ``{"inputs": ...}`` request: ``{"outputs":
+    {name: nested lists}}``, strings decoded as UTF-8 (undecodable bytes replaced)."""
+    def plain(value):
+        if isinstance(value, np.ndarray):
+            return [plain(v) for v in value] if value.ndim else plain(value.item())
+        if isinstance(value, bytes):
+            return value.decode("utf-8", "replace")
+        return value.item() if isinstance(value, np.generic) else value
+
+    return json.dumps({"outputs": {k: plain(v) for k, v in sorted(outputs.items())}},
+                      ensure_ascii=False)
+
+
+def predict(model_path: str | Path, texts: list[str], as_json: bool = False) -> list[str]:
+    """Lines answering ``texts`` with the newest export under ``model_path`` (or that
+    version folder): the topology's human-readable lines, or with ``as_json`` one line
+    of :func:`rest_outputs`. Raises SeqkerasError naming the export folder when it
+    cannot be loaded or refuses the input."""
     import tensorflow as tf
     import tensorflow_text  # noqa: F401  (registers the tf-text ops the graph uses)
 
@@ -68,4 +87,6 @@ def predict(model_path: str | Path, texts: list[str]) -> list[str]:
         raise SeqkerasError(f"{version_dir}: the model refused the input: "
                             f"{refusal(exc)}") from None
     outputs = {k: v.numpy() for k, v in result.items()}
+    if as_json:
+        return [rest_outputs(outputs)]
     return topology.format_prediction(inputs, outputs)

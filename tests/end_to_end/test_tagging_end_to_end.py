@@ -130,6 +130,13 @@ def test_tagger_six_stages_and_serving(workdir):  # noqa: F811
     assert len(lines) == 2 and lines[1] == ""
     # whatever it tagged, removing the [...]TYPE brackets gives the sentence back
     assert re.sub(r"\[([^\]]*)\][A-Z]+", r"\1", lines[0]) == "Rand is a friend of Perrin ."
+    # --json: every token's tag, as TF Serving's REST API would answer
+    [answer] = predict(workdir / "models/conll_tiny", ["Rand is a friend of Perrin ."],
+                       as_json=True)
+    outputs = json.loads(answer)["outputs"]
+    assert outputs["lengths"] == [7] and outputs["tokens"][0][:2] == ["Rand", "is"]
+    assert len(outputs["tags"][0]) == len(outputs["tokens"][0])
+    assert all(t.startswith(("B-", "I-")) or t == "O" for t in outputs["tags"][0][:7])
 
     # accented words of any script keep one tag per word (RE2's \w is ASCII: issue 11)
     for sentence, words in (("Müller fährt nach Zürich .", 5),

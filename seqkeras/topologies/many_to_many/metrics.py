@@ -19,6 +19,14 @@ def split_tag(tag: str) -> tuple[str, str]:
     return "I", tag
 
 
+def uses_chunk_tags(tags: list[str]) -> bool:
+    """Whether a tag set marks chunks: at least one tag carries a ``B-``/``I-``/``E-``/
+    ``S-`` prefix (NER, chunking). False for sets that label each token (POS: ``NN``,
+    ``VBD``), where ``O`` and the padding tag alone say nothing."""
+    return any(prefix in ("B", "I", "E", "S") and bool(kind)
+               for prefix, _, kind in (str(t).partition("-") for t in tags))
+
+
 def _chunk_ends(prev: str, prev_type: str, tag: str, kind: str) -> bool:
     """conlleval's endOfChunk: does a chunk end between ``prev`` and ``tag``?"""
     if prev in ("E", "S"):

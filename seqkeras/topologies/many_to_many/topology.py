@@ -54,7 +54,7 @@ from seqkeras.topologies.many_to_many import evaluation
 from seqkeras.topologies.many_to_many.baseline import tagging_baseline
 from seqkeras.topologies.many_to_many.frame_baseline import frame_tagging_baseline
 from seqkeras.topologies.many_to_many.frames import FrameTagger, _tagged
-from seqkeras.topologies.many_to_many.metrics import entity_report, iob_chunks
+from seqkeras.topologies.many_to_many.metrics import entity_report, iob_chunks, uses_chunk_tags
 from seqkeras.spec.auto import require_resolved
 from seqkeras.topologies.many_to_many.spec import TOKEN_KEYS
 from seqkeras.topologies.many_to_many.tagger_model import (PAD_TAG, MaskedTokenAccuracy,
@@ -379,15 +379,33 @@ class ManyToMany(Topology):
         self.names = list(args)
         return measurement_serving.parse_predict_inputs(signature_inputs, args)
 
+    def export_metadata(self, spec, prep) -> dict:
+        """``chunk_tags``: whether the tag set marks chunks (``B-``/``I-``/``E-``/``S-``
+        prefixes and ``O``, e.g. NER, chunking) or labels each token on its own (e.g.
+        POS): ``seqkeras predict`` brackets the former and writes ``word/TAG`` for the
+        latter."""
+        tags = getattr(prep, "tags", None)
+        return {} if tags is None else {"chunk_tags": uses_chunk_tags(tags)}
+
+    def use_export_metadata(self, metadata: dict) -> None:
+        self.chunk_tags = bool(metadata.get("chunk_tags", True))  # older exports: brackets
+
     def format_prediction(self, inputs: dict, outputs: dict) -> list[str]:
         if "features" in inputs:
             return FrameTagger.format_prediction(inputs, outputs, getattr(self, "names", None))
+        render = bracket_entities if getattr(self, "chunk_tags", True) else slash_tags
         lines = []
         for tokens, tags, n in zip(outputs["tokens"], outputs["tags"], outputs["lengths"]):
             tokens = [as_text(t) for t in tokens[:int(n)]]
             tags = [as_text(t) for t in tags[:int(n)]]
-            lines.append(bracket_entities(tokens, tags))
+            lines.append(render(tokens, tags))
         return lines
+
+
+def slash_tags(tokens: list[str], tags: list[str]) -> str:
+    """"The/DT cat/NN sat/VBD": every token with its tag, the Penn Treebank's slash
+    format, for tag sets that label tokens rather than chunks (POS)."""
+    return " ".join(f"{w}/{t}" for w, t in zip(tokens, tags))
 
 
 def bracket_entities(tokens: list[str], tags: list[str]) -> str:

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from seqkeras.topologies.many_to_many.metrics import entity_report, entity_report_markdown, iob_chunks
+from seqkeras.topologies.many_to_many.metrics import (entity_report, entity_report_markdown,
+                                                     iob_chunks, uses_chunk_tags)
 
 
 @pytest.mark.parametrize("tags, chunks", [
@@ -69,3 +70,15 @@ def test_entity_report_edge_cases():
         entity_report([["O"]], [])
     md = entity_report_markdown(entity_report([["B-PER", "O"]], [["B-PER", "O"]]))
     assert "| PER | 1.0000 | 1.0000 | 1.0000 | 1 | 1 |" in md and "**overall**" in md
+
+
+@pytest.mark.parametrize("tags, chunks", [
+    (["O", "B-PER", "I-PER"], True),     # IOB2
+    (["O", "I-LOC"], True),              # IOB1
+    (["S-ORG", "O"], True),              # IOBES
+    (["NN", "VBD", "DT"], False),        # POS
+    (["O", "NN", "-X-"], False),         # O alone says nothing; no prefix
+    (["B-"], False),                     # a prefix without a type
+])
+def test_uses_chunk_tags(tags, chunks):
+    assert uses_chunk_tags(tags) is chunks

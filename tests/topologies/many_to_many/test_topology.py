@@ -16,7 +16,7 @@ from seqkeras.spec import PipelineSpec
 from seqkeras.topologies import get_topology
 from seqkeras.topologies.many_to_many.tagger_model import PAD_TAG, MaskedTokenAccuracy, TaggerModel
 from seqkeras.topologies.many_to_many.featurizer import CASINGS
-from seqkeras.topologies.many_to_many.topology import ManyToMany, bracket_entities
+from seqkeras.topologies.many_to_many.topology import ManyToMany, bracket_entities, slash_tags
 from tests.pipeline_helpers import fixed_spec  # auto -> the fixed defaults
 
 RECORDS = [
@@ -240,6 +240,27 @@ def test_bracket_entities():
     assert bracket_entities(["a", "b"], ["O", "O"]) == "a b"
     # I- of another type after B- starts a new entity (CoNLL semantics)
     assert bracket_entities(["New", "York"], ["B-ORG", "I-LOC"]) == "[New]ORG [York]LOC"
+
+
+def test_slash_tags():
+    assert slash_tags(["The", "cat", "sat"], ["DT", "NN", "VBD"]) == "The/DT cat/NN sat/VBD"
+    assert slash_tags([], []) == ""
+
+
+def test_predict_lines_follow_the_tag_set(prep_dir):
+    """Chunk tags (B-PER ...) are bracketed; token tags (POS) are written word/TAG, as
+    the export's metadata says; an export without the key brackets, as before."""
+    topology = ManyToMany()
+    prep = topology.load_preprocessor(make_spec(), prep_dir)
+    assert topology.export_metadata(make_spec(), prep) == {"chunk_tags": True}
+    outputs = {"tokens": np.array([[b"Rand", b"runs", b""]], dtype=object),
+               "tags": np.array([[b"B-PER", b"O", b""]], dtype=object),
+               "lengths": np.array([2])}
+    topology.use_export_metadata({})
+    assert topology.format_prediction({"text": None}, outputs) == ["[Rand]PER runs"]
+    topology.use_export_metadata({"chunk_tags": False})
+    outputs["tags"] = np.array([[b"NNP", b"VBZ", b""]], dtype=object)
+    assert topology.format_prediction({"text": None}, outputs) == ["Rand/NNP runs/VBZ"]
 
 
 def test_evaluate_writes_entity_report(prep_dir, tmp_path):
