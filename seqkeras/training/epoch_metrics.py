@@ -12,11 +12,28 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import Callable
+from typing import Callable, TypeVar
 
 import keras
 
 log = logging.getLogger("seqkeras")
+T = TypeVar("T")
+
+
+def reuse(cache: dict | None, model, build: Callable[[], T]) -> T:
+    """``build()`` once per model while ``cache`` (a dict the caller keeps) lives.
+
+    The per-epoch scorers trace a ``tf.function`` over the model; built anew each
+    epoch, TF traced it again (seconds for a beam search) and warned about retracing.
+    The traced graph reads the model's variables, not copies, so one function serves
+    every epoch. ``cache`` None: build every call. A different model replaces the entry
+    (the cache holds the function, which holds its model, so the id stays valid)."""
+    if cache is None:
+        return build()
+    if cache.get("model_id") != id(model):
+        cache.clear()
+        cache.update(model_id=id(model), value=build())
+    return cache["value"]
 
 
 class ValidationMetrics(keras.callbacks.Callback):

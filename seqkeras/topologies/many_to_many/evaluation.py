@@ -15,6 +15,7 @@ from pathlib import Path
 import tensorflow as tf
 
 from seqkeras.io.atomic import write_json
+from seqkeras.training.epoch_metrics import reuse
 from seqkeras.topologies.many_to_many.metrics import entity_report, entity_report_markdown
 from seqkeras.topologies.many_to_many.plots import entity_scores_plot
 from seqkeras.topologies.many_to_many.raw_text import served_tags
@@ -25,24 +26,20 @@ REPORT_JSON, REPORT_MD, REPORT_PNG = "entity_report.json", "entity_report.md", "
 log = logging.getLogger("seqkeras")
 
 
-def predict_tags(topology, spec, prep, model, records) -> tuple[list[list[str]], float]:
+def predict_tags(topology, spec, prep, model, records,
+                 cache: dict | None = None) -> tuple[list[list[str]], float]:
     """Predicted tags per record (tokens past tokenize.max_length tagged O) and the mean
     loss per real token, in one pass (records batched by length). ``topology``: the
-    ManyToMany instance (its token dataset and featurizer)."""
+    ManyToMany instance (its token dataset and featurizer). ``cache``: a dict the caller
+    keeps between calls (the per-epoch val F1) so the traced step is reused, not traced
+    again each epoch (it reads the model's variables, so it sees every update)."""
     order = sorted(range(len(records)), key=lambda i: len(records[i]["tokens"]))
     ordered = [records[i] for i in order]
     ds = topology._token_dataset(spec, prep, ordered).padded_batch(
         spec.train.batch_size,
         padding_values=(tf.constant("", tf.string), tf.constant(PAD_TAG, tf.int32)))
     ds = ds.map(topology._features(spec, prep))
-    crf = getattr(model, "crf_layer", None)
-
-    @tf.function(reduce_retracing=True)
-    def step(features, tags):
-        potentials = model(features, training=False)
-        lengths = tf.reduce_sum(tf.cast(tags >= 0, tf.int32), axis=1)
-        total, tokens = tagging_loss_sum(tags, potentials, crf)
-        return decode_potentials(potentials, lengths, crf), total, tokens
+    step = reuse(cache, model, lambda: _tagging_step(model))
 
     predicted, loss_sum, token_count = [], 0.0, 0.0
     for features, tags in ds:
@@ -57,6 +54,20 @@ def predict_tags(topology, spec, prep, model, records) -> tuple[list[list[str]],
         missing = ["O"] * (len(records[i]["tokens"]) - len(tags))
         out[i] = missing + tags if keep_end else tags + missing
     return out, loss_sum / max(token_count, 1.0)
+
+
+def _tagging_step(model):
+    """(features, tags [B, T] int32, -1 = padding) -> (tag ids [B, T], summed loss,
+    real tokens), traced once per padded shape family."""
+    crf = getattr(model, "crf_layer", None)
+
+    @tf.function(reduce_retracing=True)
+    def step(features, tags):
+        potentials = model(features, training=False)
+        lengths = tf.reduce_sum(tf.cast(tags >= 0, tf.int32), axis=1)
+        total, tokens = tagging_loss_sum(tags, potentials, crf)
+        return decode_potentials(potentials, lengths, crf), total, tokens
+    return step
 
 
 def evaluate(topology, spec, prep, model, records, out_dir: Path, serve_text=None) -> dict:

@@ -287,10 +287,12 @@ class ManyToMany(Topology):
         return ds.prefetch(tf.data.AUTOTUNE)
 
     # -------------------------------------------------------------------- evaluation
-    def predict_tags(self, spec, prep: TaggerPrep, model, records) -> tuple[list[list[str]], float]:
+    def predict_tags(self, spec, prep: TaggerPrep, model, records,
+                     cache: dict | None = None) -> tuple[list[list[str]], float]:
         """Predicted tags per record (tokens past tokenize.max_length tagged O) and the
-        mean loss per real token, in one pass (records batched by length)."""
-        return evaluation.predict_tags(self, spec, prep, model, records)
+        mean loss per real token, in one pass (records batched by length); ``cache``:
+        see ``evaluation.predict_tags``."""
+        return evaluation.predict_tags(self, spec, prep, model, records, cache)
 
     def evaluate(self, spec, prep: TaggerPrep, model, records, out_dir: Path) -> dict:
         """Entity F1 (conlleval) on the corpus's tokens and through the served raw-text
@@ -310,10 +312,10 @@ class ManyToMany(Topology):
         val_records = [r for r in val_records if r.get("tokens")]
         if not val_records:
             return []
-        gold = [r["tags"] for r in val_records]
+        gold, cache = [r["tags"] for r in val_records], {}
 
         def compute(model):
-            predicted, _ = self.predict_tags(spec, prep, model, val_records)
+            predicted, _ = self.predict_tags(spec, prep, model, val_records, cache)
             return {"entity_f1": entity_report(gold, predicted)["f1"]}
         return [ValidationMetrics(compute, f"{len(val_records):,} val sentences")]
 

@@ -52,7 +52,7 @@ from seqkeras.topologies.seq2seq.plots import attention_heatmaps
 from seqkeras.topologies.seq2seq.sampled_model import SampledSoftmaxModel
 from seqkeras.layers.recurrent_stack import rnn_layer
 from seqkeras.training.batching import batch_dataset, seeded_permutation
-from seqkeras.training.epoch_metrics import ValidationMetrics
+from seqkeras.training.epoch_metrics import ValidationMetrics, reuse
 from seqkeras.training.likelihood import sequence_nll
 from seqkeras.training.optimizers import compile_model
 from seqkeras.tracking import log_to_active_run
@@ -203,14 +203,18 @@ class Seq2Seq(Topology):
         (tokens + [END]) and their number."""
         return sequence_nll(model, self.make_dataset(spec, prep, records, training=False))
 
-    def translate_all(self, spec, prep, model, records: list[dict], beam_size: int) -> dict:
+    def translate_all(self, spec, prep, model, records: list[dict], beam_size: int,
+                      cache: dict | None = None) -> dict:
         """Decode every distinct source once (longest first, batched) -> source key ->
-        outputs (keys: ``FrameSource.key`` / the text)."""
+        outputs (keys: ``FrameSource.key`` / the text). ``cache``: a dict the caller
+        keeps between calls (the per-epoch val chrF) so the traced decoder is reused
+        (``epoch_metrics.reuse``)."""
         if spec.input.kind != "text":
-            return self.translate_frames(spec, prep, model, records, beam_size)
+            return self.translate_frames(spec, prep, model, records, beam_size, cache)
         sources = [r["text"] for r in records]
-        fn = tf.function(self.translator(spec, prep, model, beam_size),
-                         input_signature=[tf.TensorSpec([None], tf.string)], autograph=False)
+        fn = reuse(cache, model, lambda: tf.function(
+            self.translator(spec, prep, model, beam_size),
+            input_signature=[tf.TensorSpec([None], tf.string)], autograph=False))
         distinct = sorted(set(sources), key=lambda s: (-len(s), s))
         out = {}
         for i in range(0, len(distinct), DECODE_BATCH):
@@ -265,10 +269,10 @@ class Seq2Seq(Topology):
         if not sample:
             return []
         side, refs = source_for(spec), self.references(prep, sample)
-        sources = [side.key(r, i) for i, r in enumerate(sample)]
+        sources, cache = [side.key(r, i) for i, r in enumerate(sample)], {}
 
         def compute(model):
-            decoded = self.translate_all(spec, prep, model, sample, 1)
+            decoded = self.translate_all(spec, prep, model, sample, 1, cache)
             hyps = [decoded[s]["translation"].decode("utf-8") for s in sources]
             return {"chrf": float(sacrebleu.corpus_chrf(hyps, [refs]).score)}
         return [ValidationMetrics(compute, f"greedy, {len(sample):,} val pairs")]
@@ -297,12 +301,16 @@ class Seq2Seq(Topology):
 
         return translate
 
-    def translate_frames(self, spec, prep, model, records, beam_size: int) -> dict:
+    def translate_frames(self, spec, prep, model, records, beam_size: int,
+                         cache: dict | None = None) -> dict:
         """Decode measurement records in order (batched) -> ``FrameSource.key`` -> outputs."""
-        decode = self.decoding(spec, prep, model, beam_size)
-        fn = tf.function(lambda f, n: decode({"features": tf.pad(f, [[0, 0], [0, 1], [0, 0]]),
-                                              "lengths": n}, None),
-                         reduce_retracing=True, autograph=False)
+        def build():
+            decode = self.decoding(spec, prep, model, beam_size)
+            return tf.function(
+                lambda f, n: decode({"features": tf.pad(f, [[0, 0], [0, 1], [0, 0]]),
+                                     "lengths": n}, None),
+                reduce_retracing=True, autograph=False)
+        fn = reuse(cache, model, build)
         side, out, i = source_for(spec), {}, 0
         for batch in examples(prep.source, records, False).padded_batch(DECODE_BATCH):
             result = {k: v.numpy() for k, v in fn(batch["features"], batch["lengths"]).items()}

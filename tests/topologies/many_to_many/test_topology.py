@@ -277,6 +277,12 @@ def test_evaluate_writes_entity_report(prep_dir, tmp_path):
     assert "| PER |" in (tmp_path / "entity_report.md").read_text()
     # the predictions evaluate() scores are the ones the serving graph gives
     predicted, _ = topology.predict_tags(spec, prep, model, RECORDS)
+    # with a kept cache (the per-epoch val F1) the traced step is reused, not retraced
+    cache = {}
+    assert topology.predict_tags(spec, prep, model, RECORDS, cache)[0] == predicted
+    step, traces = cache["value"], cache["value"].experimental_get_tracing_count()
+    assert topology.predict_tags(spec, prep, model, RECORDS, cache)[0] == predicted
+    assert cache["value"] is step and step.experimental_get_tracing_count() == traces
     served = topology.serving_endpoints(spec, prep, model)["serving_default"][0](
         tf.constant([" ".join(r["tokens"]) for r in RECORDS]))["tags"].numpy()
     for row, want in zip(served, predicted):

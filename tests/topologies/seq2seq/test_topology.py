@@ -137,6 +137,26 @@ def test_served_outputs(tmp_path):
     assert out["translation"][0].decode() == words
 
 
+def test_per_epoch_chrf_reuses_one_traced_decoder(tmp_path):
+    """The val chrF callback decodes every epoch with the same traced function (no
+    retracing per epoch), and what it decodes matches a fresh decoder's answer."""
+    spec, topo, prep, model = setup(tmp_path, attention="luong")
+    cache = {}
+    first = topo.translate_all(spec, prep, model, RECORDS, 1, cache)
+    fn, traces = cache["value"], cache["value"].experimental_get_tracing_count()
+    again = topo.translate_all(spec, prep, model, RECORDS, 1, cache)
+    assert cache["value"] is fn and fn.experimental_get_tracing_count() == traces == 1
+    fresh = topo.translate_all(spec, prep, model, RECORDS, 1)
+    for source, out in first.items():
+        assert out["translation"] == again[source]["translation"] == \
+            fresh[source]["translation"]
+    [callback] = topo.epoch_callbacks(spec, prep, RECORDS)
+    logs = {}
+    callback.set_model(model)
+    callback.on_epoch_end(0, logs)
+    assert 0 <= logs["val_chrf"] <= 100
+
+
 def test_wordpiece_on_both_sides_trains_and_serves_joined_text(tmp_path):
     spec, topo, prep, model = setup(tmp_path, source_level="wordpiece",
                                     target_level="wordpiece", attention="luong")
