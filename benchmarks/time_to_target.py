@@ -50,6 +50,8 @@ class Task:
     sides: tuple[str, ...]
     #: what today's pipeline took, as recorded by its last full train stage (not this run)
     recorded: str = ""
+    #: further values of the monitor to report the time to (the learning curve in a row)
+    milestones: tuple[float, ...] = ()
 
 
 TASKS = {
@@ -62,7 +64,7 @@ TASKS = {
                       "first committed pipeline: 1,862 s of training for 10 epochs, test "
                       "BLEU 37.71 (benchmarks quality table, 2026-11-22); the shipped one "
                       "(sampled softmax, bfloat16, cosine): 861 s, test BLEU 37.75 "
-                      "(train stage, 2026-11-30)"),
+                      "(train stage, 2026-11-30)", (2.0, 1.5, 1.2, 1.1, 1.05, 1.04, 1.035)),
     "conll": Task("pipelines/conll2003_ner.yaml", "val_accuracy", 0.9717, True, "entity_f1",
                   "the committed pipeline's test token accuracy (a proxy: no validation "
                   "figure of it was recorded)", 7000, ("pipeline",),
@@ -71,7 +73,7 @@ TASKS = {
     "names": Task("pipelines/names.yaml", "val_loss", 1.929, False, "loss",
                   "the best validation loss of the committed pipeline", 12800, ("pipeline",),
                   "committed pipeline: 1,310 s of training for 16 epochs, test NLL 1.948 "
-                  "(benchmarks quality table, 2026-11-22)"),
+                  "(benchmarks quality table, 2026-11-22)", (2.2, 2.05, 2.0, 1.97, 1.95, 1.94)),
 }
 
 
@@ -110,6 +112,9 @@ def parse_args(argv=None):
     p.add_argument("--json", default=None,
                    help="also write every trace here (default: benchmarks/results/"
                         "time_to_target_<task>.json; --quick: none)")
+    p.add_argument("--render", metavar="JSON", default=None,
+                   help="train nothing: write the section again from a run's --json file "
+                        "(e.g. after adding milestones to the task)")
     args = p.parse_args(argv)
     args.argv = list(sys.argv[1:] if argv is None else argv)
     return args
@@ -134,6 +139,22 @@ def run_side(task: Task, name: str, overrides: dict, args) -> "SideResult":  # n
                                task.higher, sample, epochs, stop, log=log)
 
 
+def load_run(path: Path) -> tuple[dict, list]:
+    """(run facts, [SideResult]) from a ``--json`` file, FLOP counts included."""
+    from benchmarks.hardware import Flops
+    from benchmarks.sides import SideResult
+
+    payload = json.loads(path.read_text(encoding="utf-8"))
+    results = []
+    for side in payload["sides"]:
+        side = dict(side)
+        per_position = side.pop("flops_per_position", None)
+        per_sequence = side.pop("flops_per_sequence", None)
+        flops = None if per_position is None else Flops(per_position, per_sequence or 0)
+        results.append(SideResult(**side, flops=flops))
+    return payload["run"], results
+
+
 def main(argv=None) -> int:
     args = parse_args(argv)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -146,6 +167,13 @@ def main(argv=None) -> int:
     from benchmarks.ttt_report import render
 
     task = TASKS[args.task]
+    if args.render:
+        run, results = load_run(Path(args.render))
+        body = render(args.task, task, run, results)
+        write_section(args.out, f"time_to_target_{args.task}", body)
+        log(f"{body}\n\n[ttt] wrote the time_to_target_{args.task} section of {args.out} "
+            f"from {args.render}")
+        return 0
     if args.task != "imdb" and any(n == "keras_io" for n, _ in args.sides or []):
         raise SystemExit("the keras_io side is the IMDB recipe: use it with --task imdb")
     args.target_value = task.target if args.target is None else args.target

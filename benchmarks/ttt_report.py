@@ -61,6 +61,20 @@ def render(task_name, task, run, results) -> str:
             "train seconds; % of the matmul peak of this run. *CPU s*: this process's CPU "
             "time (2 cores: up to 2 CPU s a second) on the same paused clock; other "
             "processes' load inflates wall time much more than CPU time.", ""]
+    milestones = getattr(task, "milestones", ())
+    if milestones:
+        sign = ">=" if task.higher else "<="
+        out += [f"Time to each {task.monitor} (wall s, CPU s in brackets; the same paused "
+                "clock):", ""]
+        rows = []
+        for r in results:
+            cells = []
+            for value in milestones:
+                hit = r.time_to(value, task.higher)
+                cells.append(f"{_seconds(hit[0])} ({_seconds(hit[2])})" if hit else
+                             "not reached")
+            rows.append([r.name] + cells)
+        out += [table(["side"] + [f"{sign} {v}" for v in milestones], rows), ""]
     if task.recorded:
         out += [f"- Recorded before this run (not measured here): {task.recorded}."]
     for r in results:

@@ -100,3 +100,36 @@ def test_device_batches_have_bucket_boundary_shapes():
     # remainders padded with empty rows: one compiled shape a bucket
     assert {x.shape[0] for x, _ in evaluation} == {8}
     assert len({x.shape for x, _ in evaluation}) == len({x.shape[1] for x, _ in evaluation})
+
+
+def test_a_run_renders_again_from_its_json_with_milestones(tmp_path):
+    """--render: the JSON a run writes rebuilds its sides (FLOP counts included) and the
+    section shows the time to each milestone, 'not reached' where the trace never got
+    there."""
+    import json
+
+    from benchmarks.hardware import Flops
+    from benchmarks.time_to_target import TASKS, load_run, main
+    from benchmarks.ttt_report import render
+
+    side = SideResult("pipeline", "1 x gru(8)", prepare_s=2.0, train_s=10.0, epochs=2,
+                      steps=4, examples=100, real_tokens=900, positions=1000,
+                      trace=[[5.0, 50, 1.6, "probe", 7.0],
+                             [9.0, 100, 1.2, "end of epoch 1", 12.0]],
+                      test={"bleu": 30.0}, flops=Flops(10, 4))
+    run = {"date": "d", "quick": False, "command": "c", "cpu": "cpu", "cores": 2,
+           "versions": {}, "gpus": [], "load_start": "0", "load_end": "0", "target": 1.03,
+           "stop_at_target": False, "probe": 50, "peak_start": 1e9, "peak_end": 1e9}
+    path = tmp_path / "run.json"
+    path.write_text(json.dumps({"run": run, "sides": [
+        {k: v for k, v in vars(side).items() if k != "flops"}
+        | {"flops_per_position": 10, "flops_per_sequence": 4}]}), encoding="utf-8")
+    run_back, [back] = load_run(path)
+    assert back.flops == side.flops and back.trace == side.trace
+    body = render("translate", TASKS["translate"], run_back, [back])
+    assert body == render("translate", TASKS["translate"], run, [side])
+    assert "| side | <= 2.0 | <= 1.5 | <= 1.2 |" in body
+    assert "| pipeline | 5.0 (7.0) | 9.0 (12.0) | 9.0 (12.0) | not reached |" in body
+    out = tmp_path / "RESULTS.md"
+    assert main(["--task", "translate", "--render", str(path), "--out", str(out)]) == 0
+    assert "time_to_target_translate:begin" in out.read_text() and body in out.read_text()
