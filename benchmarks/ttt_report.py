@@ -9,6 +9,15 @@ def _seconds(x) -> str:
     return "n/a" if x is None else f"{x:,.0f}" if x >= 100 else f"{x:.1f}"
 
 
+def epoch_seconds(trace) -> list[tuple[float, float]]:
+    """(wall s, CPU s) of each epoch on the paused clock, from a side's trace rows
+    (wall s, examples, value, where, CPU s) that end an epoch. CPU s steady while wall s
+    swings says the machine, not the work, changed."""
+    ends = [(row[0], row[4]) for row in trace if str(row[3]).startswith("end of epoch")]
+    return [(w - pw, c - pc) for (w, c), (pw, pc) in zip(ends, [(0.0, 0.0)] + ends[:-1])
+            if w > pw]
+
+
 def render(task_name, task, run, results) -> str:
     out = [f"## Time to target: {task_name}", ""]
     if run["quick"]:
@@ -83,4 +92,8 @@ def render(task_name, task, run, results) -> str:
                 + "; ".join(r.notes)]
         trace = ", ".join(f"{t[0]:.0f} s {t[2]:.4f}" for t in r.trace)
         out += [f"  - validation trace: {trace}"]
+        epochs = epoch_seconds(r.trace)
+        if epochs:
+            out += ["  - epochs, wall s / CPU s (cores busy): " + ", ".join(
+                f"{w:.0f} / {c:.0f} ({c / w:.2f})" for w, c in epochs)]
     return "\n".join(out)

@@ -130,6 +130,7 @@ def test_a_run_renders_again_from_its_json_with_milestones(tmp_path):
     assert body == render("translate", TASKS["translate"], run, [side])
     assert "| side | <= 2.0 | <= 1.5 | <= 1.2 |" in body
     assert "| pipeline | 5.0 (7.0) | 9.0 (12.0) | 9.0 (12.0) | not reached |" in body
+    assert "epochs, wall s / CPU s (cores busy): 9 / 12 (1.33)" in body
     out = tmp_path / "RESULTS.md"
     assert main(["--task", "translate", "--render", str(path), "--out", str(out)]) == 0
     assert "time_to_target_translate:begin" in out.read_text() and body in out.read_text()
