@@ -117,6 +117,8 @@ bench: install  ## benchmarks -> benchmarks/RESULTS.md
 	$(BIN)/python -m benchmarks.decoding pipelines/translate_en_fr.yaml
 	$(BIN)/python -m benchmarks.hardware
 	$(BIN)/python -m benchmarks.time_to_target
+	$(BIN)/python -m benchmarks.time_to_target --task translate
+	$(BIN)/python -m benchmarks.time_to_target --task names
 	$(BIN)/python -m benchmarks.reliability
 	$(BIN)/python -m benchmarks.validate
 

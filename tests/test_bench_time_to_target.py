@@ -134,3 +134,14 @@ def test_a_run_renders_again_from_its_json_with_milestones(tmp_path):
     out = tmp_path / "RESULTS.md"
     assert main(["--task", "translate", "--render", str(path), "--out", str(out)]) == 0
     assert "time_to_target_translate:begin" in out.read_text() and body in out.read_text()
+
+
+def test_every_tasks_default_sides_parse():
+    from benchmarks.time_to_target import TASKS
+
+    for task in TASKS.values():
+        names = [parse_side(s)[0] for s in task.sides]
+        assert names[0] in ("keras_io", "pipeline") and len(set(names)) == len(names)
+    assert dict(parse_side(s) for s in TASKS["translate"].sides)["first_version"] == {
+        "model.sampled_softmax": 0, "train.learning_rate_schedule": "constant",
+        "train.bucket_min_width": 16, "train.precision": "float32"}
