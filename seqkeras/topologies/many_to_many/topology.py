@@ -24,8 +24,8 @@ padded string matrix plus lengths).
 
 This package: ``tokenizer`` (raw text -> tokens), ``featurizer`` (tokens -> ids),
 ``tagger_model`` (loss over real tokens, with or without the CRF), ``frames`` (numeric
-[T, F] input, one tag a step), ``metrics``
-(conlleval entity scores), ``plots``, and this module (the Topology hooks).
+[T, F] input, one tag a step), ``metrics`` (conlleval entity scores), ``display``
+(predict's lines), ``plots``, and this module (the Topology hooks).
 """
 
 from __future__ import annotations
@@ -54,7 +54,8 @@ from seqkeras.topologies.many_to_many import evaluation
 from seqkeras.topologies.many_to_many.baseline import tagging_baseline
 from seqkeras.topologies.many_to_many.frame_baseline import frame_tagging_baseline
 from seqkeras.topologies.many_to_many.frames import FrameTagger, _tagged
-from seqkeras.topologies.many_to_many.metrics import entity_report, iob_chunks, uses_chunk_tags
+from seqkeras.topologies.many_to_many.display import bracket_entities, slash_tags
+from seqkeras.topologies.many_to_many.metrics import entity_report, uses_chunk_tags
 from seqkeras.spec.auto import require_resolved
 from seqkeras.topologies.many_to_many.spec import TOKEN_KEYS
 from seqkeras.topologies.many_to_many.tagger_model import (PAD_TAG, MaskedTokenAccuracy,
@@ -382,10 +383,8 @@ class ManyToMany(Topology):
         return measurement_serving.parse_predict_inputs(signature_inputs, args)
 
     def export_metadata(self, spec, prep) -> dict:
-        """``chunk_tags``: whether the tag set marks chunks (``B-``/``I-``/``E-``/``S-``
-        prefixes and ``O``, e.g. NER, chunking) or labels each token on its own (e.g.
-        POS): ``seqkeras predict`` brackets the former and writes ``word/TAG`` for the
-        latter."""
+        """``chunk_tags``: whether the tag set marks chunks (NER) or labels tokens (POS):
+        how ``seqkeras predict`` writes the tags (``display.py``)."""
         tags = getattr(prep, "tags", None)
         return {} if tags is None else {"chunk_tags": uses_chunk_tags(tags)}
 
@@ -396,23 +395,6 @@ class ManyToMany(Topology):
         if "features" in inputs:
             return FrameTagger.format_prediction(inputs, outputs, getattr(self, "names", None))
         render = bracket_entities if getattr(self, "chunk_tags", True) else slash_tags
-        lines = []
-        for tokens, tags, n in zip(outputs["tokens"], outputs["tags"], outputs["lengths"]):
-            tokens = [as_text(t) for t in tokens[:int(n)]]
-            tags = [as_text(t) for t in tags[:int(n)]]
-            lines.append(render(tokens, tags))
-        return lines
+        return [render([as_text(t) for t in tokens[:int(n)]], [as_text(t) for t in tags[:int(n)]])
+                for tokens, tags, n in zip(outputs["tokens"], outputs["tags"], outputs["lengths"])]
 
-
-def slash_tags(tokens: list[str], tags: list[str]) -> str:
-    """"The/DT cat/NN sat/VBD": every token with its tag, the Penn Treebank's slash
-    format, for tag sets that label tokens rather than chunks (POS)."""
-    return " ".join(f"{w}/{t}" for w, t in zip(tokens, tags))
-
-
-def bracket_entities(tokens: list[str], tags: list[str]) -> str:
-    """"[Rand]PER is a friend of [Perrin]PER": entities bracketed with their type."""
-    words = list(tokens)
-    for kind, start, end in reversed(iob_chunks(tags)):
-        words[start:end] = [f"[{' '.join(words[start:end])}]{kind}"]
-    return " ".join(words)
