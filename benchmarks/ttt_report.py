@@ -70,7 +70,7 @@ def render(task_name, task, run, results) -> str:
             "train seconds; % of the matmul peak of this run. *CPU s*: this process's CPU "
             "time (2 cores: up to 2 CPU s a second) on the same paused clock; other "
             "processes' load inflates wall time much more than CPU time.", ""]
-    milestones = getattr(task, "milestones", ())
+    milestones = task.milestones
     if milestones:
         sign = ">=" if task.higher else "<="
         out += [f"Time to each {task.monitor} (wall s, CPU s in brackets; the same paused "

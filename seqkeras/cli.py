@@ -41,7 +41,7 @@ examples:
   seqkeras run pipelines/quickstart.yaml --stage train # up to train
   seqkeras check-serving models/quickstart
   seqkeras predict models/quickstart "Mary" "Robert"
-  seqkeras predict --json models/conll2003_ner "Rand met Perrin ."  # every output, as TF Serving answers
+  seqkeras predict --json models/conll2003_ner "Rand met Perrin ."  # as TF Serving answers
   seqkeras promote quickstart 2 --alias champion       # export 2 -> label stable
   seqkeras serve-config quickstart                     # models/models.config
   seqkeras check-serving models/quickstart --label stable

@@ -5,12 +5,12 @@ A setting left at ``auto`` (the default of ``tokenize.max_tokens``, ``min_freque
 ``model.embedding_dim`` and ``units``, and the settings a topology adds rules for,
 ``PipelineSpec.AUTO_MODEL_RULES`` and ``AUTO_TRAIN_RULES``: the tagger's,
 ``seqkeras.spec.auto_tagging``) is resolved by a rule from statistics of the training
-split (:class:`Facts`). The tokenize stage, the first to read the training split, measures them and writes them with its choices
-(``tokenize/resolved.json``); every later stage applies :func:`resolve` over the spec
-(after tuned values), so the model, the training loop and the export all use the same
-numbers. Stage fingerprints hash the spec as written (``auto``), and the statistics
-are a function of the upstream outputs already chained into them, so a resolved value
-never makes a stage look changed.
+split (:class:`Facts`). The tokenize stage, the first to read the training split,
+measures them and writes them with its choices (``tokenize/resolved.json``); every
+later stage applies :func:`resolve` over the spec (after tuned values), so the model,
+the training loop and the export all use the same numbers. Stage fingerprints hash the
+spec as written (``auto``), and the statistics are a function of the upstream outputs
+already chained into them, so a resolved value never makes a stage look changed.
 
 A topology declares what the statistics come from (``PipelineSpec.AUTO_TEXT``: the
 record field each tokenize section splits; ``AUTO_RECORDS``: whether the training

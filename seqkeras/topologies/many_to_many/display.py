@@ -4,7 +4,20 @@ type for chunk tag sets (NER, chunking), ``word/TAG`` for tag sets that label to
 
 from __future__ import annotations
 
+from seqkeras.topologies.base import as_text
 from seqkeras.topologies.many_to_many.metrics import iob_chunks
+
+
+def tagged_lines(outputs: dict, chunk_tags: bool) -> list[str]:
+    """One line a sentence from the raw-text signature's outputs (``tokens`` and ``tags``
+    [B, T] bytes padded with b"", ``lengths`` [B]): :func:`bracket_entities` for chunk
+    tag sets, :func:`slash_tags` otherwise."""
+    render = bracket_entities if chunk_tags else slash_tags
+    lines = []
+    for tokens, tags, n in zip(outputs["tokens"], outputs["tags"], outputs["lengths"]):
+        lines.append(render([as_text(t) for t in tokens[:int(n)]],
+                            [as_text(t) for t in tags[:int(n)]]))
+    return lines
 
 
 def slash_tags(tokens: list[str], tags: list[str]) -> str:

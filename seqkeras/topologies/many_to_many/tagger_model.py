@@ -27,7 +27,8 @@ def tagger_outputs(x, m, num_tags: int):
     potentials ``[B, T, num_tags]`` (through a CRF layer when ``m.crf``): the part every
     tagger shares, whatever its input (words or measurement frames).
 
-    Raises ValueError if a setting it reads is still ``auto`` (``seqkeras.spec.auto.require_resolved``)."""
+    Raises ValueError if a setting it reads is still ``auto``
+    (``seqkeras.spec.auto.require_resolved``)."""
     require_resolved(m, ("units", "bidirectional", "crf", "head_dropout"))
     x = recurrent_stack(x, m, return_sequences=True)
     if m.head_dropout:

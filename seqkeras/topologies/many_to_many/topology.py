@@ -47,14 +47,14 @@ from seqkeras.layers.char_encoder import TokenCharEncoder
 from seqkeras.layers.word_dropout import WordDropout
 from seqkeras.measurements import serving as measurement_serving
 from seqkeras.text.encoder import VOCAB_FILE, build_vocab, coverage, save_vocab, truncate
-from seqkeras.topologies.base import Topology, as_text
+from seqkeras.topologies.base import Topology
 from seqkeras.topologies.many_to_many.featurizer import (CASINGS, CHARS_FILE, MODEL_INPUTS,
                                                         TokenFeaturizer)
 from seqkeras.topologies.many_to_many import evaluation
 from seqkeras.topologies.many_to_many.baseline import tagging_baseline
 from seqkeras.topologies.many_to_many.frame_baseline import frame_tagging_baseline
 from seqkeras.topologies.many_to_many.frames import FrameTagger, _tagged
-from seqkeras.topologies.many_to_many.display import bracket_entities, slash_tags
+from seqkeras.topologies.many_to_many.display import tagged_lines
 from seqkeras.topologies.many_to_many.metrics import entity_report, uses_chunk_tags
 from seqkeras.spec.auto import require_resolved
 from seqkeras.topologies.many_to_many.spec import TOKEN_KEYS
@@ -394,7 +394,4 @@ class ManyToMany(Topology):
     def format_prediction(self, inputs: dict, outputs: dict) -> list[str]:
         if "features" in inputs:
             return FrameTagger.format_prediction(inputs, outputs, getattr(self, "names", None))
-        render = bracket_entities if getattr(self, "chunk_tags", True) else slash_tags
-        return [render([as_text(t) for t in tokens[:int(n)]], [as_text(t) for t in tags[:int(n)]])
-                for tokens, tags, n in zip(outputs["tokens"], outputs["tags"], outputs["lengths"])]
-
+        return tagged_lines(outputs, getattr(self, "chunk_tags", True))

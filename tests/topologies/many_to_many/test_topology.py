@@ -16,7 +16,8 @@ from seqkeras.spec import PipelineSpec
 from seqkeras.topologies import get_topology
 from seqkeras.topologies.many_to_many.tagger_model import PAD_TAG, MaskedTokenAccuracy, TaggerModel
 from seqkeras.topologies.many_to_many.featurizer import CASINGS
-from seqkeras.topologies.many_to_many.topology import ManyToMany, bracket_entities, slash_tags
+from seqkeras.topologies.many_to_many.display import bracket_entities, slash_tags
+from seqkeras.topologies.many_to_many.topology import ManyToMany
 from tests.pipeline_helpers import fixed_spec  # auto -> the fixed defaults
 
 RECORDS = [
