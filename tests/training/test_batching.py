@@ -9,7 +9,7 @@ import tensorflow as tf
 
 from seqkeras.spec import PipelineSpec
 from seqkeras.training.batching import (batch_dataset, input_length, length_buckets,
-                                        seeded_permutation, target_length)
+                                        prefetched, seeded_permutation, target_length)
 
 
 def make_spec(**sections) -> PipelineSpec:
@@ -79,3 +79,19 @@ def test_seeded_permutation_is_a_seeded_shuffle():
 def test_lengths_of_an_example():
     x, y = tf.zeros([3, 2]), tf.zeros([5])
     assert int(input_length(x, y)) == 3 and int(target_length(x, y)) == 5
+
+
+@pytest.mark.parametrize("training", [True, False])
+def test_batch_dataset_turns_the_tf_data_autotuner_off(training):
+    # With it on, each epoch-end iterator deletion idled for seconds (module docstring).
+    ds = pairs([2, 7, 3] * 3).map(lambda x, y: (x, y), num_parallel_calls=tf.data.AUTOTUNE)
+    out = batch_dataset(ds, make_spec(train={"batch_size": 4}), training, 8)
+    assert out.options().autotune.enabled is False
+    assert sum(int(tf.shape(x)[0]) for x, _ in out) == 9
+
+
+def test_prefetched_keeps_the_elements_and_options_apply_upstream():
+    ds = tf.data.Dataset.range(5).map(lambda i: i * 2, num_parallel_calls=tf.data.AUTOTUNE)
+    out = prefetched(ds).map(lambda i: i + 1)
+    assert out.options().autotune.enabled is False
+    assert list(out.as_numpy_iterator()) == [1, 3, 5, 7, 9]

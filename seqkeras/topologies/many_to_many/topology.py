@@ -64,7 +64,7 @@ from seqkeras.topologies.many_to_many.tagger_model import (PAD_TAG, MaskedTokenA
 from seqkeras.topologies.many_to_many.tokenizer import (SentenceTokenizer, detokenize,
                                                        learn_abbreviations, normalize_tokens,
                                                        tokenizer_agreement, word_key)
-from seqkeras.training.batching import batch_dataset
+from seqkeras.training.batching import batch_dataset, prefetched
 from seqkeras.training.epoch_metrics import ValidationMetrics
 from seqkeras.training.optimizers import OPTIMIZERS, compile_model
 
@@ -285,7 +285,7 @@ class ManyToMany(Topology):
         pad = (tf.constant("", tf.string), tf.constant(PAD_TAG, tf.int32))
         ds = batch_dataset(ds, spec, training, spec.tokenize.max_length, padding_values=pad)
         ds = ds.map(self._features(spec, prep), num_parallel_calls=tf.data.AUTOTUNE)
-        return ds.prefetch(tf.data.AUTOTUNE)
+        return prefetched(ds)
 
     # -------------------------------------------------------------------- evaluation
     def predict_tags(self, spec, prep: TaggerPrep, model, records,

@@ -112,6 +112,7 @@ from seqkeras.topologies.sequence_prediction.transforms import resolved_transfor
 from seqkeras.topologies.sequence_prediction.baseline import forecasting_baseline
 from seqkeras.topologies.sequence_prediction.baselines import horizon_metrics
 from seqkeras.topologies.sequence_prediction.windows import window_ends
+from seqkeras.training.batching import prefetched
 from seqkeras.training.epoch_metrics import ValidationMetrics
 from seqkeras.training.optimizers import compile_model
 
@@ -248,7 +249,7 @@ class SequencePrediction(Topology):
         if training:
             ds = ds.shuffle(len(ends), seed=spec.seed, reshuffle_each_iteration=True)
         ds = ds.batch(spec.train.batch_size).map(gather, num_parallel_calls=tf.data.AUTOTUNE)
-        return ds.prefetch(tf.data.AUTOTUNE)
+        return prefetched(ds)
 
     # ---------------------------------------------------------------- evaluate
     def evaluate(self, spec, prep: SeriesPrep, model, records, out_dir: Path) -> dict:
