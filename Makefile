@@ -116,6 +116,7 @@ bench: install  ## benchmarks -> benchmarks/RESULTS.md
 	$(BIN)/python -m benchmarks.decoding pipelines/chorales.yaml
 	$(BIN)/python -m benchmarks.decoding pipelines/translate_en_fr.yaml
 	$(BIN)/python -m benchmarks.hardware
+	$(BIN)/python -m benchmarks.iterator_stall
 	$(BIN)/python -m benchmarks.time_to_target
 	$(BIN)/python -m benchmarks.time_to_target --task translate
 	$(BIN)/python -m benchmarks.time_to_target --task names
