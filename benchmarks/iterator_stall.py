@@ -102,7 +102,7 @@ def fit_once(mode: str, epochs: int) -> dict:
 def render(rows: list[dict], run: dict) -> str:
     from benchmarks.results import table
 
-    body = [f"## tf.data iterator stall: idle seconds with the autotuner on and off\n",
+    body = ["## tf.data iterator stall: idle seconds with the autotuner on and off\n",
             f"`{run['command']}`, {run['date']}, {run['cpu']} ({run['cores']} cores), "
             f"{', '.join(f'{k} {v}' for k, v in run['versions'].items())}. A GRU classifier on 36k random sequences (bucketed, "
             f"shuffled, validated every epoch), {rows[0]['epochs']} epochs; *idle* sums the "

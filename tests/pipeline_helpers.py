@@ -47,7 +47,7 @@ export:
 
 def imdb_spec(tmp: Path, tune: bool = False, cell: str = "lstm", bidirectional: bool = True) -> Path:
     require_shared("imdb/imdb_50k.csv.gz")
-    text = f"""
+    text = """
 name: imdb_tiny
 topology: many_to_one
 seed: 7
@@ -80,7 +80,7 @@ tune:
 
 def sms_spec(tmp: Path, extra: str = "", cell: str = "gru") -> Path:
     require_shared("sms_spam/sms.tsv")
-    text = f"""
+    text = """
 name: sms_tiny
 topology: many_to_one
 seed: 3

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from benchmarks.reliability_cases import serving_requests, tiny_spec
+from benchmarks.reliability_cases import tiny_spec
 from seqkeras.errors import ModelError, SeqkerasError, SpecError
 
 pytestmark = pytest.mark.slow
