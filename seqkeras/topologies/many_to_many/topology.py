@@ -61,8 +61,9 @@ from seqkeras.topologies.many_to_many.spec import TOKEN_KEYS
 from seqkeras.topologies.many_to_many.tagger_model import (PAD_TAG, MaskedTokenAccuracy,
                                                             TaggerModel, decode_potentials,
                                                             tagger_outputs)
-from seqkeras.topologies.many_to_many.tokenizer import (SentenceTokenizer, learn_abbreviations, normalize_tokens,
-                                                       tokenizer_agreement, word_key)
+from seqkeras.topologies.many_to_many.tokenizer import (SentenceTokenizer, learn_abbreviations,
+                                                       normalize_tokens, tokenizer_agreement,
+                                                       word_key)
 from seqkeras.training.batching import batch_dataset, prefetched
 from seqkeras.training.epoch_metrics import ValidationMetrics
 from seqkeras.training.optimizers import OPTIMIZERS, compile_model
