@@ -20,6 +20,7 @@ import logging
 from pathlib import Path
 
 from seqkeras.errors import SeqkerasError
+from seqkeras.tracking.names import metric_name
 
 log = logging.getLogger("seqkeras")
 
@@ -31,11 +32,13 @@ RUN_TAGS = ("git.commit", "spec.hash", "data.fingerprint", "topology")
 
 
 def version_tags(run, export_dir: Path, export_version: int, test_metrics: dict) -> dict:
-    """The tags of a registered version (all strings): provenance and test metrics."""
+    """The tags of a registered version (all strings): provenance and test metrics, each
+    metric under the name MLflow logged it as (``metric_name``: a part-of-speech tag set's
+    ``test_entity_f1_$`` is the tag ``test_entity_f1__u0024``; MLflow refuses ``$``)."""
     tags = {"run_id": run.info.run_id, EXPORT_PATH_TAG: str(Path(export_dir).resolve()),
             EXPORT_VERSION_TAG: str(export_version)}
     tags.update({k: run.data.tags[k] for k in RUN_TAGS if k in run.data.tags})
-    tags.update({k: f"{v:.6g}" for k, v in test_metrics.items()
+    tags.update({metric_name(k): f"{v:.6g}" for k, v in test_metrics.items()
                  if k.startswith("test_") and isinstance(v, (int, float))
                  and not isinstance(v, bool) and "_step_" not in k})
     return tags
@@ -91,7 +94,8 @@ def find_version(client, name: str, export_version: int):
         raise SeqkerasError(
             f"no registered version of {name!r} comes from export {export_version} "
             f"(registered exports: {', '.join(map(str, known)) or 'none'}; exports are "
-            "registered when the export stage runs with tracking on)")
+            "registered when the export stage runs with tracking on, unless the registry "
+            "refused it: see that run's 'was not registered' WARNING)")
     return max(matching, key=lambda v: int(v.version))
 
 

@@ -87,3 +87,34 @@ def test_metrics_named_after_any_label_reach_mlflow(tmp_path, monkeypatch):
     metrics = mlflow.get_run(run_id).data.metrics
     assert metrics == {"test_entity_f1__u0024": 0.5, "test_entity_f1__u0028": 0.25,
                        "test_entity_f1_PRP_u0024": 1.0}
+
+
+def test_an_export_with_per_tag_metrics_of_any_label_is_registered(tmp_path, monkeypatch):
+    """A POS tagger's export failed to register (MLflow refused the version tag
+    ``test_entity_f1_"``) and ``promote`` then blamed tracking: the tags take the names
+    the metrics were logged under."""
+    from mlflow import MlflowClient
+
+    from seqkeras.registry import find_version, register_export
+    from seqkeras.spec import PipelineSpec
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
+    spec = PipelineSpec.model_validate({"name": "pos", "topology": "many_to_one",
+                                        "data": {"sources": [{"path": "x.csv"}]}})
+    (tmp_path / "p.yaml").write_text("name: pos\n")
+    export = tmp_path / "models" / "pos" / "1"
+    export.mkdir(parents=True)
+    (export / "saved_model.pb").write_bytes(b"not read here")
+    metrics = {'test_entity_f1_"': 0.5, "test_entity_f1_$": 0.25, "test_entity_f1_(": 1.0,
+               "test_entity_f1_,": 0.75, "test_token_accuracy": 0.9}
+    tracker = Tracker(enabled=True)
+    with tracker.pipeline_run(spec=spec, spec_path=tmp_path / "p.yaml", params={}, tags={}):
+        tracker.log_metrics(metrics)
+        registered = register_export(tracker, "pos", export, 1, metrics)
+    assert registered["version"] == 1
+    client = MlflowClient()
+    version = find_version(client, "pos", 1)
+    assert version.tags["test_entity_f1__u0022"] == "0.5"
+    assert version.tags["test_entity_f1__u0024"] == "0.25"
+    assert version.tags["test_token_accuracy"] == "0.9"
