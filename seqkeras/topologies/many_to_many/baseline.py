@@ -18,7 +18,7 @@ import time
 
 from seqkeras.baselines import BaselineResult, BaselineScore
 from seqkeras.baselines.caps import capped
-from seqkeras.topologies.many_to_many.metrics import entity_report
+from seqkeras.topologies.many_to_many.metrics import entity_report, uses_chunk_tags
 
 log = logging.getLogger("seqkeras")
 CRF_ITERATIONS = 100
@@ -71,6 +71,7 @@ def tagging_baseline(spec, train, val, test) -> BaselineResult:
     ``baseline.crf`` and sklearn-crfsuite is installed) a CRF when
     ``spec.baseline.enabled``: entity F1 and token accuracy on ``test``."""
     gold = [r["tags"] for r in test]
+    per_token = not uses_chunk_tags({t for r in train for t in r["tags"]})
     exact, lower, top = most_frequent_tag(train)
     flat = [t for tags in gold for t in tags]
     floor = sum(t == top for t in flat) / max(len(flat), 1)
@@ -81,12 +82,12 @@ def tagging_baseline(spec, train, val, test) -> BaselineResult:
         return BaselineResult(scores, {}, "majority tag only (baseline.enabled: false)")
     started = time.monotonic()
     pred = [[exact.get(t) or lower.get(t.lower(), top) for t in r["tokens"]] for r in test]
-    mft = entity_report(gold, pred)
+    mft = entity_report(gold, pred, per_token)
     metrics = {"baseline_word_tag_seconds": time.monotonic() - started,
                "word_tag_test_entity_f1": mft["f1"]}
     name = "the most frequent tag of each word"
     best = ("word_tag", name, mft)
-    crf = _crf(spec, train, test) if spec.baseline.crf else None
+    crf = _crf(spec, train, test, per_token) if spec.baseline.crf else None
     if crf is not None:
         report, seconds, n = crf
         metrics.update(baseline_crf_seconds=seconds, baseline_train_records=n,
@@ -101,7 +102,7 @@ def tagging_baseline(spec, train, val, test) -> BaselineResult:
     return BaselineResult(scores, metrics, best_name)
 
 
-def _crf(spec, train, test):
+def _crf(spec, train, test, per_token: bool):
     try:
         import sklearn_crfsuite
     except ImportError:
@@ -114,4 +115,5 @@ def _crf(spec, train, test):
                                max_iterations=CRF_ITERATIONS, all_possible_transitions=True)
     crf.fit([sentence_features(r["tokens"]) for r in train], [r["tags"] for r in train])
     pred = crf.predict([sentence_features(r["tokens"]) for r in test])
-    return entity_report([r["tags"] for r in test], pred), time.monotonic() - started, len(train)
+    return (entity_report([r["tags"] for r in test], pred, per_token),
+            time.monotonic() - started, len(train))

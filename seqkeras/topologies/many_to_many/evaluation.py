@@ -16,7 +16,8 @@ import tensorflow as tf
 
 from seqkeras.io.atomic import write_json
 from seqkeras.training.epoch_metrics import reuse
-from seqkeras.topologies.many_to_many.metrics import entity_report, entity_report_markdown
+from seqkeras.topologies.many_to_many.metrics import (entity_report, entity_report_markdown,
+                                                     uses_chunk_tags)
 from seqkeras.topologies.many_to_many.plots import entity_scores_plot
 from seqkeras.topologies.many_to_many.raw_text import served_tags
 from seqkeras.topologies.many_to_many.tagger_model import (PAD_TAG, decode_potentials,
@@ -72,12 +73,14 @@ def _tagging_step(model):
 
 def evaluate(topology, spec, prep, model, records, out_dir: Path, serve_text=None) -> dict:
     """Test metrics (names without ``test_``): ``entity_f1`` / precision / recall and per
-    type on the corpus's tokens, ``raw_text_entity_f1`` through ``serve_text`` (the
+    type on the corpus's tokens (over tokens for a tag set without chunk prefixes:
+    ``metrics.entity_report``'s ``per_token``), ``raw_text_entity_f1`` through ``serve_text`` (the
     served raw-text function; skipped when None), ``token_accuracy``, ``loss`` and the
     unseen-tag counts. Writes the entity report (json, markdown, plot) into ``out_dir``."""
     predicted, loss = predict_tags(topology, spec, prep, model, records)
     gold = [r["tags"] for r in records]
-    report = entity_report(gold, predicted)
+    per_token = not uses_chunk_tags(prep.tags)   # part of speech: F1 over tokens
+    report = entity_report(gold, predicted, per_token)
     write_json(out_dir / REPORT_JSON, report)
     (out_dir / REPORT_MD).write_text(
         entity_report_markdown(report, f"{spec.name}: entity-level scores (test)"),
@@ -97,7 +100,7 @@ def evaluate(topology, spec, prep, model, records, out_dir: Path, serve_text=Non
                     "count as errors", metrics["unseen_label_records"],
                     ", ".join(f"{t} x{n}" for t, n in unseen.most_common(5)))
     if serve_text is not None:
-        raw = entity_report(gold, served_tags(serve_text, spec, records))
+        raw = entity_report(gold, served_tags(serve_text, spec, records), per_token)
         metrics["raw_text_entity_f1"] = raw["f1"]
         metrics["raw_text_token_accuracy"] = raw["token_accuracy"]
         log.info("evaluate: entity F1 %.4f on the corpus's tokens, %.4f through the served "

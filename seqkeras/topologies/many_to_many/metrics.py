@@ -3,6 +3,13 @@
 A predicted entity counts only when the gold data has an entity of the same type over
 exactly the same tokens; chunks are read from IOB1, IOB2 or IOBES tags with conlleval's
 rules, so figures compare with the published CoNLL-2003 results.
+
+Tag sets that label each token instead of marking chunks (part of speech: ``NN``, ``VBD``;
+:func:`uses_chunk_tags` is False) are scored with ``per_token=True``: every token that is
+not ``O`` is a segment of its own, so F1 is the micro F1 over tokens (the token accuracy
+when no tag is ``O``) and the per-type scores are per-tag F1. conlleval would read
+``NNP NNP`` as one two-token "entity", and a model would be selected and reported on runs
+of equal tags, which is no part-of-speech metric.
 """
 
 from __future__ import annotations
@@ -66,6 +73,13 @@ def iob_chunks(tags: list[str]) -> list[tuple[str, int, int]]:
     return chunks
 
 
+def token_chunks(tags: list[str]) -> list[tuple[str, int, int]]:
+    """(type, start, end) of every token that is not ``O``, one token each: the segments of
+    a tag set that labels tokens (``per_token`` in :func:`entity_report`)."""
+    return [(split_tag(tag)[1], i, i + 1) for i, tag in enumerate(tags)
+            if tag not in ("O", "", None)]
+
+
 def _prf(correct: int, predicted: int, gold: int) -> dict:
     precision = correct / predicted if predicted else 0.0
     recall = correct / gold if gold else 0.0
@@ -74,13 +88,17 @@ def _prf(correct: int, predicted: int, gold: int) -> dict:
             "predicted": predicted, "support": gold}
 
 
-def entity_report(true_tags: list[list[str]], pred_tags: list[list[str]]) -> dict:
+def entity_report(true_tags: list[list[str]], pred_tags: list[list[str]],
+                  per_token: bool = False) -> dict:
     """CoNLL entity-level scores: a predicted entity counts only if the gold data has an
     entity of the same type over exactly the same tokens. Overall (micro) precision,
     recall and F1, the same per entity type (``per_type``), and token accuracy (every
     real token); floats in [0, 1], counts as ints. ``true_tags`` and ``pred_tags``: one
-    list of tag strings per sentence. Raises ValueError when the numbers of sentences, or
-    of tags in a sentence, differ."""
+    list of tag strings per sentence. ``per_token``: every non-``O`` token is its own
+    entity (:func:`token_chunks`; for tag sets without chunk prefixes, see the module
+    docstring). Raises ValueError when the numbers of sentences, or of tags in a
+    sentence, differ."""
+    chunks = token_chunks if per_token else iob_chunks
     if len(true_tags) != len(pred_tags):
         raise ValueError(f"{len(true_tags)} gold sentences but {len(pred_tags)} predicted")
     gold_n: dict = {}
@@ -92,7 +110,7 @@ def entity_report(true_tags: list[list[str]], pred_tags: list[list[str]]) -> dic
             raise ValueError(f"sentence {sent}: {len(gold)} gold tags, {len(pred)} predicted")
         tokens += len(gold)
         hits += sum(g == p for g, p in zip(gold, pred))
-        g_chunks, p_chunks = set(iob_chunks(gold)), set(iob_chunks(pred))
+        g_chunks, p_chunks = set(chunks(gold)), set(chunks(pred))
         for kind, *_ in g_chunks:
             gold_n[kind] = gold_n.get(kind, 0) + 1
         for kind, *_ in p_chunks:

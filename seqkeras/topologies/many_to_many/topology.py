@@ -306,18 +306,20 @@ class ManyToMany(Topology):
         return evaluation.evaluate(self, spec, prep, model, records, Path(out_dir), serve_text)
 
     def epoch_callbacks(self, spec, prep: TaggerPrep, val_records) -> list:
-        """``val_entity_f1`` (conlleval, the corpus's tokens; segments of one tag for
-        measurement frames) after every epoch."""
+        """``val_entity_f1`` (conlleval, the corpus's tokens; over tokens for a tag set
+        without chunk prefixes; segments of one tag for measurement frames) after every
+        epoch."""
         if _frames(spec):
             return _frames(spec).epoch_callbacks(spec, prep, val_records)
         val_records = [r for r in val_records if r.get("tokens")]
         if not val_records:
             return []
         gold, cache = [r["tags"] for r in val_records], {}
+        per_token = not uses_chunk_tags(prep.tags)
 
         def compute(model):
             predicted, _ = self.predict_tags(spec, prep, model, val_records, cache)
-            return {"entity_f1": entity_report(gold, predicted)["f1"]}
+            return {"entity_f1": entity_report(gold, predicted, per_token)["f1"]}
         return [ValidationMetrics(compute, f"{len(val_records):,} val sentences")]
 
     def baseline(self, spec, prep: TaggerPrep, train, val, test, out_dir: Path):

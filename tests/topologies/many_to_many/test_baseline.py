@@ -69,3 +69,26 @@ def test_served_tags_align_back_to_the_corpus_tokens():
     assert align_tags(["New", "York"], ["New York"], ["B-LOC"]) == ["B-LOC", "I-LOC"]
     # a corpus token the served tokenizer never produced is O
     assert align_tags(["a", "b"], ["a"], ["B-X"]) == ["B-X", "O"]
+
+
+def test_a_part_of_speech_baseline_is_scored_over_tokens():
+    """POS tags carry no chunk prefix: the word-tag baseline's F1 is its token accuracy
+    (no tag is O), not conlleval's runs of equal tags."""
+    def pos(records):   # the POS column (1) in place of the NER tags
+        return [{"tokens": r["tokens"], "tags": r["pos"]} for r in records]
+    rows = []
+    for line in (DATA / "train.txt").read_text(encoding="utf-8").splitlines()[:6000]:
+        parts = line.split()
+        if not parts or parts[0] == "-DOCSTART-":
+            if not rows or rows[-1]["tokens"]:
+                rows.append({"tokens": [], "pos": []})
+            continue
+        rows[-1]["tokens"].append(parts[0])
+        rows[-1]["pos"].append(parts[1])
+    records = pos([r for r in rows if r["tokens"]])
+    train, test = records[:300], records[300:400]
+    result = tagging_baseline(spec(crf=False), train, [], test)
+    f1 = result.metrics["word_tag_test_entity_f1"]
+    [accuracy] = [s.value for s in result.scores
+                  if s.metric == "token_accuracy" and s.prefix != "majority"]
+    assert 0.5 < f1 == pytest.approx(accuracy)

@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 
 from seqkeras.topologies.many_to_many.metrics import (entity_report, entity_report_markdown,
-                                                     iob_chunks, uses_chunk_tags)
+                                                     iob_chunks, token_chunks,
+                                                     uses_chunk_tags)
 
 
 @pytest.mark.parametrize("tags, chunks", [
@@ -82,3 +83,21 @@ def test_entity_report_edge_cases():
 ])
 def test_uses_chunk_tags(tags, chunks):
     assert uses_chunk_tags(tags) is chunks
+
+
+def test_per_token_scoring_of_a_tag_set_without_chunks():
+    # conlleval reads NNP NNP as one two-token entity: one wrong tag loses both tokens
+    gold = [["NNP", "NNP", "VBD", "."], ["DT", "NN"]]
+    pred = [["NNP", "NN", "VBD", "."], ["DT", "NN"]]
+    spans = entity_report(gold, pred)
+    assert spans["per_type"]["NNP"]["correct"] == 0
+    tokens = entity_report(gold, pred, per_token=True)
+    assert tokens["f1"] == pytest.approx(tokens["token_accuracy"]) == pytest.approx(5 / 6)
+    assert tokens["per_type"]["NNP"] == pytest.approx(
+        {"precision": 1.0, "recall": 0.5, "f1": 2 / 3, "correct": 1, "predicted": 1,
+         "support": 2})
+    assert tokens["per_type"]["NN"]["predicted"] == 2
+    # O tokens are no segments: F1 leaves them out, token accuracy counts them
+    report = entity_report([["O", "X"]], [["O", "Y"]], per_token=True)
+    assert report["f1"] == 0.0 and report["token_accuracy"] == 0.5
+    assert token_chunks(["O", "B-PER", "NN"]) == [("PER", 1, 2), ("NN", 2, 3)]
