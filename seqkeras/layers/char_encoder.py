@@ -63,9 +63,14 @@ class TokenCharEncoder(keras.layers.Layer):
 
         char_ids = tf.convert_to_tensor(char_ids)
         shape = tf.shape(char_ids)
-        flat = tf.reshape(char_ids, [-1, shape[2]])                       # [B*T, C]
+        flat = tf.reshape(char_ids, [shape[0] * shape[1], shape[2]])       # [B*T, C]
+        flat = tf.pad(flat, [[0, 0], [0, 1]])       # C + 1 >= 1 (padding: no effect)
         real = tf.where(tf.reduce_any(flat > 0, axis=1))                  # [N, 1]
-        rows = tf.gather_nd(flat, real)                                   # [N, C]
+        # one word of one character joins the real ones and is dropped after encoding:
+        # an empty sentence or batch has N = 0, and the convolution and the recurrent
+        # layers fail on an empty batch inside the served graph
+        rows = tf.concat([tf.gather_nd(flat, real),
+                          tf.one_hot([0], tf.shape(flat)[1], dtype=flat.dtype)], 0)  # [N+1, C+1]
         x = self.embedding(rows)
         mask = rows > 0
         if self.encoder == "cnn":
@@ -77,7 +82,7 @@ class TokenCharEncoder(keras.layers.Layer):
         else:
             encoded = self.rnn(x, mask=mask)
         size = tf.stack([tf.shape(flat, out_type=tf.int64)[0], tf.constant(self.output_dim, tf.int64)])
-        out = tf.scatter_nd(real, encoded, size)
+        out = tf.scatter_nd(real, encoded[:-1], size)
         return tf.reshape(out, tf.concat([shape[:2], [self.output_dim]], axis=0))
 
     def compute_mask(self, inputs, mask=None):

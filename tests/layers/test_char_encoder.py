@@ -37,3 +37,18 @@ def test_layer_checks(encoder, width, weights):
 def test_unknown_encoder_is_refused():
     with pytest.raises(ValueError, match="unknown char encoder 'rnn'"):
         TokenCharEncoder(10, 4, 3, encoder="rnn")
+
+
+@pytest.mark.parametrize("encoder", ["cnn", "lstm"])
+@pytest.mark.parametrize("shape", [(1, 2, 0), (1, 1, 3), (0, 0, 0), (0, 3, 2)])
+def test_a_batch_without_any_character_gives_zeros(encoder, shape):
+    """An empty sentence (or batch) reached the served tagger as char ids with no real
+    token, and the scatter of no encoded words failed inside the SavedModel."""
+    import tensorflow as tf
+
+    layer = TokenCharEncoder(20, 4, 3, encoder=encoder)
+    ids = np.zeros(shape, dtype="int64")
+    out = np.asarray(layer(ids))
+    assert out.shape == shape[:2] + (layer.output_dim,) and (out == 0).all()
+    traced = tf.function(layer, input_signature=[tf.TensorSpec([None, None, None], tf.int64)])
+    assert tuple(traced(ids).shape) == shape[:2] + (layer.output_dim,)

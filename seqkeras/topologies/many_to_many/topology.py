@@ -306,9 +306,8 @@ class ManyToMany(Topology):
         return evaluation.evaluate(self, spec, prep, model, records, Path(out_dir), serve_text)
 
     def epoch_callbacks(self, spec, prep: TaggerPrep, val_records) -> list:
-        """``val_entity_f1`` (conlleval, the corpus's tokens; over tokens for a tag set
-        without chunk prefixes; segments of one tag for measurement frames) after every
-        epoch."""
+        """``val_entity_f1`` (conlleval on the corpus's tokens, per token for tags without
+        chunk prefixes, segments of one tag for measurement frames) after every epoch."""
         if _frames(spec):
             return _frames(spec).epoch_callbacks(spec, prep, val_records)
         val_records = [r for r in val_records if r.get("tokens")]
@@ -345,10 +344,11 @@ class ManyToMany(Topology):
             tokens, lengths = pieces.to_tensor(""), tf.cast(pieces.row_lengths(), tf.int32)
             width = tf.shape(tokens)[1]
             mask = tf.sequence_mask(lengths, width)
-            # one padding column keeps empty batches valid; masking makes it a no-op
-            features = prep.featurizer(tf.pad(tokens, [[0, 0], [0, 1]]), lengths, keys)
+            # a padding row and column: no empty batch (the LSTM fails) or sentence
+            padded = tf.pad(lengths, [[0, 1]])
+            features = prep.featurizer(tf.pad(tokens, [[0, 1], [0, 1]]), padded, keys)
             potentials = model(features, training=False)
-            ids = decode_potentials(potentials, lengths, crf)[:, :width]
+            ids = decode_potentials(potentials, padded, crf)[:-1, :width]
             tags = tf.where(mask, tf.gather(tag_names, ids), "")
             return {"tokens": tokens, "tags": tags, "lengths": tf.cast(lengths, tf.int64)}
 

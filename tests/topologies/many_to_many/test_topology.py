@@ -213,6 +213,11 @@ def test_serving_endpoints_align_tags_with_tokens(prep_dir):
     assert same["tags"].numpy().tolist() == tags.tolist()
     lines = topology.format_prediction({"text": text}, {k: v.numpy() for k, v in out.items()})
     assert len(lines) == 6 and lines[4] == ""
+    # batches with no word at all: empty outputs, not a failed scatter in the char encoder
+    for empty in ([""], ["", "   "], []):
+        out = endpoints["serving_default"][0](tf.constant(empty, tf.string))
+        assert out["lengths"].numpy().tolist() == [0] * len(empty), empty
+        assert out["tags"].shape[0] == len(empty)
 
 
 @pytest.mark.parametrize("truncate, want", [("keep_start", ["Rand", "is", "a"]),
