@@ -108,7 +108,8 @@ def _parser() -> argparse.ArgumentParser:
     pr.add_argument("model", help="model base path, e.g. models/imdb_sentiment (the newest "
                                   "version), or one version, models/imdb_sentiment/3")
     pr.add_argument("inputs", nargs="+",
-                    help="raw inputs ('-': one input a line from standard input): "
+                    help="raw inputs ('-': one input a line from standard input, one "
+                         "answer a line, blank lines included): "
                          "sentences for text topologies; for sequence_prediction "
                          "a CSV file with a header and at least `lookback` rows; WAV or CSV "
                          "paths for audio and numeric inputs; generation settings as "
@@ -324,8 +325,9 @@ def _dispatch(args) -> int:
 
         inputs = args.inputs
         if inputs == ["-"]:  # echo "some text" | seqkeras predict models/x -
-            inputs = [line.rstrip("\r\n") for line in sys.stdin if line.strip()]
-            if not inputs:
+            # every line, blank ones too: answer i (and --json's index i) is line i
+            inputs = sys.stdin.read().splitlines()
+            if not any(line.strip() for line in inputs):
                 raise SeqkerasError("predict -: standard input held no line to answer")
         for line in predict(args.model, inputs, as_json=args.json):
             print(line)

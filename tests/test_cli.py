@@ -141,8 +141,9 @@ def test_predict_dash_reads_one_input_a_line_from_standard_input(monkeypatch, ca
                         or [f"ok {i}" for i in inputs])
     monkeypatch.setattr("sys.stdin", io.StringIO("Mary\n\nRobert Kim\r\n"))
     assert main(["predict", "models/x", "-"]) == 0
-    assert seen == [["Mary", "Robert Kim"]]
-    assert capsys.readouterr().out.splitlines() == ["ok Mary", "ok Robert Kim"]
+    # a blank line is answered too, so answer i is line i (the --json index as well)
+    assert seen == [["Mary", "", "Robert Kim"]]
+    assert capsys.readouterr().out.splitlines() == ["ok Mary", "ok ", "ok Robert Kim"]
     monkeypatch.setattr("sys.stdin", io.StringIO("\n"))
     assert main(["predict", "models/x", "-"]) == 2
     assert "standard input held no line" in capsys.readouterr().err

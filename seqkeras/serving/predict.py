@@ -54,6 +54,20 @@ def rest_outputs(outputs: dict) -> str:
                       ensure_ascii=False)
 
 
+def preflight_problem(version_dir: Path) -> str | None:
+    """"file: problem" for a damaged export (``preflight``'s checks of ``saved_model.pb``,
+    ``variables/`` and ``assets/``, the files check-serving reads first), else None."""
+    from seqkeras.serving import preflight
+
+    try:
+        _, meta_graph = preflight.saved_model(str(version_dir))
+        preflight.variables(str(version_dir), meta_graph)
+        preflight.assets(str(version_dir), meta_graph)
+    except preflight.ExportDamaged as exc:
+        return str(exc)
+    return None
+
+
 def predict(model_path: str | Path, texts: list[str], as_json: bool = False) -> list[str]:
     """Lines answering ``texts`` with the newest export under ``model_path`` (or that
     version folder): the topology's human-readable lines, or with ``as_json`` one line
@@ -72,6 +86,10 @@ def predict(model_path: str | Path, texts: list[str], as_json: bool = False) -> 
     except KeyError:
         raise SeqkerasError(f"{version_dir}: topology {meta['topology']!r} is not known to "
                             "this seqkeras") from None
+    damaged = preflight_problem(version_dir)
+    if damaged:
+        raise SeqkerasError(f"{version_dir}: {damaged}; `seqkeras run --stage export "
+                            "--force <pipeline.yaml>` writes a new version")
     try:
         loaded = tf.saved_model.load(str(version_dir))
         fn = loaded.signatures[SERVING_SIGNATURE]

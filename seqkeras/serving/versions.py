@@ -19,8 +19,16 @@ def latest(base: Path) -> Path:
     base = Path(base)
     if (base / "saved_model.pb").exists():
         return base
+    if not base.exists() and base.name.isdigit() and versions(base.parent):
+        raise SeqkerasError(f"{base}: no such version of {base.parent} (its versions: "
+                            f"{', '.join(map(str, versions(base.parent)))})")
     found = versions(base)
     if not found:
+        others = sorted(p.name for p in base.iterdir() if p.is_dir()) if base.is_dir() else []
+        named = (f"; folders {', '.join(others[:5])} are not versions: TF Serving reads "
+                 "only integer names" if others else "")
         raise SeqkerasError(f"{base}: no exported version found (expected {base}/<integer>/"
-                            "saved_model.pb; run the export stage first)")
-    return base / str(found[-1])
+                            f"saved_model.pb; run the export stage first{named})")
+    # the folder itself: TF Serving reads "007" as version 7, from the folder "007"
+    return max((p for p in base.iterdir() if p.is_dir() and p.name.isascii()
+                and p.name.isdigit()), key=lambda p: (int(p.name), p.name))

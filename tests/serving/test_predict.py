@@ -28,3 +28,13 @@ def test_read_metadata_names_the_file_and_what_to_do(tmp_path):
     (tmp_path / "assets.extra/seqkeras.json").write_text("{", encoding="utf-8")
     with pytest.raises(SeqkerasError, match="not valid JSON .*export the pipeline again"):
         read_metadata(tmp_path)
+
+
+def test_a_damaged_export_is_named_by_file_before_loading(tmp_path):
+    from seqkeras.serving.predict import preflight_problem
+
+    assert preflight_problem(tmp_path).startswith("saved_model.pb: missing")
+    (tmp_path / "saved_model.pb").write_bytes(b"")
+    assert preflight_problem(tmp_path).startswith("saved_model.pb: empty (0 bytes)")
+    (tmp_path / "saved_model.pb").write_bytes(b"\x08\x01garbage")
+    assert "saved_model.pb: " in preflight_problem(tmp_path)
