@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import codecs
 import posixpath
-from typing import ClassVar, Literal, Optional, Union
+from typing import ClassVar, Literal, Optional, Union, get_args
 
 from pydantic import (BaseModel, ConfigDict, Field, TypeAdapter, ValidationError,
                       WrapValidator, field_validator, model_validator)
@@ -46,13 +46,41 @@ def auto_or(kind, why: str = "chosen from the training data", **constraints):
     return Annotated[Union[Literal["auto"], kind], WrapValidator(check)]
 
 
+def _types(annotation) -> set:
+    """The plain types an annotation accepts (through Optional, Union, Annotated)."""
+    if isinstance(annotation, type):
+        return {annotation}
+    return set().union(*(_types(a) for a in get_args(annotation))) if get_args(annotation) else set()
+
+
 class Section(BaseModel):
-    """A block of the pipeline YAML: unknown keys, inf and nan are errors; read-only."""
+    """A block of the pipeline YAML: unknown keys, inf and nan are errors; read-only.
+    A YAML boolean (``yes``, ``on``, ``true``) where a number or a string belongs is an
+    error too: pydantic would read ``units: yes`` as 1 and train a one-unit model."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
     #: Fields added after stage outputs existed: left out of stage fingerprints while at
     #: their defaults, so outputs made before they existed stay fresh (``fingerprint``).
     NEW_FIELDS: ClassVar[tuple[str, ...]] = ()
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_boolean_for_a_number_or_text(cls, value, info):
+        if not isinstance(value, bool) or info.field_name not in cls.model_fields:
+            return value
+        types = _types(cls.model_fields[info.field_name].annotation)
+        if bool in types:
+            return value
+        word = str(value).lower()
+        if str in types and types & {int, float}:
+            raise ValueError(f"got {word}, a YAML boolean: write a number or quoted text "
+                             "('yes')")
+        if types & {int, float}:
+            raise ValueError(f"got {word}, a YAML boolean (yes, no, on, off, true and false "
+                             "read as one): write a number")
+        if str in types:
+            raise ValueError(f"got {word}, a YAML boolean: quote the text ('yes', 'on')")
+        return value
 
 
 # --------------------------------------------------------------------------- data

@@ -89,6 +89,22 @@ def test_unknown_key_names_file_key_line_and_suggestion(write_spec, small_csv):
     assert "did you mean 'units'" in message
 
 
+def test_a_yaml_boolean_is_no_number_and_no_text(write_spec, small_csv):
+    """``units: yes`` was read as 1: a one-unit model trained without a word."""
+    path = write_spec(MINIMAL + "model:\n  units: yes\n  dropout: off\n"
+                      "  bidirectional: yes\ntrain:\n  epochs: on\n")
+    message = spec_error(path)
+    assert f"{path}:5: model.units: got true, a YAML boolean" in message
+    assert "write a number" in message
+    assert f"{path}:6: model.dropout: got false" in message
+    assert f"{path}:9: train.epochs: got true" in message
+    assert "bidirectional" not in message               # a boolean setting takes yes
+    message = spec_error(write_spec("data:\n  sources:\n    - path: small.csv\n"
+                                    "      label_field: yes\n"))
+    assert "data.sources[0].label_field: got true, a YAML boolean: write a number or " \
+           "quoted text ('yes')" in message
+
+
 def test_unknown_key_without_close_match_has_no_suggestion(write_spec, small_csv):
     message = spec_error(write_spec(MINIMAL + "model:\n  zzzzzz: 1\n"))
     assert "model.zzzzzz" in message and "did you mean" not in message
