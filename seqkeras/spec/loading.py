@@ -16,7 +16,7 @@ import pydantic
 from seqkeras.errors import SpecError
 from seqkeras.spec.messages import format_errors, format_problems
 from seqkeras.spec.pipeline import PipelineSpec
-from seqkeras.spec.preflight import data_problems, split_problems
+from seqkeras.spec.preflight import data_problems, export_problems, split_problems
 from seqkeras.spec.yaml_source import read_yaml
 
 
@@ -38,7 +38,10 @@ def load_spec(path: str | Path, check_files: bool = True) -> PipelineSpec:
     document = read_yaml(path, text)
     raw = document.data
     if not isinstance(raw, dict):
-        raise SpecError(f"{path}: expected a mapping of sections at the top level")
+        got = ("the file is empty" if raw is None else
+               f"got a {'list' if isinstance(raw, list) else type(raw).__name__}")
+        raise SpecError(f"{path}: expected a mapping of sections at the top level (data:, "
+                        f"model:, ...); {got}")
     raw.setdefault("name", path.stem)
     try:
         spec = PipelineSpec.model_validate(raw)
@@ -46,7 +49,8 @@ def load_spec(path: str | Path, check_files: bool = True) -> PipelineSpec:
         topology = raw.get("topology", "many_to_one")
         raise SpecError(format_errors(path, exc, document.lines,
                                       topology if isinstance(topology, str) else None)) from None
-    problems = split_problems(spec) + (data_problems(spec) if check_files else [])
+    problems = split_problems(spec) + (data_problems(spec) + export_problems(spec)
+                                       if check_files else [])
     if problems:
         raise SpecError(format_problems(path, problems, document.lines))
     return spec

@@ -34,6 +34,24 @@ def split_problems(spec) -> list[Problem]:
     return []
 
 
+def export_problems(spec) -> list[Problem]:
+    """``export.base_dir`` must lead to a folder this process can write: a file on the way
+    (or a read-only folder) would fail the export stage after all the training."""
+    import os
+
+    base = Path(spec.export.base_dir) / spec.name
+    existing = base
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if existing.exists() and not existing.is_dir():
+        return [Problem(("export", "base_dir"), f"{existing} is a file, not a folder: exports "
+                        f"go to {base}/<version>; choose another export.base_dir")]
+    if existing.is_dir() and not os.access(existing, os.W_OK | os.X_OK):
+        return [Problem(("export", "base_dir"), f"cannot write in {existing} (exports go to "
+                        f"{base}/<version>); choose a folder you can write")]
+    return []
+
+
 def data_problems(spec) -> list[Problem]:
     """Missing files, unclear archive members and unusable fields, per source."""
     problems = []

@@ -105,6 +105,22 @@ def test_a_yaml_boolean_is_no_number_and_no_text(write_spec, small_csv):
            "quoted text ('yes')" in message
 
 
+@pytest.mark.parametrize("text, got", [("", "the file is empty"), ("- data\n", "got a list"),
+                                       ("just words\n", "got a str")])
+def test_a_document_that_is_no_mapping_says_what_it_is(write_spec, text, got):
+    message = spec_error(write_spec(text))
+    assert "expected a mapping of sections at the top level" in message and got in message
+
+
+def test_an_export_base_dir_through_a_file_fails_at_validate(write_spec, small_csv, tmp_path):
+    """It passed validate and failed the export stage after training (NotADirectoryError)."""
+    afile = tmp_path / "afile"
+    afile.write_text("x")
+    path = write_spec(MINIMAL + f"export:\n  base_dir: {afile}\n")
+    message = spec_error(path, check_files=True)
+    assert f"{path}:5: export.base_dir: {afile} is a file, not a folder" in message
+
+
 def test_unknown_key_without_close_match_has_no_suggestion(write_spec, small_csv):
     message = spec_error(write_spec(MINIMAL + "model:\n  zzzzzz: 1\n"))
     assert "model.zzzzzz" in message and "did you mean" not in message
