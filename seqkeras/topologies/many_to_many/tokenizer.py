@@ -91,8 +91,11 @@ class SentenceTokenizer:
         self._whitespace = tf_text.WhitespaceTokenizer()
 
     def split(self, text: tf.Tensor) -> tf.RaggedTensor:
-        """String text ``[B]`` -> ragged token strings ``[B, (tokens)]``, not truncated."""
-        text = normalize_tokens(self.config, text)
+        """String text ``[B]`` -> ragged token strings ``[B, (tokens)]``, not truncated.
+        Control characters (NUL included) split like spaces: tensorflow-text's splitters
+        read a NUL as the end of the text and dropped every word after it."""
+        text = tf.strings.regex_replace(normalize_tokens(self.config, text),
+                                        r"[\x00-\x1f\x7f]", " ")
         if self.config.level == "whitespace":
             return self._whitespace.tokenize(text)
         for pattern, rewrite in _REWRITES:

@@ -247,9 +247,10 @@ class ManyToMany(Topology):
                     unknown[t] += 1
                 row.append(index.get(t, 0))
             out.append(row)
-        if unknown:
-            log.warning("tags unseen in training read as %s: %s", prep.tags[0],
-                        ", ".join(f"{t} x{n}" for t, n in unknown.most_common(5)))
+        said = f"{prep.tags[0]}: {', '.join(f'{t} x{n}' for t, n in unknown.most_common(5))}"
+        if unknown and said not in self.__dict__.setdefault("_said", set()):  # once a run
+            self._said.add(said)
+            log.warning("tags unseen in training read as %s", said)
         return out
 
     def _token_dataset(self, spec, prep, records) -> tf.data.Dataset:

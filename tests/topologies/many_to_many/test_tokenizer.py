@@ -33,6 +33,9 @@ from tests.topologies.many_to_many.test_topology import RECORDS, make_spec
                                                "do", "Brasil", "."]),
     ("Köln-Süd's Straße, naïve café", ["Köln-Süd", "'s", "Straße", ",", "naïve", "café"]),
     ("Moskva Москва 東京", ["Moskva", "Москва", "東京"]),
+    # a NUL ended the text for tensorflow-text's splitter: the words after it were dropped
+    ("EU rejects\0German call .", ["EU", "rejects", "German", "call", "."]),
+    ("\0Peter\x07Blackburn\x7f", ["Peter", "Blackburn"]),
 ])
 def test_sentence_tokenizer_follows_conll(text, tokens):
     tokenizer = SentenceTokenizer(make_spec().tokenize, ["Mr."])

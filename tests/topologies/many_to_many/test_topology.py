@@ -323,3 +323,16 @@ def test_epoch_callback_puts_val_entity_f1_into_the_logs(prep_dir):
     predicted, _ = topology.predict_tags(spec, prep, model, RECORDS)
     from seqkeras.topologies.many_to_many.metrics import entity_report
     assert logs["val_entity_f1"] == entity_report([r["tags"] for r in RECORDS], predicted)["f1"]
+
+
+def test_unseen_tags_are_reported_once_a_run(prep_dir, caplog):
+    """The warning came again with every epoch's validation dataset."""
+    spec = make_spec()
+    topology = ManyToMany()
+    prep = topology.load_preprocessor(spec, prep_dir)
+    odd = [{"tokens": ["Rand", "visited", "Tear"], "tags": ["B-PER", "O", "B-CITY"]}]
+    with caplog.at_level("WARNING"):
+        for _ in range(3):
+            topology.make_dataset(spec, prep, odd, training=False)
+    said = [r for r in caplog.records if "unseen in training" in r.getMessage()]
+    assert len(said) == 1 and "B-CITY x1" in said[0].getMessage()
