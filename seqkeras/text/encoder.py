@@ -76,20 +76,46 @@ def truncate(ragged: tf.RaggedTensor, max_length, mode: str) -> tf.RaggedTensor:
     return ragged[:, :max_length]
 
 
-def count_tokens(config: TokenizeSpec, texts: Iterable[str], batch_size: int = 512):
-    """Token frequencies over ``texts`` using the in-graph normalizer and tokenizer."""
+#: The last ``split_counts`` answer: (how it split, the texts, (counts, lengths)).
+_LAST_SPLIT: list = [None, None, None]
+
+
+def split_counts(config: TokenizeSpec, texts: Iterable[str], batch_size: int = 512):
+    """(token counts, sequence-length histogram) of ``texts`` (strings; others via
+    ``str``) split by the in-graph normalizer and tokenizer of ``config``: two
+    ``collections.Counter``, tokens as UTF-8 bytes.
+
+    The tokenize stage asks twice for the same training split, for the ``auto``
+    statistics and for the vocabulary, with ``auto`` resolved in between (which changes
+    no setting that splits): the last answer is kept, and a call with the same splitting
+    settings and equal texts gets it back instead of tokenizing everything again."""
+    texts = tuple(t if isinstance(t, str) else str(t) for t in texts)
+    how = (config.level, config.lowercase, config.unicode_normalization,
+           tuple((r.pattern, r.rewrite) for r in config.replace), batch_size)
+    if _LAST_SPLIT[0] == how and _LAST_SPLIT[1] == texts:
+        counts, lengths = _LAST_SPLIT[2]
+        return collections.Counter(counts), collections.Counter(lengths)
     normalize, tokenizer = TextNormalizer(config), get_tokenizer(config.level)
 
     @tf.function(reduce_retracing=True)
     def split(batch):
-        return tokenizer.split(normalize(batch)).flat_values
+        tokens = tokenizer.split(normalize(batch))
+        return tokens.flat_values, tokens.row_lengths()
 
     counts: collections.Counter = collections.Counter()
-    texts = list(texts)
+    lengths: collections.Counter = collections.Counter()
     for start in range(0, len(texts), batch_size):
-        flat = split(tf.constant(texts[start:start + batch_size])).numpy()
-        counts.update(flat.tolist())
-    return counts
+        flat, rows = split(tf.constant(texts[start:start + batch_size]))
+        counts.update(flat.numpy().tolist())
+        lengths.update(rows.numpy().tolist())
+    _LAST_SPLIT[:] = [how, texts, (counts, lengths)]
+    return collections.Counter(counts), collections.Counter(lengths)
+
+
+def count_tokens(config: TokenizeSpec, texts: Iterable[str], batch_size: int = 512):
+    """Token frequencies over ``texts`` using the in-graph normalizer and tokenizer
+    (:func:`split_counts`)."""
+    return split_counts(config, texts, batch_size)[0]
 
 
 def build_vocab(counts: collections.Counter, max_tokens: int, min_frequency: int) -> list[str]:

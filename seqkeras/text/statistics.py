@@ -10,11 +10,8 @@ from __future__ import annotations
 import collections
 from typing import Iterable
 
-import tensorflow as tf
-
 from seqkeras.spec.auto import Facts, TextFacts, auto_text
-from seqkeras.text.encoder import TextNormalizer
-from seqkeras.text.tokenizers import get_tokenizer
+from seqkeras.text.encoder import split_counts
 
 #: The minimum frequencies whose distinct-token counts are kept.
 FREQUENCIES = (1, 2, 3, 5)
@@ -35,21 +32,7 @@ def summarize(counts: collections.Counter, lengths: collections.Counter) -> Text
 def text_facts(config, texts: Iterable[str], batch_size: int = 512) -> TextFacts:
     """Token counts and lengths of raw ``texts`` split as ``config`` (a TokenizeSpec)
     says (wordpiece: words, the units its pieces are learned from)."""
-    normalize, tokenizer = TextNormalizer(config), get_tokenizer(config.level)
-
-    @tf.function(reduce_retracing=True)
-    def split(batch):
-        tokens = tokenizer.split(normalize(batch))
-        return tokens.flat_values, tokens.row_lengths()
-
-    counts: collections.Counter = collections.Counter()
-    lengths: collections.Counter = collections.Counter()
-    texts = [t if isinstance(t, str) else str(t) for t in texts]
-    for start in range(0, len(texts), batch_size):
-        flat, rows = split(tf.constant(texts[start:start + batch_size]))
-        counts.update(flat.numpy().tolist())
-        lengths.update(rows.numpy().tolist())
-    return summarize(counts, lengths)
+    return summarize(*split_counts(config, texts, batch_size))
 
 
 def token_facts(config, sequences: Iterable[list[str]]) -> TextFacts:
