@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import codecs
 import posixpath
-from typing import ClassVar, Literal, Optional, Union, get_args
+from typing import ClassVar, Literal, Optional, Union
 
 from pydantic import (BaseModel, ConfigDict, Field, TypeAdapter, ValidationError,
                       WrapValidator, field_validator, model_validator)
 from typing_extensions import Annotated
 
+from seqkeras.spec.booleans import refuse_boolean
 from seqkeras.spec.regex import check_re2_pattern, check_rewrite
 
 #: The largest seed numpy's and Keras's seeding accept (2**32 - 1).
@@ -46,13 +47,6 @@ def auto_or(kind, why: str = "chosen from the training data", **constraints):
     return Annotated[Union[Literal["auto"], kind], WrapValidator(check)]
 
 
-def _types(annotation) -> set:
-    """The plain types an annotation accepts (through Optional, Union, Annotated)."""
-    if isinstance(annotation, type):
-        return {annotation}
-    return set().union(*(_types(a) for a in get_args(annotation))) if get_args(annotation) else set()
-
-
 class Section(BaseModel):
     """A block of the pipeline YAML: unknown keys, inf and nan are errors; read-only.
     A YAML boolean (``yes``, ``on``, ``true``) where a number or a string belongs is an
@@ -66,21 +60,7 @@ class Section(BaseModel):
     @field_validator("*", mode="before")
     @classmethod
     def _no_boolean_for_a_number_or_text(cls, value, info):
-        if not isinstance(value, bool) or info.field_name not in cls.model_fields:
-            return value
-        types = _types(cls.model_fields[info.field_name].annotation)
-        if bool in types:
-            return value
-        word = str(value).lower()
-        if str in types and types & {int, float}:
-            raise ValueError(f"got {word}, a YAML boolean: write a number or quoted text "
-                             "('yes')")
-        if types & {int, float}:
-            raise ValueError(f"got {word}, a YAML boolean (yes, no, on, off, true and false "
-                             "read as one): write a number")
-        if str in types:
-            raise ValueError(f"got {word}, a YAML boolean: quote the text ('yes', 'on')")
-        return value
+        return refuse_boolean(value, cls.model_fields.get(info.field_name))
 
 
 # --------------------------------------------------------------------------- data
