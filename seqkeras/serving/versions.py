@@ -7,11 +7,18 @@ from pathlib import Path
 from seqkeras.errors import SeqkerasError
 
 
-def versions(base: Path) -> list[int]:
+def version_dirs(base: Path) -> list[Path]:
+    """The version folders of a model base path, newest last: integer names, read as TF
+    Serving reads them ("007" is version 7, loaded from the folder "007")."""
     base = Path(base)
     if not base.is_dir():
         return []
-    return sorted(int(p.name) for p in base.iterdir() if p.is_dir() and p.name.isascii() and p.name.isdigit())
+    return sorted((p for p in base.iterdir() if p.is_dir() and p.name.isascii()
+                   and p.name.isdigit()), key=lambda p: (int(p.name), p.name))
+
+
+def versions(base: Path) -> list[int]:
+    return [int(p.name) for p in version_dirs(base)]
 
 
 def latest(base: Path) -> Path:
@@ -19,16 +26,15 @@ def latest(base: Path) -> Path:
     base = Path(base)
     if (base / "saved_model.pb").exists():
         return base
-    if not base.exists() and base.name.isdigit() and versions(base.parent):
+    siblings = versions(base.parent) if not base.exists() and base.name.isdigit() else []
+    if siblings:
         raise SeqkerasError(f"{base}: no such version of {base.parent} (its versions: "
-                            f"{', '.join(map(str, versions(base.parent)))})")
-    found = versions(base)
+                            f"{', '.join(map(str, siblings))})")
+    found = version_dirs(base)
     if not found:
         others = sorted(p.name for p in base.iterdir() if p.is_dir()) if base.is_dir() else []
         named = (f"; folders {', '.join(others[:5])} are not versions: TF Serving reads "
                  "only integer names" if others else "")
         raise SeqkerasError(f"{base}: no exported version found (expected {base}/<integer>/"
                             f"saved_model.pb; run the export stage first{named})")
-    # the folder itself: TF Serving reads "007" as version 7, from the folder "007"
-    return max((p for p in base.iterdir() if p.is_dir() and p.name.isascii()
-                and p.name.isdigit()), key=lambda p: (int(p.name), p.name))
+    return found[-1]
