@@ -56,7 +56,8 @@ def rest_outputs(outputs: dict) -> str:
 
 def preflight_problem(version_dir: Path) -> str | None:
     """"file: problem" for a damaged export (``preflight``'s checks of ``saved_model.pb``,
-    ``variables/`` and ``assets/``, the files check-serving reads first), else None."""
+    ``variables/`` and ``assets/``, the files check-serving reads first), else None.
+    Run only when loading failed: the checks read every saved tensor once more."""
     from seqkeras.serving import preflight
 
     try:
@@ -86,14 +87,14 @@ def predict(model_path: str | Path, texts: list[str], as_json: bool = False) -> 
     except KeyError:
         raise SeqkerasError(f"{version_dir}: topology {meta['topology']!r} is not known to "
                             "this seqkeras") from None
-    damaged = preflight_problem(version_dir)
-    if damaged:
-        raise SeqkerasError(f"{version_dir}: {damaged}; `seqkeras run --stage export "
-                            "--force <pipeline.yaml>` writes a new version")
     try:
         loaded = tf.saved_model.load(str(version_dir))
         fn = loaded.signatures[SERVING_SIGNATURE]
-    except Exception as exc:  # damaged files: check-serving says which
+    except Exception as exc:  # damaged files: name the file where the checks find it
+        damaged = preflight_problem(version_dir)
+        if damaged:
+            raise SeqkerasError(f"{version_dir}: {damaged}; `seqkeras run --stage export "
+                                "--force <pipeline.yaml>` writes a new version") from None
         raise SeqkerasError(f"{version_dir}: cannot be loaded ({str(exc).splitlines()[0]}); "
                             f"run `seqkeras check-serving {model_path}` for details") from None
     topology.use_export_metadata(meta.get("predict") or {})

@@ -199,6 +199,23 @@ def test_the_file_checks_name_the_broken_file(project, tmp_path, broken_file, da
         check(str(version))  # found before the C++ loader is involved
 
 
+@pytest.mark.parametrize("damage, message", [
+    (lambda d: (d / "saved_model.pb").write_bytes(b""), "saved_model.pb: empty (0 bytes)"),
+    (lambda d: shutil.rmtree(d / "variables"), "variables/: missing: the model's weights"),
+    (lambda d: (d / "assets/vocab.txt").unlink(), "assets/vocab.txt: missing"),
+])
+def test_predict_names_the_broken_file_of_a_damaged_export(project, tmp_path, damage, message):
+    """The loader's own words named nothing ("Graph execution error") or misled ("pass
+    a tags= argument")."""
+    from seqkeras.serving.predict import predict
+
+    version = tmp_path / "model" / "1"
+    shutil.copytree(project / "models" / "tiny" / "1", version)
+    damage(version)
+    with pytest.raises(SeqkerasError, match=re.escape(f"{version}: {message}")):
+        predict(version.parent, ["Mary"])
+
+
 def test_check_serving_names_the_broken_file(project, tmp_path):
     from seqkeras.serving.check import check_serving
 
