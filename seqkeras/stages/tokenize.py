@@ -14,10 +14,13 @@ from seqkeras.stages import auto
 
 def run(ctx) -> dict:
     """Fit the topology's preprocessing on ``ingest/train.jsonl``; log and return its summary."""
+    from seqkeras.text.encoder import keep_last_split
+
     train = read_jsonl(ctx.input("ingest") / "train.jsonl")
-    spec, facts, chosen = auto.measure_and_resolve(ctx, train)
-    auto.report(ctx, chosen)
-    summary = ctx.topology.fit_preprocessor(spec, train, ctx.out)
+    with keep_last_split():  # the statistics and the vocabulary split the texts once
+        spec, facts, chosen = auto.measure_and_resolve(ctx, train)
+        auto.report(ctx, chosen)
+        summary = ctx.topology.fit_preprocessor(spec, train, ctx.out)
     auto.keep(ctx.out, facts, summary)
     ctx.log.info("tokenize: %s", ", ".join(f"{k} {v:.3g}" if isinstance(v, float) else f"{k} {v}"
                                            for k, v in summary.items()))

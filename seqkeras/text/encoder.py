@@ -7,6 +7,7 @@ SavedModel, so what the model saw in training is exactly what it sees when serve
 from __future__ import annotations
 
 import collections
+import contextlib
 from pathlib import Path
 from typing import Iterable
 
@@ -76,23 +77,33 @@ def truncate(ragged: tf.RaggedTensor, max_length, mode: str) -> tf.RaggedTensor:
     return ragged[:, :max_length]
 
 
-#: The last ``split_counts`` answer: (how it split, the texts, (counts, lengths)).
-_LAST_SPLIT: list = [None, None, None]
+#: Inside :func:`keep_last_split`: [how it split, the texts, (counts, lengths)] of the
+#: last :func:`token_counts` answer; None outside.
+_LAST_SPLIT: list | None = None
 
 
-def split_counts(config: TokenizeSpec, texts: Iterable[str], batch_size: int = 512):
+@contextlib.contextmanager
+def keep_last_split():
+    """Within it, :func:`token_counts` keeps its last answer and gives it back to a call
+    with the same splitting settings and equal texts. The tokenize stage asks twice for
+    the same training split, for the ``auto`` statistics and for the vocabulary (``auto``
+    resolved in between changes no setting that splits); nothing is kept after it."""
+    global _LAST_SPLIT
+    _LAST_SPLIT = [None, None, None]
+    try:
+        yield
+    finally:
+        _LAST_SPLIT = None
+
+
+def token_counts(config: TokenizeSpec, texts: Iterable[str], batch_size: int = 512):
     """(token counts, sequence-length histogram) of ``texts`` (strings; others via
     ``str``) split by the in-graph normalizer and tokenizer of ``config``: two
-    ``collections.Counter``, tokens as UTF-8 bytes.
-
-    The tokenize stage asks twice for the same training split, for the ``auto``
-    statistics and for the vocabulary, with ``auto`` resolved in between (which changes
-    no setting that splits): the last answer is kept, and a call with the same splitting
-    settings and equal texts gets it back instead of tokenizing everything again."""
+    ``collections.Counter``, tokens as UTF-8 bytes (see :func:`keep_last_split`)."""
     texts = tuple(t if isinstance(t, str) else str(t) for t in texts)
     how = (config.level, config.lowercase, config.unicode_normalization,
            tuple((r.pattern, r.rewrite) for r in config.replace), batch_size)
-    if _LAST_SPLIT[0] == how and _LAST_SPLIT[1] == texts:
+    if _LAST_SPLIT is not None and _LAST_SPLIT[0] == how and _LAST_SPLIT[1] == texts:
         counts, lengths = _LAST_SPLIT[2]
         return collections.Counter(counts), collections.Counter(lengths)
     normalize, tokenizer = TextNormalizer(config), get_tokenizer(config.level)
@@ -108,14 +119,16 @@ def split_counts(config: TokenizeSpec, texts: Iterable[str], batch_size: int = 5
         flat, rows = split(tf.constant(texts[start:start + batch_size]))
         counts.update(flat.numpy().tolist())
         lengths.update(rows.numpy().tolist())
-    _LAST_SPLIT[:] = [how, texts, (counts, lengths)]
-    return collections.Counter(counts), collections.Counter(lengths)
+    if _LAST_SPLIT is not None:
+        _LAST_SPLIT[:] = [how, texts, (counts, lengths)]
+        return collections.Counter(counts), collections.Counter(lengths)
+    return counts, lengths
 
 
 def count_tokens(config: TokenizeSpec, texts: Iterable[str], batch_size: int = 512):
     """Token frequencies over ``texts`` using the in-graph normalizer and tokenizer
-    (:func:`split_counts`)."""
-    return split_counts(config, texts, batch_size)[0]
+    (:func:`token_counts`)."""
+    return token_counts(config, texts, batch_size)[0]
 
 
 def build_vocab(counts: collections.Counter, max_tokens: int, min_frequency: int) -> list[str]:

@@ -11,7 +11,7 @@ import collections
 from typing import Iterable
 
 from seqkeras.spec.auto import Facts, TextFacts, auto_text
-from seqkeras.text.encoder import split_counts
+from seqkeras.text.encoder import token_counts
 
 #: The minimum frequencies whose distinct-token counts are kept.
 FREQUENCIES = (1, 2, 3, 5)
@@ -32,7 +32,7 @@ def summarize(counts: collections.Counter, lengths: collections.Counter) -> Text
 def text_facts(config, texts: Iterable[str], batch_size: int = 512) -> TextFacts:
     """Token counts and lengths of raw ``texts`` split as ``config`` (a TokenizeSpec)
     says (wordpiece: words, the units its pieces are learned from)."""
-    return summarize(*split_counts(config, texts, batch_size))
+    return summarize(*token_counts(config, texts, batch_size))
 
 
 def token_facts(config, sequences: Iterable[list[str]]) -> TextFacts:

@@ -272,7 +272,7 @@ def test_wordpiece_max_tokens_below_the_alphabet_is_a_data_error(tmp_path):
         fit_wordpiece(tmp_path, ["this is good stuff"] * 3, max_tokens=10)
 
 
-def test_split_counts_tokenizes_the_same_texts_once(monkeypatch):
+def test_token_counts_tokenizes_the_same_texts_once_within_keep_last_split(monkeypatch):
     """The tokenize stage asked twice (auto statistics, vocabulary) and tokenized the
     training split twice; a setting that splits differently still counts afresh."""
     import seqkeras.text.encoder as encoder
@@ -282,13 +282,16 @@ def test_split_counts_tokenizes_the_same_texts_once(monkeypatch):
     monkeypatch.setattr(encoder, "get_tokenizer", lambda level: calls.append(level) or real(level))
     texts = ["The cat sat.", "the CAT ran", "x"]
     config = fixed(TokenizeSpec(lowercase=True))
-    counts, lengths = encoder.split_counts(config, texts)
-    assert counts[b"cat"] == 2 and lengths == collections.Counter({4: 1, 3: 1, 1: 1})
-    counts[b"cat"] = 99                                   # the caller's copy
-    again, _ = encoder.split_counts(fixed(TokenizeSpec(lowercase=True, max_tokens=50)),
-                                    list(texts))
-    assert again[b"cat"] == 2 and len(calls) == 1         # kept, not tokenized again
-    cased, _ = encoder.split_counts(fixed(TokenizeSpec(lowercase=False)), texts)
-    assert cased[b"CAT"] == 1 and len(calls) == 2
-    other, _ = encoder.split_counts(config, texts[:2])
-    assert other[b"x"] == 0 and len(calls) == 3
+    with encoder.keep_last_split():
+        counts, lengths = encoder.token_counts(config, texts)
+        assert counts[b"cat"] == 2 and lengths == collections.Counter({4: 1, 3: 1, 1: 1})
+        counts[b"cat"] = 99                                   # the caller's copy
+        again, _ = encoder.token_counts(fixed(TokenizeSpec(lowercase=True, max_tokens=50)),
+                                        list(texts))
+        assert again[b"cat"] == 2 and len(calls) == 1         # kept, not tokenized again
+        cased, _ = encoder.token_counts(fixed(TokenizeSpec(lowercase=False)), texts)
+        assert cased[b"CAT"] == 1 and len(calls) == 2
+        other, _ = encoder.token_counts(config, texts[:2])
+        assert other[b"x"] == 0 and len(calls) == 3
+    encoder.token_counts(config, texts[:2])                   # nothing kept after it
+    assert len(calls) == 4 and encoder._LAST_SPLIT is None
